@@ -1,0 +1,37 @@
+import type { Tenant } from '../tenants/tenant.js';
+
+/** The outcome of a successful upgrade authentication: who, which tenant, which target, until when. */
+export interface AuthorizedSession {
+  tenant: Tenant;
+  subject: string;
+  namespace: string;
+  pod: string;
+  /** Unset when the token names no container (the pod's default container is used). */
+  container?: string;
+  /** argv; the tenant's default command when the token names none. */
+  command: string[];
+  /** Token `exp` in epoch ms. */
+  tokenExpiresAt: number;
+}
+
+/** What the upgrade handler copied out of the request, synchronously (uWS reuses the request object). */
+export interface UpgradeCredentials {
+  /** From `pod-shell.bearer.<jwt>` or `Authorization: Bearer`; never from the URL. */
+  token: string | null;
+  origin: string | null;
+  clientIp: string;
+}
+
+export interface Authenticator {
+  /**
+   * Verifies the token (tenant from `iss`, key by `kid`, pinned algorithm, aud/exp/iat/nbf, max age),
+   * the origin against the tenant's exact-match list, and the target against the tenant's allowlists.
+   * Throws AuthError (errors.ts) with a code that maps to 401/403.
+   */
+  authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession>;
+  /**
+   * Verifies a refresh token for a live session: same tenant, subject and target. Returns the new
+   * token expiry (epoch ms). Throws AuthError otherwise.
+   */
+  verifyRefresh(current: AuthorizedSession, token: string): Promise<number>;
+}

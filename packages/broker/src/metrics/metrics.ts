@@ -1,0 +1,66 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the broker exports, in one place. Prefix `podshell_`; no per-session labels; tenant
+ * labels nowhere (unbounded). One gauge per resource kind a session owns: the leak canary compares
+ * them with `podshell_sessions_active`, and tests assert they all return to zero.
+ */
+export interface BrokerMetrics {
+  readonly registry: Registry;
+  readonly sessionsActive: Gauge;
+  readonly sessionsStarted: Counter;
+  readonly sessionsEnded: Counter<'reason'>;
+  readonly sessionDuration: Histogram;
+  readonly connectSeconds: Histogram;
+  readonly connectsInFlight: Gauge;
+  readonly bytes: Counter<'direction'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly backpressurePauses: Counter;
+  readonly clientSockets: Gauge;
+  readonly upstreamSockets: Gauge;
+  readonly resizeHandlers: Gauge;
+  readonly sessionTimers: Gauge;
+  readonly leakSuspected: Gauge;
+  readonly storeUp: Gauge;
+  readonly orphanCleanupFailures: Counter;
+}
+
+/** Names of the per-session resource gauges, in the order /debug/resources prints them. */
+export const RESOURCE_GAUGES = ['clientSockets', 'upstreamSockets', 'resizeHandlers', 'sessionTimers'] as const;
+export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
+
+/** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'podshell_' });
+  const r = [registry];
+  return {
+    registry,
+    sessionsActive: new Gauge({ name: 'podshell_sessions_active', help: 'Sessions currently open on this replica.', registers: r }),
+    sessionsStarted: new Counter({ name: 'podshell_sessions_started_total', help: 'Sessions that passed authentication and opened upstream.', registers: r }),
+    sessionsEnded: new Counter({ name: 'podshell_sessions_ended_total', help: 'Sessions ended, by close reason.', labelNames: ['reason'], registers: r }),
+    sessionDuration: new Histogram({
+      name: 'podshell_session_duration_seconds',
+      help: 'How long sessions lasted.',
+      buckets: [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400],
+      registers: r,
+    }),
+    connectSeconds: new Histogram({
+      name: 'podshell_connect_seconds',
+      help: 'Time from upgrade request to an open upstream exec stream.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    }),
+    connectsInFlight: new Gauge({ name: 'podshell_connects_in_flight', help: 'Upgrades being authenticated or connecting upstream.', registers: r }),
+    bytes: new Counter({ name: 'podshell_bytes_total', help: 'Payload bytes relayed, by direction (stdin, stdout).', labelNames: ['direction'], registers: r }),
+    authFailures: new Counter({ name: 'podshell_auth_failures_total', help: 'Refused upgrades, by reason.', labelNames: ['reason'], registers: r }),
+    backpressurePauses: new Counter({ name: 'podshell_backpressure_pauses_total', help: 'Times the upstream was paused because a client fell behind or asked for flow control.', registers: r }),
+    clientSockets: new Gauge({ name: 'podshell_client_sockets', help: 'Open client WebSockets owned by sessions or being authenticated.', registers: r }),
+    upstreamSockets: new Gauge({ name: 'podshell_upstream_sockets', help: 'Open upstream exec WebSockets to the Kubernetes API.', registers: r }),
+    resizeHandlers: new Gauge({ name: 'podshell_resize_handlers', help: 'Registered resize handlers (one per TTY session).', registers: r }),
+    sessionTimers: new Gauge({ name: 'podshell_session_timers', help: 'Armed timers owned by sessions (expiry, expiring warning, idle, keepalive).', registers: r }),
+    leakSuspected: new Gauge({ name: 'podshell_leak_suspected', help: '1 while a resource gauge has stayed above the live session count for longer than LEAK_WINDOW_SECONDS.', registers: r }),
+    storeUp: new Gauge({ name: 'podshell_store_up', help: '1 when the session store answers, 0 when it does not.', registers: r }),
+    orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
+  };
+}

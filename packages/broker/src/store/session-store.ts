@@ -1,0 +1,72 @@
+/**
+ * The session registry shared by all broker replicas. Two implementations: `MemoryStore` (single
+ * replica, used when REDIS_URL is unset) and `RedisStore` (many replicas). Every key/record carries the
+ * tenant; any replica can count, list, shorten and kill any session.
+ */
+
+/** What the registry keeps about one live session. No token, no terminal content. */
+export interface SessionRecord {
+  /** 128-bit random id, base64url. */
+  id: string;
+  tenant: string;
+  subject: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  /** The replica holding the client socket (its `REPLICA_ID`). */
+  replica: string;
+  /** Client IP as the broker saw it (after trusted-proxy handling). */
+  clientIp: string;
+  startedAt: number;
+  /** Epoch ms when the session must be force-closed; an operator may shorten it. */
+  expiresAt: number;
+}
+
+export type AcquireResult =
+  | { ok: true }
+  | { ok: false; reason: 'quota_exceeded' | 'rate_limited'; message: string };
+
+export interface AcquireRequest {
+  record: SessionRecord;
+  /** The tenant's concurrent session cap. */
+  maxConcurrent: number;
+  /** The tenant's connects-per-minute cap (0 = unlimited). */
+  tenantConnectsPerMinute: number;
+  /** The per-client-IP connects-per-minute cap (0 = unlimited). */
+  ipConnectsPerMinute: number;
+}
+
+/** A control command delivered to every replica; the replica holding a matching session acts on it. */
+export type ControlCommand =
+  | { kind: 'kill'; sessionId: string; message?: string }
+  | { kind: 'kill-subject'; tenant: string; subject: string; message?: string }
+  | { kind: 'kill-tenant'; tenant: string; message?: string }
+  | { kind: 'set-expiry'; sessionId: string; expiresAt: number };
+
+export interface SessionFilter {
+  tenant?: string;
+  subject?: string;
+}
+
+export interface SessionStore {
+  /** `memory` or `redis`; shown in the log and in /readyz. */
+  readonly kind: 'memory' | 'redis';
+  /** Atomically: drop the tenant's expired entries, check rate limits and the concurrent quota, register. Throws when the store is unreachable. */
+  acquire(req: AcquireRequest): Promise<AcquireResult>;
+  /** Removes the session; idempotent; never throws for a missing id. */
+  release(tenant: string, sessionId: string): Promise<void>;
+  /** Updates the stored expiry (token refresh or operator shortening). */
+  updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void>;
+  get(sessionId: string): Promise<SessionRecord | null>;
+  list(filter?: SessionFilter): Promise<SessionRecord[]>;
+  /** Number of live sessions a tenant holds (what the quota counts). */
+  count(tenant: string): Promise<number>;
+  /** Publishes a control command to every replica (this one included). */
+  publish(command: ControlCommand): Promise<void>;
+  /** Registers the handler for control commands; returns an unsubscribe function. One handler per broker. */
+  subscribe(handler: (command: ControlCommand) => void): () => void;
+  /** Whether the store currently answers (feeds /readyz and podshell_store_up). */
+  isUp(): boolean;
+  /** Stops timers and connections. The store must not keep the process alive after this. */
+  close(): Promise<void>;
+}

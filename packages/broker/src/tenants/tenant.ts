@@ -1,0 +1,44 @@
+/** One tenant, as loaded and validated from the tenants file (see docs/tenants.md). Frozen after load. */
+export interface TenantKey {
+  kid: string;
+  /** Pinned algorithm: the token header's `alg` must equal it (never derived from the token). */
+  alg: 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'HS256' | 'HS384' | 'HS512' | 'EdDSA';
+  /** Verification key: a PEM public key for asymmetric algorithms, or the shared secret for HS*. */
+  verifyKey: string;
+  /** Signing key (private PEM or the secret) when present: used only by `pod-shell-broker token`. */
+  signKey?: string;
+}
+
+export interface TenantIdentity {
+  /** Kubernetes user to impersonate; `{sub}` is replaced by the token's subject. Unset = no impersonation. */
+  user?: string;
+  groups: string[];
+  /** Impersonate-Extra-* values; `{sub}` replaced as above. */
+  extra: Record<string, string[]>;
+}
+
+export interface TenantLimits {
+  maxConcurrentSessions: number;
+  maxSessionSeconds: number;
+  idleTimeoutSeconds: number;
+  connectsPerMinute: number;
+}
+
+export interface Tenant {
+  name: string;
+  issuer: string;
+  audience: string;
+  keys: TenantKey[];
+  /** Exact-match origins (scheme://host[:port]). */
+  allowedOrigins: string[];
+  /** Glob patterns for allowed namespaces (`*` matches any run of characters). */
+  namespaces: string[];
+  /** Commands a token may name (argv arrays). The default command is always allowed. */
+  allowedCommands: string[][];
+  identity: TenantIdentity;
+  /** kubeconfig context to use for this tenant (multi-cluster); unset = the current context. */
+  kubeContext?: string;
+  limits: TenantLimits;
+  /** Whether the broker ends the remote shell when a session ends without the command exiting. */
+  endOrphanedShells: boolean;
+}

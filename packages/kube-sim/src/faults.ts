@@ -1,0 +1,25 @@
+/**
+ * Fault injection for tests. Set at start (`startKubeSim({ faults })`) or at run time
+ * (`sim.setFaults({...})`, which replaces the whole set). Each fault applies to every exec, or only to
+ * execs into `pod` when that is given.
+ */
+export interface Faults {
+  /** Only execs into this pod name are affected (any namespace). Unset = every exec. */
+  pod?: string;
+  /** Wait this long before answering the exec upgrade. */
+  upgradeDelayMs?: number;
+  /**
+   * Refuse the exec upgrade with this HTTP status and a `Status` body carrying `message`.
+   * `trailingBytes` are written on the socket after the response (a confused-deputy test: a client
+   * must not treat them as stream data).
+   */
+  refuseUpgrade?: { status: number; message?: string; trailingBytes?: string };
+  /** Destroy the TCP connection (no close frame, no status) after this many stdout/stderr payload bytes. */
+  dropAfterBytes?: number;
+  /** Split stdout payloads into frames of at most this many bytes (to cut UTF-8 characters across frames). */
+  splitStdoutEvery?: number;
+  /** Hold all stdout/stderr output (the process keeps running) until the fault is cleared. */
+  stallOutput?: boolean;
+  /** Deliver stdin to the process at most this many bytes per second. */
+  stdinBytesPerSecond?: number;
+}

@@ -1,0 +1,89 @@
+import { Channel } from './channels.js';
+import { decodeUtf8, encodeFrame } from './frames.js';
+
+/** The container a session is attached to. */
+export interface SessionTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** broker → client, the first frame after authentication. */
+export interface HelloMessage {
+  type: 'hello';
+  session: string;
+  expiresAt: number;
+  idleTimeoutMs: number;
+  target: SessionTarget;
+}
+/** broker → client, sent ahead of a forced close so the host page can refresh the token. */
+export interface ExpiringMessage {
+  type: 'expiring';
+  at: number;
+}
+/** broker → client, right before every close. */
+export interface ClosingMessage {
+  type: 'closing';
+  code: number;
+  reason: string;
+  message: string;
+  exitCode?: number;
+}
+/** broker → client, the answer to a successful `refresh`. */
+export interface ExtendedMessage {
+  type: 'extended';
+  expiresAt: number;
+}
+/** broker → client, a non-fatal refusal (for example a refresh with a bad token). */
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+/** client → broker: a new token for the same tenant, subject and target. */
+export interface RefreshMessage {
+  type: 'refresh';
+  token: string;
+}
+/** client → broker: end-to-end flow control from the terminal's write queue. */
+export interface FlowMessage {
+  type: 'flow';
+  paused: boolean;
+}
+
+export type ServerControlMessage = HelloMessage | ExpiringMessage | ClosingMessage | ExtendedMessage | ErrorMessage;
+export type ClientControlMessage = RefreshMessage | FlowMessage;
+
+export const MAX_TOKEN_LENGTH = 8192;
+
+export function encodeControl(message: ServerControlMessage | ClientControlMessage): Uint8Array {
+  return encodeFrame(Channel.Control, JSON.stringify(message));
+}
+
+/** Parses a control payload (without the channel byte) sent by a client; throws TypeError when malformed. */
+export function parseClientControl(payload: Uint8Array): ClientControlMessage {
+  const value: unknown = JSON.parse(decodeUtf8(payload));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('control frame must be a JSON object');
+  const m = value as Record<string, unknown>;
+  if (m['type'] === 'flow') {
+    if (typeof m['paused'] !== 'boolean') throw new TypeError('flow.paused must be a boolean');
+    return { type: 'flow', paused: m['paused'] };
+  }
+  if (m['type'] === 'refresh') {
+    const token = m['token'];
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      throw new TypeError(`refresh.token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`);
+    }
+    return { type: 'refresh', token };
+  }
+  throw new TypeError(`unknown control type ${JSON.stringify(m['type'])}`);
+}
+
+/** Parses a control payload sent by the broker; throws TypeError when malformed. */
+export function parseServerControl(payload: Uint8Array): ServerControlMessage {
+  const value: unknown = JSON.parse(decodeUtf8(payload));
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
+    throw new TypeError('control frame must be a JSON object with a type');
+  }
+  return value as ServerControlMessage;
+}
