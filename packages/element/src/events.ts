@@ -1,0 +1,71 @@
+import type { SessionTarget } from '@pod-shell/protocol';
+
+/** `pod-shell-open`: the broker accepted the token and the shell is attached. */
+export interface PodShellOpenDetail {
+  /** The broker's session id (for support and audit correlation). */
+  session: string;
+  /** The container the shell runs in. */
+  target: SessionTarget;
+  /** When the session will be closed unless the token is refreshed (ms since the epoch). */
+  expiresAt: number;
+  /** The broker's idle limit in ms (0 when none). */
+  idleTimeoutMs: number;
+}
+
+/** `pod-shell-expiring`: the broker will close the session at `at` unless a fresh token arrives. */
+export interface PodShellExpiringDetail {
+  /** When the session will be closed (ms since the epoch). */
+  at: number;
+}
+
+/** `pod-shell-extended`: a refreshed token was accepted; the session now lasts until `expiresAt`. */
+export interface PodShellExtendedDetail {
+  expiresAt: number;
+}
+
+/** `pod-shell-close`: the session ended. `exitCode` is set when the command exited. */
+export interface PodShellCloseDetail {
+  /** The WebSocket close code (1000 = the command exited; 44xx/45xx see docs/protocol.md). */
+  code: number;
+  /** The short machine-readable reason (`expired`, `unauthorized`, …) or the socket's reason. */
+  reason: string;
+  /** The human message shown in the status layer. */
+  message: string;
+  /** The command's exit code, when it exited. */
+  exitCode?: number;
+}
+
+/** `pod-shell-error`: a non-fatal refusal from the broker (for example a refresh with a bad token). */
+export interface PodShellErrorDetail {
+  code: string;
+  message: string;
+}
+
+export type PodShellOpenEvent = CustomEvent<PodShellOpenDetail>;
+export type PodShellExpiringEvent = CustomEvent<PodShellExpiringDetail>;
+export type PodShellExtendedEvent = CustomEvent<PodShellExtendedDetail>;
+export type PodShellCloseEvent = CustomEvent<PodShellCloseDetail>;
+export type PodShellErrorEvent = CustomEvent<PodShellErrorDetail>;
+
+/** Every event the element emits, by name. */
+export interface PodShellEventMap {
+  'pod-shell-open': PodShellOpenEvent;
+  'pod-shell-expiring': PodShellExpiringEvent;
+  'pod-shell-extended': PodShellExtendedEvent;
+  'pod-shell-close': PodShellCloseEvent;
+  'pod-shell-error': PodShellErrorEvent;
+}
+
+declare global {
+  // Typed `addEventListener('pod-shell-close', (e) => e.detail.code)` on any element or document.
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface GlobalEventHandlersEventMap extends PodShellEventMap {}
+}
+
+/** Creates the element's events: they bubble and cross shadow roots so a host page can listen anywhere. */
+export function podShellEvent<K extends keyof PodShellEventMap>(
+  name: K,
+  detail: PodShellEventMap[K]['detail'],
+): PodShellEventMap[K] {
+  return new CustomEvent(name, { detail, bubbles: true, composed: true }) as PodShellEventMap[K];
+}

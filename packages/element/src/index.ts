@@ -1,0 +1,10 @@
+/**
+ * `@pod-shell/element`: importing this module registers `<pod-shell>`.
+ * The self-contained browser build is `@pod-shell/element/pod-shell.js` (dist/pod-shell.js).
+ */
+export * from './pod-shell.js';
+export { podShellEvent } from './events.js';
+export type * from './events.js';
+export { resolveBrokerUrl } from './connection/broker-url.js';
+export { DEFAULT_HIGH_WATERMARK, DEFAULT_LOW_WATERMARK } from './flow/flow-control.js';
+export { DARK_PALETTE, LIGHT_PALETTE, THEME_COLOR_KEYS, cssPropertyFor, type Palette, type ThemeName } from './theme/palettes.js';

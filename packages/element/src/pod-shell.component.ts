@@ -1,0 +1,403 @@
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import type { Terminal } from '@xterm/xterm';
+import { interpretStatus, CloseCode, type ClosingMessage, type ServerControlMessage } from '@pod-shell/protocol';
+import styles from './pod-shell.styles.js';
+import { ConnectionController } from './controllers/connection-controller.js';
+import { TerminalController, type TerminalSettings } from './controllers/terminal-controller.js';
+import { ResizeController } from './controllers/resize-controller.js';
+import { ClipboardController } from './controllers/clipboard-controller.js';
+import { CountdownController } from './controllers/countdown-controller.js';
+import { ColorSchemeController } from './controllers/color-scheme-controller.js';
+import { resolveBrokerUrl } from './connection/broker-url.js';
+import { WriteFlowControl } from './flow/flow-control.js';
+import { closeMessage, sanitizeStatusText } from './status/close-message.js';
+import { formatRemaining } from './status/format-remaining.js';
+import { paletteFor, resolvePalette, type ThemeName } from './theme/palettes.js';
+import { podShellEvent, type PodShellCloseDetail } from './events.js';
+
+/** The element's connection state, reflected as the read-only `status` attribute. */
+export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'closed';
+
+const DEFAULT_FONT_FAMILY = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+
+/**
+ * A terminal into a Kubernetes pod container, through the pod-shell broker. Give it a token your
+ * backend minted for one container; it connects, fits its box, and shows the shell.
+ *
+ * @summary A browser terminal into a Kubernetes pod container.
+ *
+ * @event {CustomEvent<PodShellOpenDetail>} pod-shell-open - The broker accepted the token; `detail` has `session`, `target` and `expiresAt`.
+ * @event {CustomEvent<PodShellExpiringDetail>} pod-shell-expiring - The session will be closed at `detail.at` (ms) unless a fresh token is set.
+ * @event {CustomEvent<PodShellExtendedDetail>} pod-shell-extended - A refreshed token was accepted; the session now lasts until `detail.expiresAt`.
+ * @event {CustomEvent<PodShellCloseDetail>} pod-shell-close - The session ended: `detail` has `code`, `reason`, `message` and, when the command exited, `exitCode`.
+ * @event {CustomEvent<PodShellErrorDetail>} pod-shell-error - A non-fatal refusal, for example a token refresh the broker rejected.
+ *
+ * @csspart base - The element's inner box.
+ * @csspart terminal - The box xterm renders into (its padding is the terminal's padding).
+ * @csspart status - The status layer: connecting, closed (with the reason) and expiry warnings.
+ * @csspart reconnect-button - The Reconnect button shown after a session ends.
+ *
+ * @cssproperty --pod-shell-background - Terminal background color.
+ * @cssproperty --pod-shell-foreground - Default text color.
+ * @cssproperty --pod-shell-cursor - Cursor color.
+ * @cssproperty --pod-shell-cursor-accent - Color of the character under a block cursor.
+ * @cssproperty --pod-shell-selection-background - Selection background.
+ * @cssproperty --pod-shell-selection-foreground - Selection text color.
+ * @cssproperty --pod-shell-black - ANSI color 0.
+ * @cssproperty --pod-shell-red - ANSI color 1.
+ * @cssproperty --pod-shell-green - ANSI color 2.
+ * @cssproperty --pod-shell-yellow - ANSI color 3.
+ * @cssproperty --pod-shell-blue - ANSI color 4.
+ * @cssproperty --pod-shell-magenta - ANSI color 5.
+ * @cssproperty --pod-shell-cyan - ANSI color 6.
+ * @cssproperty --pod-shell-white - ANSI color 7.
+ * @cssproperty --pod-shell-bright-black - ANSI color 8.
+ * @cssproperty --pod-shell-bright-red - ANSI color 9.
+ * @cssproperty --pod-shell-bright-green - ANSI color 10.
+ * @cssproperty --pod-shell-bright-yellow - ANSI color 11.
+ * @cssproperty --pod-shell-bright-blue - ANSI color 12.
+ * @cssproperty --pod-shell-bright-magenta - ANSI color 13.
+ * @cssproperty --pod-shell-bright-cyan - ANSI color 14.
+ * @cssproperty --pod-shell-bright-white - ANSI color 15.
+ * @cssproperty --pod-shell-padding - Space between the element's edge and the text grid.
+ * @cssproperty --pod-shell-border-radius - Corner radius of the element.
+ * @cssproperty --pod-shell-status-background - Status layer background.
+ * @cssproperty --pod-shell-status-foreground - Status layer text color.
+ * @cssproperty --pod-shell-status-font - Status layer font family.
+ */
+export class PodShell extends LitElement {
+  static override styles = styles;
+
+  /**
+   * The session token your backend minted (a JWT). Setting a new token while connected sends it
+   * to the broker in-band (`refresh`): the session is extended and the shell survives.
+   */
+  @property() token = '';
+
+  /** The broker's session endpoint: a `ws(s)://` or `http(s)://` URL or a path. Defaults to `/v1/session` on the page's origin. */
+  @property() broker = '';
+
+  /** The terminal font family. */
+  @property({ attribute: 'font-family' }) fontFamily = DEFAULT_FONT_FAMILY;
+
+  /** The terminal font size in CSS pixels. */
+  @property({ attribute: 'font-size', type: Number }) fontSize = 14;
+
+  /** `dark`, `light`, or `auto` (follows the user's `prefers-color-scheme`). Every color can also be set with a CSS custom property. */
+  @property({ reflect: true }) theme: ThemeName = 'dark';
+
+  /** Lines of history kept above the screen. */
+  @property({ type: Number }) scrollback = 5000;
+
+  /** `block`, `underline` or `bar`. */
+  @property({ attribute: 'cursor-style' }) cursorStyle: 'block' | 'underline' | 'bar' = 'block';
+
+  /** Whether the cursor blinks. */
+  @property({ attribute: 'cursor-blink', type: Boolean }) cursorBlink = false;
+
+  /** Focus the terminal as soon as the shell is attached. */
+  @property({ type: Boolean }) override autofocus = false;
+
+  /** The connection state (read-only): `idle`, `connecting`, `connected` or `closed`. */
+  @property({ reflect: true }) status: PodShellStatus = 'idle';
+
+  @state() private closeDetail: PodShellCloseDetail | undefined;
+  @state() private notice = '';
+
+  @query('.terminal') private container!: HTMLDivElement;
+
+  private readonly connection = new ConnectionController(this, {
+    onOpen: () => this.handleOpen(),
+    onData: (bytes) => this.terminalController.write(bytes, this.flow.track(bytes.byteLength)),
+    onStatus: (text) => this.handleStatus(text),
+    onControl: (message) => this.handleControl(message),
+    onClose: (code, reason, opened) => this.handleClose(code, reason, opened),
+  });
+  private readonly terminalController = new TerminalController(this, {
+    onInput: (data) => {
+      if (this.status === 'connected') this.connection.sendStdin(data);
+    },
+    onBinaryInput: (bytes) => {
+      if (this.status === 'connected') this.connection.sendStdin(bytes);
+    },
+    onResize: (cols, rows) => this.sendSize(cols, rows),
+  });
+  private readonly resizeController = new ResizeController(this, () => this.terminalController.fit());
+  private readonly clipboard = new ClipboardController(this);
+  private readonly countdown = new CountdownController(this);
+  private readonly colorScheme = new ColorSchemeController(this, () => {
+    if (this.theme === 'auto') this.applyTheme();
+  });
+  private readonly flow = new WriteFlowControl((paused) => {
+    this.connection.sendControl({ type: 'flow', paused });
+  });
+
+  /** The token the broker last received (at connect or by refresh). */
+  private sessionToken = '';
+  private closing: ClosingMessage | undefined;
+  private exitCode: number | undefined;
+  private sessionExpiresAt: number | undefined;
+  private lastSentSize = '';
+
+  /**
+   * The underlying xterm.js `Terminal` while the element is on the page (for advanced host code:
+   * extra addons, reading the buffer in tests). Undefined before the first render and after removal.
+   */
+  get terminal(): Terminal | undefined {
+    return this.terminalController.terminal;
+  }
+
+  /** When the session will be closed unless refreshed (ms since the epoch), once connected. */
+  get expiresAt(): number | undefined {
+    return this.sessionExpiresAt;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-inserted after a removal: the previous session and terminal were disposed; start anew.
+    if (this.hasUpdated) void this.updateComplete.then(() => this.setUp());
+  }
+
+  override disconnectedCallback(): void {
+    // Controllers close the socket (1000), stop observers and timers and dispose xterm.
+    super.disconnectedCallback();
+    this.flow.reset();
+    this.closing = undefined;
+    this.sessionToken = '';
+    this.lastSentSize = '';
+    this.status = 'idle';
+  }
+
+  protected override firstUpdated(): void {
+    this.setUp();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('fontFamily') || changed.has('fontSize') || changed.has('scrollback') || changed.has('cursorStyle') || changed.has('cursorBlink')) {
+      this.terminalController.update(this.terminalSettings());
+    }
+    if (changed.has('theme')) this.applyTheme();
+    if (changed.has('token') && this.hasUpdated) this.tokenChanged();
+  }
+
+  /** Focuses the terminal. */
+  override focus(options?: FocusOptions): void {
+    this.terminal?.focus();
+    if (!this.terminal) super.focus(options);
+  }
+
+  /**
+   * Sends a fresh token to the broker (in-band `refresh`), extending the session without
+   * reconnecting. With an argument, also makes it the element's `token`.
+   */
+  refreshToken(token: string = this.token): void {
+    if (token !== this.token) this.token = token;
+    if (this.status === 'connected' && token && token !== this.sessionToken) {
+      this.sessionToken = token;
+      this.connection.sendControl({ type: 'refresh', token });
+    }
+  }
+
+  /** Ends the current session (if any) and opens a new one with the current token. */
+  reconnect(): void {
+    this.terminal?.reset();
+    this.connect();
+  }
+
+  /** Re-reads the theme and the `--pod-shell-*` color properties (call after changing them at runtime). */
+  applyTheme(): void {
+    if (!this.isConnected) return;
+    const computed = getComputedStyle(this);
+    const palette = resolvePalette(paletteFor(this.theme, this.colorScheme.prefersDark), (name) => computed.getPropertyValue(name));
+    this.style.setProperty('background', palette.background);
+    this.terminalController.update({ theme: palette });
+  }
+
+  protected override render(): TemplateResult {
+    return html`<div part="base" class="base">
+      <div part="terminal" class="terminal"></div>
+      ${this.renderStatus()}
+    </div>`;
+  }
+
+  private renderStatus(): TemplateResult | typeof nothing {
+    // Every broker-provided string below is bound as text, never as HTML.
+    switch (this.status) {
+      case 'idle':
+        return this.token
+          ? nothing
+          : html`<div part="status" class="status" data-status="idle" role="status">
+              <span class="text">No session token: set the <code>token</code> attribute to open a shell.</span>
+            </div>`;
+      case 'connecting':
+        return html`<div part="status" class="status" data-status="connecting" role="status">
+          <span class="spinner" aria-hidden="true"></span><span class="text">Connecting…</span>
+        </div>`;
+      case 'connected': {
+        const at = this.countdown.at;
+        if (at === undefined && !this.notice) return nothing;
+        return html`<div part="status" class="status warning" data-status="connected" role="status">
+          <span class="text">
+            ${at !== undefined ? html`<span class="title">Session expires in ${formatRemaining(at, Date.now())}.</span>` : nothing}
+            ${this.notice}
+          </span>
+        </div>`;
+      }
+      case 'closed': {
+        const detail = this.closeDetail;
+        return html`<div
+          part="status"
+          class="status"
+          data-status="closed"
+          data-code=${detail?.code ?? ''}
+          data-exit=${detail?.exitCode ?? ''}
+          role="alert"
+        >
+          <span class="text"><span class="title">Session closed.</span>${detail?.message ?? ''}</span>
+          <button part="reconnect-button" type="button" @click=${() => this.reconnect()}>Reconnect</button>
+        </div>`;
+      }
+    }
+  }
+
+  private terminalSettings(): TerminalSettings {
+    return {
+      fontFamily: this.fontFamily,
+      fontSize: this.fontSize,
+      scrollback: this.scrollback,
+      cursorStyle: this.cursorStyle,
+      cursorBlink: this.cursorBlink,
+    };
+  }
+
+  private setUp(): void {
+    if (!this.isConnected || this.terminal) return;
+    const term = this.terminalController.open(this.container, this.terminalSettings());
+    this.applyTheme();
+    this.clipboard.attach(term);
+    this.resizeController.observe(this.container);
+    if (this.token) this.connect();
+  }
+
+  private tokenChanged(): void {
+    if (!this.token) return;
+    if (this.status === 'idle' && this.terminal) this.connect();
+    else if (this.status === 'connected') this.refreshToken(this.token);
+    // While connecting, the hello handler sends the newer token; when closed, Reconnect uses it.
+  }
+
+  private connect(): void {
+    if (!this.terminal) return;
+    this.connection.close(1000, 'reconnect');
+    this.flow.reset();
+    this.countdown.stop();
+    this.closing = undefined;
+    this.exitCode = undefined;
+    this.closeDetail = undefined;
+    this.notice = '';
+    this.sessionExpiresAt = undefined;
+    this.lastSentSize = '';
+    if (!this.token) {
+      this.status = 'idle';
+      return;
+    }
+    let url: string;
+    try {
+      url = resolveBrokerUrl(this.broker, window.location);
+    } catch (error) {
+      this.finish({ code: CloseCode.BadRequest, reason: 'bad-broker-url', message: sanitizeStatusText(String((error as Error).message)) });
+      return;
+    }
+    this.status = 'connecting';
+    this.sessionToken = this.token;
+    try {
+      this.connection.connect(url, this.token);
+    } catch {
+      // The browser refused the subprotocol list: the token has characters no JWT contains.
+      this.finish({ code: CloseCode.Unauthorized, reason: 'invalid-token', message: closeMessage({ code: CloseCode.Unauthorized, reason: '', opened: false }) });
+    }
+  }
+
+  /** The socket is open: the terminal's size goes first, before the shell can draw a prompt. */
+  private handleOpen(): void {
+    this.terminalController.fit();
+    const term = this.terminal;
+    if (term) this.sendSize(term.cols, term.rows);
+  }
+
+  private sendSize(cols: number, rows: number): void {
+    const key = `${cols}x${rows}`;
+    if (key === this.lastSentSize) return;
+    if (this.connection.sendResize(cols, rows)) this.lastSentSize = key;
+  }
+
+  private handleStatus(text: string): void {
+    const outcome = interpretStatus(text);
+    if (outcome.kind === 'success') this.exitCode = 0;
+    else if (outcome.kind === 'exit') this.exitCode = outcome.exitCode;
+  }
+
+  private handleControl(message: ServerControlMessage): void {
+    switch (message.type) {
+      case 'hello':
+        this.status = 'connected';
+        this.sessionExpiresAt = message.expiresAt;
+        this.dispatchEvent(
+          podShellEvent('pod-shell-open', {
+            session: message.session,
+            target: message.target,
+            expiresAt: message.expiresAt,
+            idleTimeoutMs: message.idleTimeoutMs,
+          }),
+        );
+        if (this.autofocus) this.terminal?.focus();
+        // A token set while the handshake was in flight goes to the broker now.
+        if (this.token && this.token !== this.sessionToken) this.refreshToken(this.token);
+        return;
+      case 'expiring':
+        this.countdown.start(message.at);
+        this.dispatchEvent(podShellEvent('pod-shell-expiring', { at: message.at }));
+        return;
+      case 'extended':
+        this.sessionExpiresAt = message.expiresAt;
+        this.countdown.stop();
+        this.notice = '';
+        this.dispatchEvent(podShellEvent('pod-shell-extended', { expiresAt: message.expiresAt }));
+        return;
+      case 'closing':
+        this.closing = message;
+        return;
+      case 'error': {
+        const text = sanitizeStatusText(String(message.message ?? ''));
+        this.notice = text;
+        this.dispatchEvent(podShellEvent('pod-shell-error', { code: sanitizeStatusText(String(message.code ?? '')), message: text }));
+        return;
+      }
+    }
+  }
+
+  private handleClose(code: number, reason: string, opened: boolean): void {
+    const closing = this.closing;
+    const detail: PodShellCloseDetail = {
+      code,
+      reason: sanitizeStatusText(closing?.code === code ? closing.reason : reason),
+      message: closeMessage({ code, reason, closing, opened }),
+    };
+    const exitCode = typeof closing?.exitCode === 'number' ? closing.exitCode : this.exitCode;
+    if (exitCode !== undefined) detail.exitCode = exitCode;
+    this.finish(detail);
+  }
+
+  private finish(detail: PodShellCloseDetail): void {
+    this.connection.close();
+    this.flow.reset();
+    this.countdown.stop();
+    this.notice = '';
+    this.closing = undefined;
+    this.sessionToken = '';
+    this.closeDetail = detail;
+    this.status = 'closed';
+    this.dispatchEvent(podShellEvent('pod-shell-close', detail));
+  }
+}
