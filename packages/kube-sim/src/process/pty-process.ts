@@ -1,0 +1,126 @@
+import * as pty from 'node-pty';
+import { SpawnError } from './errors.js';
+import { signalExitCode, type ExecProcess, type OutputStream, type ProcessEnd, type SpawnSpec } from './exec-process.js';
+import type { HostnameStrategy } from './container-env.js';
+import { wrapForHostname } from './container-env.js';
+import { killGroup } from './kill-group.js';
+
+/** How often a paused PTY checks whether its process died (see `pause`). */
+const DEAD_WHILE_PAUSED_POLL_MS = 50;
+
+/**
+ * A command in a real pseudo-terminal (node-pty, raw bytes, no decoding). stderr is merged by the
+ * PTY itself, as with a real container TTY.
+ */
+export class PtyProcess implements ExecProcess {
+  readonly pid: number;
+  readonly #term: pty.IPty;
+  #output: ((stream: OutputStream, data: Buffer) => void) | undefined;
+  #endListener: ((end: ProcessEnd) => void) | undefined;
+  #ended: ProcessEnd | undefined;
+  #stdinOpen = true;
+  #paused = false;
+  #pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(spec: SpawnSpec, strategy: HostnameStrategy) {
+    const run = wrapForHostname(strategy, spec.argv, spec.file, spec.hostname, spec.env);
+    try {
+      this.#term = pty.spawn(run.file, run.args, {
+        name: spec.env['TERM'] ?? 'xterm',
+        cols: spec.cols,
+        rows: spec.rows,
+        cwd: spec.cwd,
+        env: run.env,
+        encoding: null,
+      });
+    } catch (err) {
+      throw new SpawnError(`failed to allocate a PTY: ${(err as Error).message}`, err);
+    }
+    this.pid = this.#term.pid;
+    this.#term.onData((data) => {
+      // encoding: null makes node-pty hand out Buffers; the typing says string.
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : (data as unknown as Buffer);
+      this.#output?.('stdout', buf);
+    });
+    // node-pty fires onExit only after its read side closed (or 200 ms later), i.e. after the last data.
+    this.#term.onExit(({ exitCode, signal }) => {
+      this.#stopPoll();
+      this.#ended = signal ? { kind: 'exit', exitCode: signalExitCode(signal) } : { kind: 'exit', exitCode };
+      this.#endListener?.(this.#ended);
+    });
+  }
+
+  onOutput(listener: (stream: OutputStream, data: Buffer) => void): void {
+    this.#output = listener;
+  }
+
+  onEnd(listener: (end: ProcessEnd) => void): void {
+    this.#endListener = listener;
+    if (this.#ended) listener(this.#ended);
+  }
+
+  /** node-pty queues writes itself and exposes no drain signal; the kernel PTY buffer throttles the writer. */
+  writeStdin(data: Buffer): boolean {
+    if (this.#stdinOpen && !this.#ended) this.#term.write(data);
+    return true;
+  }
+
+  whenStdinDrained(listener: () => void): void {
+    listener();
+  }
+
+  /** A PTY has no stdin EOF of its own; a real runtime closes its copy loop and sends nothing. */
+  endStdin(): void {
+    this.#stdinOpen = false;
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.#ended || cols < 1 || rows < 1) return;
+    try {
+      this.#term.resize(cols, rows);
+    } catch {
+      // The PTY closed between the exit and our notification; nothing to resize.
+    }
+  }
+
+  /**
+   * Backpressure. node-pty destroys a PTY's read side 200 ms after the process exits even if data
+   * is still unread, so while paused we watch the pid and resume once it is gone: what is left is
+   * at most one kernel PTY buffer, so memory stays bounded and the tail of the output is not lost.
+   */
+  pause(): void {
+    if (this.#paused || this.#ended) return;
+    this.#paused = true;
+    this.#term.pause();
+    this.#pollTimer = setInterval(() => {
+      if (!isAlive(this.pid)) this.resume();
+    }, DEAD_WHILE_PAUSED_POLL_MS);
+    this.#pollTimer.unref();
+  }
+
+  resume(): void {
+    this.#stopPoll();
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#term.resume();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.#ended) return;
+    killGroup(this.pid, signal);
+  }
+
+  #stopPoll(): void {
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
