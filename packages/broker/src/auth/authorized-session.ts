@@ -10,7 +10,7 @@ export interface AuthorizedSession {
   container?: string;
   /** argv; the tenant's default command when the token names none. */
   command: string[];
-  /** Token `exp` in epoch ms. */
+  /** Token `exp` in epoch ms, capped at `iat` + MAX_TOKEN_AGE_SECONDS (when the credential stops being valid). */
   tokenExpiresAt: number;
 }
 

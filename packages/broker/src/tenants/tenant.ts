@@ -5,7 +5,7 @@ export interface TenantKey {
   alg: 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'HS256' | 'HS384' | 'HS512' | 'EdDSA';
   /** Verification key: a PEM public key for asymmetric algorithms, or the shared secret for HS*. */
   verifyKey: string;
-  /** Signing key (private PEM or the secret) when present: used only by `pod-shell-broker token`. */
+  /** Signing key (private PEM or the secret) when present: used only by `pod-shell-broker token`. Key material is non-enumerable on loaded tenants (never serialized). */
   signKey?: string;
 }
 
@@ -41,4 +41,12 @@ export interface Tenant {
   limits: TenantLimits;
   /** Whether the broker ends the remote shell when a session ends without the command exiting. */
   endOrphanedShells: boolean;
+  /**
+   * Whether an upgrade without an `Origin` header (a non-browser client: CLI, k6) is accepted.
+   * Browsers always send `Origin` on a WebSocket upgrade, so this never weakens the CSWSH defence;
+   * it is still opt-in (unset = false) so a tenant only accepts what it declared. Always set by the loader.
+   */
+  allowMissingOrigin?: boolean;
+  /** argv used when a token names no command; always allowed. Unset = DEFAULT_SHELL_COMMAND. Always set by the loader. */
+  defaultCommand?: string[];
 }
