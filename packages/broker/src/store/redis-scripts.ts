@@ -1,0 +1,219 @@
+/**
+ * The Lua scripts behind RedisStore. Each mutation of the registry is ONE script, so Redis runs it
+ * atomically: two replicas racing for a tenant's last quota slot are serialised by Redis itself.
+ * ioredis' `defineCommand` sends them with EVALSHA and falls back to EVAL on NOSCRIPT (after a Redis
+ * restart or SCRIPT FLUSH).
+ *
+ * Key layout (docs/architecture.md, "Data model"); `{t}` is the tenant, used as a Redis Cluster hash tag:
+ *   ps:{t}:s:<id>                hash   one session record; TTL = expiresAt + grace
+ *   ps:{t}:sessions              zset   member = session id, score = expiresAt (epoch ms)
+ *   ps:{t}:rate:<minute>         string tenant connects in that minute; TTL 120 s
+ *   ps:ip:<ip>:rate:<minute>     string connects from one client IP in that minute; TTL 120 s
+ *   ps:sid:<id>                  string session id → tenant (admin lookups by id); same TTL as the hash
+ *   ps:tenants                   set    tenants that hold at least one session
+ *   ps:replica:<r>               string heartbeat; TTL = 2 × HEARTBEAT_SECONDS
+ *   ps:replica:<r>:sessions      set    "<id> <tenant>" of every session replica r holds
+ *   ps:replicas                  set    replicas known to hold (or have held) sessions
+ *   ps:reaper:lock               string short lock so one replica reaps at a time
+ *   ps:control                   pub/sub channel of ControlCommand JSON
+ * Time always comes from Redis (`TIME`), so replicas with skewed clocks agree on minutes and expiry.
+ */
+
+export const KEY_PREFIX = 'ps:';
+export const CONTROL_CHANNEL = `${KEY_PREFIX}control`;
+export const REAPER_LOCK_KEY = `${KEY_PREFIX}reaper:lock`;
+
+export const keys = {
+  session: (tenant: string, id: string): string => `${KEY_PREFIX}{${tenant}}:s:${id}`,
+  sessions: (tenant: string): string => `${KEY_PREFIX}{${tenant}}:sessions`,
+  tenantRate: (tenant: string): string => `${KEY_PREFIX}{${tenant}}:rate`,
+  ipRate: (ip: string): string => `${KEY_PREFIX}ip:${ip}:rate`,
+  sid: (id: string): string => `${KEY_PREFIX}sid:${id}`,
+  tenants: (): string => `${KEY_PREFIX}tenants`,
+  replica: (replica: string): string => `${KEY_PREFIX}replica:${replica}`,
+  replicaSessions: (replica: string): string => `${KEY_PREFIX}replica:${replica}:sessions`,
+  replicas: (): string => `${KEY_PREFIX}replicas`,
+};
+
+/** The fields of a session hash, in the order the scripts write them. */
+export const RECORD_FIELDS = ['id', 'tenant', 'subject', 'namespace', 'pod', 'container', 'replica', 'clientIp', 'startedAt', 'expiresAt'] as const;
+
+/**
+ * Shared Lua helpers, prepended to every script. Key names are rebuilt here with the same layout as
+ * `keys` above (the prefix is a constant on both sides).
+ */
+const PRELUDE = `
+local P = '${KEY_PREFIX}'
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function k_session(t, id) return P .. '{' .. t .. '}:s:' .. id end
+local function k_sessions(t) return P .. '{' .. t .. '}:sessions' end
+local function k_sid(id) return P .. 'sid:' .. id end
+local function k_rsessions(r) return P .. 'replica:' .. r .. ':sessions' end
+
+-- Removes one session everywhere it is indexed. Idempotent: a missing session is a no-op.
+local function remove_session(t, id)
+  local h = k_session(t, id)
+  local rep = redis.call('HGET', h, 'replica')
+  redis.call('DEL', h)
+  redis.call('ZREM', k_sessions(t), id)
+  redis.call('DEL', k_sid(id))
+  if rep then
+    redis.call('SREM', k_rsessions(rep), id .. ' ' .. t)
+  else
+    -- The hash lapsed, so its holder is unknown: drop the member from every replica's index.
+    for _, r in ipairs(redis.call('SMEMBERS', P .. 'replicas')) do redis.call('SREM', k_rsessions(r), id .. ' ' .. t) end
+  end
+  if redis.call('EXISTS', k_sessions(t)) == 0 then redis.call('SREM', P .. 'tenants', t) end
+end
+
+-- Drops a tenant's entries that are past their expiry or whose hash is gone (hash TTL lapsed).
+local function prune(t, now)
+  local z = k_sessions(t)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now)) do remove_session(t, id) end
+  for _, id in ipairs(redis.call('ZRANGE', z, 0, -1)) do
+    if redis.call('EXISTS', k_session(t, id)) == 0 then remove_session(t, id) end
+  end
+  if redis.call('EXISTS', z) == 0 then redis.call('SREM', P .. 'tenants', t) end
+end
+
+-- Writes one session (hash, zset, id index, tenant and replica indexes) with TTL expiresAt + grace.
+local function register(rec, now, grace)
+  local t, id = rec.tenant, rec.id
+  local h = k_session(t, id)
+  redis.call('HSET', h, 'id', id, 'tenant', t, 'subject', rec.subject, 'namespace', rec.namespace,
+    'pod', rec.pod, 'container', rec.container, 'replica', rec.replica, 'clientIp', rec.clientIp,
+    'startedAt', tostring(rec.startedAt), 'expiresAt', tostring(rec.expiresAt))
+  local ttl = math.max(tonumber(rec.expiresAt) - now, 0) + grace
+  redis.call('PEXPIRE', h, ttl)
+  redis.call('ZADD', k_sessions(t), rec.expiresAt, id)
+  redis.call('SET', k_sid(id), t, 'PX', ttl)
+  redis.call('SADD', P .. 'tenants', t)
+  redis.call('SADD', k_rsessions(rec.replica), id .. ' ' .. t)
+  redis.call('SADD', P .. 'replicas', rec.replica)
+end
+`;
+
+/**
+ * acquire: prune, then tenant connect rate, client-IP connect rate, concurrent quota, then register.
+ * ARGV: recordJson, maxConcurrent, tenantPerMinute (0 = off), ipPerMinute (0 = off), graceMs.
+ * KEYS: tenant rate base, ip rate base (the script appends the Redis-clock minute).
+ * Returns {'ok'} | {'rate_limited', 'tenant'|'ip', limit} | {'quota_exceeded', limit}.
+ * Rate counters count admitted attempts: an attempt refused by a rate limit does not extend the
+ * window, one refused by the quota does count (it cost a connect).
+ */
+export const ACQUIRE_LUA = `${PRELUDE}
+local rec = cjson.decode(ARGV[1])
+local maxc, trate, irate, grace = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = now_ms()
+local minute = math.floor(now / 60000)
+local tkey, ikey = KEYS[1] .. ':' .. minute, KEYS[2] .. ':' .. minute
+prune(rec.tenant, now)
+if trate > 0 and tonumber(redis.call('GET', tkey) or '0') >= trate then return {'rate_limited', 'tenant', trate} end
+if irate > 0 and tonumber(redis.call('GET', ikey) or '0') >= irate then return {'rate_limited', 'ip', irate} end
+if trate > 0 then redis.call('INCR', tkey); redis.call('EXPIRE', tkey, 120) end
+if irate > 0 then redis.call('INCR', ikey); redis.call('EXPIRE', ikey, 120) end
+if redis.call('ZCARD', k_sessions(rec.tenant)) >= maxc then return {'quota_exceeded', maxc} end
+register(rec, now, grace)
+return {'ok'}
+`;
+
+/** release: ARGV tenant, id. Idempotent. Returns nothing useful. */
+export const RELEASE_LUA = `${PRELUDE}
+remove_session(ARGV[1], ARGV[2])
+return 1
+`;
+
+/** updateExpiry: ARGV tenant, id, expiresAt, graceMs. Returns 1 when the session exists, else 0. */
+export const UPDATE_EXPIRY_LUA = `${PRELUDE}
+local t, id, exp, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return 0 end
+local ttl = math.max(exp - now_ms(), 0) + grace
+redis.call('HSET', h, 'expiresAt', tostring(exp))
+redis.call('PEXPIRE', h, ttl)
+redis.call('ZADD', k_sessions(t), 'XX', exp, id)
+redis.call('PEXPIRE', k_sid(id), ttl)
+return 1
+`;
+
+/** count: ARGV tenant. Prunes first, so the answer is what the next acquire would count. */
+export const COUNT_LUA = `${PRELUDE}
+prune(ARGV[1], now_ms())
+return redis.call('ZCARD', k_sessions(ARGV[1]))
+`;
+
+/**
+ * heartbeat: ARGV replica, ttlMs. Refreshes the heartbeat key. Returns 1 when the key still existed,
+ * 0 when it had lapsed (Redis restarted or this replica was reaped): the caller then reconciles.
+ */
+export const HEARTBEAT_LUA = `${PRELUDE}
+local hb = P .. 'replica:' .. ARGV[1]
+local existed = redis.call('EXISTS', hb)
+redis.call('SET', hb, tostring(now_ms()), 'PX', tonumber(ARGV[2]))
+redis.call('SADD', P .. 'replicas', ARGV[1])
+return existed
+`;
+
+/**
+ * reap: ARGV replica. When that replica's heartbeat key is gone, removes every session it held and
+ * forgets the replica. Returns the number of sessions removed, or -1 when the replica is alive.
+ */
+export const REAP_LUA = `${PRELUDE}
+local r = ARGV[1]
+if redis.call('EXISTS', P .. 'replica:' .. r) == 1 then return -1 end
+local set = k_rsessions(r)
+local members = redis.call('SMEMBERS', set)
+for _, m in ipairs(members) do
+  local sp = string.find(m, ' ', 1, true)
+  if sp then remove_session(string.sub(m, sp + 1), string.sub(m, 1, sp - 1)) end
+end
+redis.call('DEL', set)
+redis.call('SREM', P .. 'replicas', r)
+return #members
+`;
+
+/**
+ * reconcile: ARGV replica, graceMs, JSON array of the replica's live records, JSON array of the
+ * "<id> <tenant>" members of acquires still in flight (left alone). Makes Redis hold exactly
+ * those sessions for this replica: removes entries whose release was lost, re-registers the live ones
+ * (after a Redis restart, a failover, or a reap during a partition). Returns {removed, registered}.
+ */
+export const RECONCILE_LUA = `${PRELUDE}
+local r, grace = ARGV[1], tonumber(ARGV[2])
+local live = cjson.decode(ARGV[3])
+local now = now_ms()
+local want = {}
+for _, rec in ipairs(live) do want[rec.id .. ' ' .. rec.tenant] = true end
+for _, m in ipairs(cjson.decode(ARGV[4])) do want[m] = true end
+local removed = 0
+for _, m in ipairs(redis.call('SMEMBERS', k_rsessions(r))) do
+  if not want[m] then
+    local sp = string.find(m, ' ', 1, true)
+    if sp then remove_session(string.sub(m, sp + 1), string.sub(m, 1, sp - 1)) end
+    redis.call('SREM', k_rsessions(r), m)
+    removed = removed + 1
+  end
+end
+for _, rec in ipairs(live) do register(rec, now, grace) end
+return {removed, #live}
+`;
+
+/**
+ * leave: ARGV replica. On graceful close: drops the heartbeat; forgets the replica when it holds no
+ * sessions (otherwise the reapers clean up after the heartbeat key is gone).
+ */
+export const LEAVE_LUA = `${PRELUDE}
+local r = ARGV[1]
+redis.call('DEL', P .. 'replica:' .. r)
+if redis.call('SCARD', k_rsessions(r)) == 0 then redis.call('SREM', P .. 'replicas', r) end
+return 1
+`;
+
+/** unlock: KEYS lock, ARGV owner. Deletes the lock only when this replica still owns it. */
+export const UNLOCK_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

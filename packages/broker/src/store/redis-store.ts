@@ -1,0 +1,475 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { ErrorCode, PodShellError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
+import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import {
+  ACQUIRE_LUA,
+  CONTROL_CHANNEL,
+  COUNT_LUA,
+  HEARTBEAT_LUA,
+  LEAVE_LUA,
+  REAPER_LOCK_KEY,
+  REAP_LUA,
+  RECONCILE_LUA,
+  RECORD_FIELDS,
+  RELEASE_LUA,
+  UNLOCK_LUA,
+  UPDATE_EXPIRY_LUA,
+  keys,
+} from './redis-scripts.js';
+
+export interface RedisStoreOptions {
+  /** redis:// or rediss:// URL; with Sentinels, only its credentials, db and TLS are used. */
+  url?: string | undefined;
+  sentinels?: ReadonlyArray<{ host: string; port: number }>;
+  sentinelName?: string | undefined;
+  /** Per-command timeout (REDIS_COMMAND_TIMEOUT_MS): acquire fails closed after it. */
+  commandTimeoutMs: number;
+  replicaId: string;
+  heartbeatSeconds: number;
+  logger: Logger;
+  metrics?: Pick<BrokerMetrics, 'storeUp'>;
+  /** How long a session hash outlives its expiry (a last-resort TTL; default 60 s). */
+  graceMs?: number;
+}
+
+/** Scripts registered on the connection with `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
+interface ScriptCommands {
+  psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
+  psRelease(tenant: string, id: string): Promise<number>;
+  psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
+  psCount(tenant: string): Promise<number>;
+  psHeartbeat(replica: string, ttlMs: number): Promise<number>;
+  psReap(replica: string): Promise<number>;
+  psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
+  psLeave(replica: string): Promise<number>;
+  psUnlock(key: string, owner: string): Promise<number>;
+}
+type ScriptedRedis = Redis & ScriptCommands;
+
+/** Numbers travel as strings so Lua never formats a timestamp in exponent notation. */
+function encodeRecord(r: SessionRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of RECORD_FIELDS) out[f] = String(r[f]);
+  return out;
+}
+
+function decodeRecord(h: Record<string, string>): SessionRecord | null {
+  if (!h['id'] || !h['tenant']) return null;
+  return {
+    id: h['id'],
+    tenant: h['tenant'],
+    subject: h['subject'] ?? '',
+    namespace: h['namespace'] ?? '',
+    pod: h['pod'] ?? '',
+    container: h['container'] ?? '',
+    replica: h['replica'] ?? '',
+    clientIp: h['clientIp'] ?? '',
+    startedAt: Number(h['startedAt']),
+    expiresAt: Number(h['expiresAt']),
+  };
+}
+
+/** Validates a control message from the channel; anything malformed is dropped (returns null). */
+export function parseControlCommand(text: string): ControlCommand | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const m = v as Record<string, unknown>;
+  const s = (k: string): boolean => typeof m[k] === 'string' && (m[k] as string).length > 0;
+  const message = typeof m['message'] === 'string' ? { message: m['message'] } : {};
+  switch (m['kind']) {
+    case 'kill':
+      return s('sessionId') ? { kind: 'kill', sessionId: m['sessionId'] as string, ...message } : null;
+    case 'kill-subject':
+      return s('tenant') && s('subject') ? { kind: 'kill-subject', tenant: m['tenant'] as string, subject: m['subject'] as string, ...message } : null;
+    case 'kill-tenant':
+      return s('tenant') ? { kind: 'kill-tenant', tenant: m['tenant'] as string, ...message } : null;
+    case 'set-expiry':
+      return s('sessionId') && Number.isFinite(m['expiresAt'])
+        ? { kind: 'set-expiry', sessionId: m['sessionId'] as string, expiresAt: m['expiresAt'] as number }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** Builds the ioredis options: fail fast (no offline queue, one retry, short timeouts), reconnect forever with capped backoff. */
+export function redisConnectionOptions(o: RedisStoreOptions): { url: string | undefined; options: RedisOptions } {
+  const options: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: o.commandTimeoutMs,
+    connectTimeout: Math.max(o.commandTimeoutMs, 1000),
+    // Capped, jittered backoff: a restarted Redis is found again within about a second.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000) + Math.floor(Math.random() * 100),
+    connectionName: `pod-shell:${o.replicaId}`,
+    lazyConnect: false,
+  };
+  if (o.sentinels && o.sentinels.length > 0 && o.sentinelName) {
+    options.sentinels = o.sentinels.map((s) => ({ host: s.host, port: s.port }));
+    options.name = o.sentinelName;
+    options.sentinelRetryStrategy = options.retryStrategy;
+    if (o.url) {
+      const u = new URL(o.url);
+      if (u.username) options.username = decodeURIComponent(u.username);
+      if (u.password) options.password = decodeURIComponent(u.password);
+      const db = u.pathname.replace(/^\//, '');
+      if (db) options.db = Number(db);
+      if (u.protocol === 'rediss:') options.tls = {};
+    }
+    return { url: undefined, options };
+  }
+  return { url: o.url, options };
+}
+
+/**
+ * The shared session registry on Redis (standalone or Sentinel). Any replica can count, list, shorten
+ * and kill any session; quotas are exact across replicas because acquire is one Lua script. Fault
+ * policy (docs/operations.md): with Redis down, acquire/get/list/count/publish throw
+ * STORE_UNAVAILABLE at once; release never throws (a lost release is repaired by the next reconcile);
+ * on reconnect, or whenever this replica's heartbeat key was found missing, the replica reconciles:
+ * Redis then holds exactly the sessions this replica registered and has not released.
+ */
+export class RedisStore implements SessionStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: ScriptedRedis;
+  private readonly sub: Redis;
+  private readonly log: Logger;
+  private readonly graceMs: number;
+  private readonly periodMs: number;
+  /** Sessions this replica registered and has not released: the truth reconcile restores. */
+  private readonly mine = new Map<string, SessionRecord>();
+  /** Acquires sent but not answered: reconcile must neither remove nor re-register them. */
+  private readonly inFlight = new Map<string, string>();
+  private handler: ((c: ControlCommand) => void) | null = null;
+  private healthy = true;
+  private needsReconcile = true;
+  private beating: Promise<void> | null = null;
+  private reaping: Promise<number> | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private reaperTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private closing = false;
+  private outageLogged = false;
+  private readonly subscribed: Promise<boolean>;
+
+  constructor(private readonly o: RedisStoreOptions) {
+    this.log = o.logger.child({ component: 'redis-store', replica: o.replicaId });
+    this.graceMs = o.graceMs ?? 60_000;
+    this.periodMs = o.heartbeatSeconds * 1000;
+    const { url, options } = redisConnectionOptions(o);
+    this.redis = (url ? new Redis(url, options) : new Redis(options)) as ScriptedRedis;
+    this.defineScripts();
+    // The subscriber may queue its SUBSCRIBE until connected and retries forever: it carries no request path.
+    this.sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `pod-shell:${o.replicaId}:sub` });
+    this.sub.on('error', () => undefined);
+    this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.subscribed = this.sub.subscribe(CONTROL_CHANNEL).then(
+      () => true,
+      (err: unknown) => {
+        this.log.warn('store.subscribe_failed', { err });
+        return false;
+      },
+    );
+    this.redis.on('ready', () => this.onReady());
+    this.redis.on('close', () => this.onDown());
+    this.redis.on('error', (err: Error) => {
+      if (!this.outageLogged) this.log.warn('store.error', { err });
+      this.outageLogged = true;
+    });
+    this.setUp(false);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.periodMs);
+    this.heartbeatTimer.unref();
+    this.scheduleReaper();
+  }
+
+  private defineScripts(): void {
+    const r = this.redis;
+    r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
+    r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
+    r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
+    r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
+    r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
+    r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });
+    r.defineCommand('psReconcile', { numberOfKeys: 0, lua: RECONCILE_LUA });
+    r.defineCommand('psLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
+    r.defineCommand('psUnlock', { numberOfKeys: 1, lua: UNLOCK_LUA });
+  }
+
+  private setUp(up: boolean): void {
+    this.o.metrics?.storeUp.set(up ? 1 : 0);
+  }
+
+  private onReady(): void {
+    if (this.closed) return;
+    if (this.outageLogged) this.log.info('store.reconnected');
+    this.outageLogged = false;
+    this.healthy = true;
+    this.needsReconcile = true;
+    this.setUp(true);
+    void this.heartbeat();
+  }
+
+  private onDown(): void {
+    this.setUp(false);
+    this.needsReconcile = true;
+  }
+
+  private unavailable(op: string, err: unknown): PodShellError {
+    return new PodShellError(ErrorCode.STORE_UNAVAILABLE, `The session store is unavailable (${op}).`, { cause: err });
+  }
+
+  isUp(): boolean {
+    return !this.closed && this.redis.status === 'ready' && this.healthy;
+  }
+
+  /** Resolves once connected and subscribed to the control channel (tests, startup); rejects after `timeoutMs`. */
+  async connected(timeoutMs = 5000): Promise<void> {
+    if (this.redis.status !== 'ready') await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(this.unavailable('connect', new Error(`not connected after ${timeoutMs} ms`)));
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.redis.once('ready', onReady);
+    });
+    await this.subscribed;
+    if (this.beating) await this.beating;
+  }
+
+  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+    const rec = req.record;
+    const member = `${rec.id} ${rec.tenant}`;
+    this.inFlight.set(rec.id, member);
+    let reply: unknown[];
+    try {
+      reply = await this.redis.psAcquire(
+        keys.tenantRate(rec.tenant),
+        keys.ipRate(rec.clientIp),
+        JSON.stringify(encodeRecord(rec)),
+        req.maxConcurrent,
+        req.tenantConnectsPerMinute,
+        req.ipConnectsPerMinute,
+        this.graceMs,
+      );
+    } catch (err) {
+      // The script may have run before the reply was lost: let the next reconcile decide.
+      this.needsReconcile = true;
+      throw this.unavailable('acquire', err);
+    } finally {
+      this.inFlight.delete(rec.id);
+    }
+    const [status, a, b] = reply as [string, unknown, unknown];
+    if (status === 'ok') {
+      this.mine.set(rec.id, { ...rec });
+      return { ok: true };
+    }
+    if (status === 'rate_limited') {
+      const message = a === 'ip'
+        ? `Too many connections from your address (limit ${String(b)} per minute).`
+        : `The tenant's connect rate limit (${String(b)} per minute) was reached.`;
+      return { ok: false, reason: 'rate_limited', message };
+    }
+    return { ok: false, reason: 'quota_exceeded', message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.` };
+  }
+
+  async release(tenant: string, sessionId: string): Promise<void> {
+    this.mine.delete(sessionId);
+    try {
+      await this.redis.psRelease(tenant, sessionId);
+    } catch (err) {
+      // Never thrown into the session lifecycle: the next reconcile removes what this replica no longer holds.
+      this.needsReconcile = true;
+      this.log.warn('store.release_failed', { tenant, session: sessionId, err });
+    }
+  }
+
+  async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
+    const local = this.mine.get(sessionId);
+    if (local) local.expiresAt = expiresAt;
+    let found: number;
+    try {
+      found = await this.redis.psUpdateExpiry(tenant, sessionId, expiresAt, this.graceMs);
+    } catch (err) {
+      this.needsReconcile = true;
+      throw this.unavailable('update expiry', err);
+    }
+    if (found === 1) await this.publish({ kind: 'set-expiry', sessionId, expiresAt });
+  }
+
+  async get(sessionId: string): Promise<SessionRecord | null> {
+    try {
+      const tenant = await this.redis.get(keys.sid(sessionId));
+      if (tenant === null) return null;
+      return decodeRecord(await this.redis.hgetall(keys.session(tenant, sessionId)));
+    } catch (err) {
+      throw this.unavailable('get', err);
+    }
+  }
+
+  async list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    try {
+      const tenants = filter.tenant !== undefined ? [filter.tenant] : (await this.redis.smembers(keys.tenants())).sort();
+      const out: SessionRecord[] = [];
+      for (const tenant of tenants) {
+        await this.redis.psCount(tenant); // prune, so the list matches what the quota counts
+        const ids = await this.redis.zrange(keys.sessions(tenant), 0, -1);
+        if (ids.length === 0) continue;
+        const pipe = this.redis.pipeline();
+        for (const id of ids) pipe.hgetall(keys.session(tenant, id));
+        for (const [err, h] of (await pipe.exec()) ?? []) {
+          if (err) throw err;
+          const rec = decodeRecord(h as Record<string, string>);
+          if (rec && (filter.subject === undefined || rec.subject === filter.subject)) out.push(rec);
+        }
+      }
+      return out.sort((x, y) => x.startedAt - y.startedAt || x.id.localeCompare(y.id));
+    } catch (err) {
+      throw this.unavailable('list', err);
+    }
+  }
+
+  async count(tenant: string): Promise<number> {
+    try {
+      return await this.redis.psCount(tenant);
+    } catch (err) {
+      throw this.unavailable('count', err);
+    }
+  }
+
+  async publish(command: ControlCommand): Promise<void> {
+    try {
+      await this.redis.publish(CONTROL_CHANNEL, JSON.stringify(command));
+    } catch (err) {
+      throw this.unavailable('publish', err);
+    }
+  }
+
+  subscribe(handler: (command: ControlCommand) => void): () => void {
+    this.handler = handler;
+    return () => {
+      if (this.handler === handler) this.handler = null;
+    };
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel !== CONTROL_CHANNEL || !this.handler) return;
+    const command = parseControlCommand(message);
+    if (!command) {
+      this.log.warn('store.control_malformed', { length: message.length });
+      return;
+    }
+    try {
+      this.handler(command);
+    } catch (err) {
+      this.log.error('store.control_handler_failed', { kind: command.kind, err });
+    }
+  }
+
+  /** One heartbeat; reconciles when asked to or when the heartbeat key had lapsed. Never throws. */
+  heartbeat(): Promise<void> {
+    if (this.closed || this.closing) return Promise.resolve();
+    if (this.beating) return this.beating;
+    this.beating = (async () => {
+      try {
+        const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs);
+        if (existed === 0) this.needsReconcile = true;
+        if (this.needsReconcile) await this.reconcile();
+        this.healthy = true;
+        this.setUp(this.redis.status === 'ready');
+      } catch (err) {
+        this.healthy = false;
+        this.setUp(false);
+        this.log.debug('store.heartbeat_failed', { err });
+      } finally {
+        this.beating = null;
+      }
+    })();
+    return this.beating;
+  }
+
+  private async reconcile(): Promise<void> {
+    // Snapshot and send in the same tick: nothing can be released in between.
+    this.needsReconcile = false;
+    const live = [...this.mine.values()].map(encodeRecord);
+    try {
+      const [removed, registered] = await this.redis.psReconcile(this.o.replicaId, this.graceMs, JSON.stringify(live), JSON.stringify([...this.inFlight.values()]));
+      if (removed > 0 || registered > 0) this.log.info('store.reconciled', { removed, registered });
+    } catch (err) {
+      this.needsReconcile = true;
+      throw err;
+    }
+  }
+
+  private scheduleReaper(): void {
+    if (this.closed || this.closing) return;
+    // Every quarter period, jittered so replicas do not all wake together.
+    const delay = (this.periodMs / 4) * (0.75 + Math.random() * 0.5);
+    this.reaperTimer = setTimeout(() => {
+      this.reaping = this.reap().finally(() => {
+        this.reaping = null;
+        this.scheduleReaper();
+      });
+    }, delay);
+    this.reaperTimer.unref();
+  }
+
+  /** Removes the sessions of replicas whose heartbeat key is gone. One replica at a time (short lock). Never throws. */
+  async reap(): Promise<number> {
+    if (this.closed || this.redis.status !== 'ready') return 0;
+    let total = 0;
+    try {
+      const locked = await this.redis.set(REAPER_LOCK_KEY, this.o.replicaId, 'PX', Math.max(this.periodMs, 1000), 'NX');
+      if (locked !== 'OK') return 0;
+      try {
+        for (const replica of await this.redis.smembers(keys.replicas())) {
+          if (replica === this.o.replicaId) continue;
+          const n = await this.redis.psReap(replica);
+          if (n >= 0) {
+            total += n;
+            this.log.info('store.replica_reaped', { dead: replica, sessions: n });
+          }
+        }
+      } finally {
+        await this.redis.psUnlock(REAPER_LOCK_KEY, this.o.replicaId);
+      }
+    } catch (err) {
+      this.log.debug('store.reap_failed', { err });
+    }
+    return total;
+  }
+
+  /**
+   * Stops timers and both connections. `leave` (default true) drops this replica's heartbeat so the
+   * others reap anything it still held; tests pass `leave: false` to imitate a crash.
+   */
+  async close(options: { leave?: boolean } = {}): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    if (this.reaperTimer) clearTimeout(this.reaperTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.reaping; // never leave the reaper lock behind
+    if (this.beating) await this.beating;
+    if (options.leave !== false && this.redis.status === 'ready') {
+      try {
+        await this.redis.psLeave(this.o.replicaId);
+      } catch (err) {
+        this.log.debug('store.leave_failed', { err });
+      }
+    }
+    this.closed = true;
+    this.handler = null;
+    this.setUp(false);
+    this.redis.disconnect();
+    this.sub.disconnect();
+  }
+}

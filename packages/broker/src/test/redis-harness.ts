@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/**
+ * A private redis-server child process for one test file: a free port, no persistence (so a restart
+ * really loses the data, like a failed-over or restarted Redis), stoppable and restartable on the same
+ * port. The machine's 6379 instance is never touched.
+ */
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  /** Stops the server (SIGTERM, or `signal`) and resolves when the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port (empty: nothing was persisted). */
+  start(): Promise<void>;
+  /** Freezes / thaws the process: a Redis that accepts TCP but never answers. */
+  pause(): void;
+  resume(): void;
+  /** A plain client for assertions (lazily created, closed by stop()). */
+  client(): Redis;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        child.off('exit', onExit);
+        resolve(child);
+      }
+    };
+    const onExit = (code: number | null): void => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`));
+    child.stdout!.on('data', onData);
+    child.stderr!.resume();
+    child.once('exit', onExit);
+  });
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  let child: ChildProcess | null = null;
+  let port = 0;
+  for (let attempt = 0; attempt < 5 && !child; attempt++) {
+    port = await freePort();
+    child = await launch(port).catch(() => null);
+  }
+  if (!child) throw new Error('could not start redis-server on a free port');
+  let plain: Redis | null = null;
+  const proc: RedisProcess = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      plain?.disconnect();
+      plain = null;
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGCONT');
+        c.kill(signal);
+      });
+    },
+    async start() {
+      if (child) return;
+      child = await launch(port);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
+    client() {
+      plain ??= new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+      return plain;
+    },
+  };
+  return proc;
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (for state in another process, where there is no event). */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 25): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Every registry key left in Redis except rate counters (which expire on their own after two minutes). */
+export async function sessionKeys(client: Redis): Promise<string[]> {
+  const all = await client.keys('ps:*');
+  return all.filter((k) => !/:rate:\d+$/.test(k)).sort();
+}

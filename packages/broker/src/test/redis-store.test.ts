@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../log/logger.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { RedisStore } from '../store/redis-store.js';
+import type { AcquireRequest, ControlCommand, SessionRecord } from '../store/session-store.js';
+import { PodShellError } from '../errors.js';
+import { sessionKeys, startRedis, until, type RedisProcess } from './redis-harness.js';
+
+const logger = createLogger({ level: 'error' });
+
+function record(tenant: string, replica: string, over: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return {
+    id: randomBytes(16).toString('base64url'),
+    tenant,
+    subject: 'alice',
+    namespace: 'default',
+    pod: 'web-0',
+    container: 'app',
+    replica,
+    clientIp: '10.0.0.1',
+    startedAt: now,
+    expiresAt: now + 60_000,
+    ...over,
+  };
+}
+
+function request(rec: SessionRecord, over: Partial<AcquireRequest> = {}): AcquireRequest {
+  return { record: rec, maxConcurrent: 10, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0, ...over };
+}
+
+describe('RedisStore against a private redis-server', () => {
+  let redis: RedisProcess;
+  const open: RedisStore[] = [];
+  const store = async (replicaId: string, heartbeatSeconds = 1): Promise<RedisStore> => {
+    const s = new RedisStore({ url: redis.url, commandTimeoutMs: 300, replicaId, heartbeatSeconds, logger, metrics: createMetrics({ defaultMetrics: false }) });
+    open.push(s);
+    await s.connected();
+    return s;
+  };
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  };
+
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await closeAll();
+    await redis.stop();
+  });
+
+  it('keeps the quota exact: 100 parallel acquires over 3 replicas with quota 10 → exactly 10', async () => {
+    const stores = [await store('r1'), await store('r2'), await store('r3')];
+    const recs = Array.from({ length: 100 }, (_, i) => record('acme', `r${(i % 3) + 1}`));
+    const results = await Promise.all(recs.map((rec, i) => stores[i % 3]!.acquire(request(rec))));
+    const won = recs.filter((_, i) => results[i]!.ok);
+    assert.equal(won.length, 10);
+    assert.equal(results.filter((r) => !r.ok && r.reason === 'quota_exceeded').length, 90);
+    assert.equal(await stores[0]!.count('acme'), 10);
+    const listed = await stores[1]!.list({ tenant: 'acme' });
+    assert.deepEqual(listed.map((r) => r.id).sort(), won.map((r) => r.id).sort());
+    const one = await stores[2]!.get(won[0]!.id);
+    assert.deepEqual(one, won[0]);
+    await Promise.all(won.map((rec) => stores[Number(rec.replica.slice(1)) - 1]!.release('acme', rec.id)));
+    assert.equal(await stores[0]!.count('acme'), 0);
+    // The quota is fully free again.
+    const again = await Promise.all(Array.from({ length: 10 }, () => stores[0]!.acquire(request(record('acme', 'r1')))));
+    assert.ok(again.every((r) => r.ok));
+    for (const rec of await stores[0]!.list()) await stores[0]!.release(rec.tenant, rec.id);
+    await stores[0]!.release('acme', 'no-such-id'); // idempotent
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('enforces the tenant and client-IP connect rates per minute', async () => {
+    const s = await store('rate');
+    const tenantRes = [];
+    for (let i = 0; i < 6; i++) tenantRes.push(await s.acquire(request(record('t-rate', 'rate', { clientIp: `10.1.0.${i}` }), { tenantConnectsPerMinute: 5 })));
+    assert.deepEqual(tenantRes.map((r) => r.ok), [true, true, true, true, true, false]);
+    assert.equal(tenantRes[5]!.ok === false && tenantRes[5]!.reason, 'rate_limited');
+    // The IP limit spans tenants; another IP is unaffected.
+    const ipRes = [];
+    for (let i = 0; i < 4; i++) ipRes.push(await s.acquire(request(record(`t-ip${i}`, 'rate', { clientIp: '192.0.2.7' }), { ipConnectsPerMinute: 3 })));
+    assert.deepEqual(ipRes.map((r) => r.ok), [true, true, true, false]);
+    assert.ok((await s.acquire(request(record('t-ip9', 'rate', { clientIp: '192.0.2.8' }), { ipConnectsPerMinute: 3 }))).ok);
+    for (const rec of await s.list()) await s.release(rec.tenant, rec.id);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('prunes expired entries and entries whose hash vanished before counting', async () => {
+    const s = await store('prune');
+    const short = record('t-exp', 'prune', { expiresAt: Date.now() + 300 });
+    assert.ok((await s.acquire(request(short, { maxConcurrent: 1 }))).ok);
+    const refused = await s.acquire(request(record('t-exp', 'prune'), { maxConcurrent: 1 }));
+    assert.equal(refused.ok, false);
+    await new Promise((r) => setTimeout(r, short.expiresAt - Date.now() + 20)); // wait for the expiry itself
+    const next = record('t-exp', 'prune');
+    assert.ok((await s.acquire(request(next, { maxConcurrent: 1 }))).ok);
+    assert.equal(await s.get(short.id), null);
+    // A hash that lapsed (its TTL) no longer counts, and its index entries are dropped.
+    await redis.client().del(`ps:{t-exp}:s:${next.id}`);
+    assert.equal(await s.count('t-exp'), 0);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('delivers control commands to every replica and shortens expiry everywhere', async () => {
+    const [a, b, c] = [await store('pa'), await store('pb'), await store('pc')];
+    const got: Record<string, ControlCommand[]> = { pa: [], pb: [], pc: [] };
+    const waiters: Promise<void>[] = [];
+    for (const [name, s] of [['pa', a], ['pb', b], ['pc', c]] as const) {
+      waiters.push(new Promise((resolve) => {
+        s.subscribe((cmd) => {
+          got[name]!.push(cmd);
+          if (got[name]!.length === 2) resolve();
+        });
+      }));
+    }
+    const rec = record('t-ctl', 'pc');
+    assert.ok((await c.acquire(request(rec))).ok);
+    await a.publish({ kind: 'kill', sessionId: rec.id, message: 'bye' });
+    const shortened = Date.now() + 5000;
+    await a.updateExpiry('t-ctl', rec.id, shortened);
+    await Promise.all(waiters);
+    for (const name of ['pa', 'pb', 'pc']) {
+      assert.deepEqual(got[name], [
+        { kind: 'kill', sessionId: rec.id, message: 'bye' },
+        { kind: 'set-expiry', sessionId: rec.id, expiresAt: shortened },
+      ]);
+    }
+    assert.equal((await b.get(rec.id))!.expiresAt, shortened);
+    assert.equal(Number(await redis.client().zscore('ps:{t-ctl}:sessions', rec.id)), shortened);
+    const ttl = await redis.client().pttl(`ps:{t-ctl}:s:${rec.id}`);
+    assert.ok(ttl > 0 && ttl <= 5000 + 60_000, `hash TTL follows the new expiry (${ttl})`);
+    await c.release('t-ctl', rec.id);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('reaps the sessions of a replica whose heartbeat lapsed within two periods', async () => {
+    const [a, b] = [await store('alive'), await store('dies')];
+    for (let i = 0; i < 3; i++) assert.ok((await b.acquire(request(record('t-reap', 'dies')))).ok);
+    assert.ok((await a.acquire(request(record('t-reap', 'alive')))).ok);
+    await b.heartbeat();
+    await b.close({ leave: false }); // a crash: no release, no goodbye
+    const killedAt = Date.now();
+    await until(async () => (await a.count('t-reap')) === 1, 4000, 'the dead replica to be reaped');
+    const elapsed = Date.now() - killedAt;
+    // Heartbeat TTL is two periods (2 s) after the last beat, plus one reaper tick (≤ 0.31 s).
+    assert.ok(elapsed <= 2400, `reaped after ${elapsed} ms`);
+    assert.deepEqual((await a.list()).map((r) => r.replica), ['alive']);
+    assert.equal(await redis.client().sismember('ps:replicas', 'dies'), 0);
+    for (const rec of await a.list()) await a.release(rec.tenant, rec.id);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('fails closed fast when Redis stops, keeps releases quiet, and re-registers exactly after restart', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const a = new RedisStore({ url: redis.url, commandTimeoutMs: 300, replicaId: 'fa', heartbeatSeconds: 1, logger, metrics });
+    open.push(a);
+    await a.connected();
+    const b = await store('fb');
+    const aRecs = [record('t-f', 'fa'), record('t-f', 'fa'), record('t-f', 'fa')];
+    const bRecs = [record('t-f', 'fb'), record('t-f', 'fb')];
+    for (const r of aRecs) assert.ok((await a.acquire(request(r))).ok);
+    for (const r of bRecs) assert.ok((await b.acquire(request(r))).ok);
+    assert.equal((await metrics.storeUp.get()).values[0]!.value, 1);
+
+    await redis.stop();
+    const t0 = Date.now();
+    await assert.rejects(a.acquire(request(record('t-f', 'fa'))), (err: unknown) => err instanceof PodShellError && err.closeCode === 4503);
+    assert.ok(Date.now() - t0 < 1000, `acquire failed in ${Date.now() - t0} ms`);
+    await until(() => !a.isUp(), 1000, 'isUp() to turn false');
+    assert.equal((await metrics.storeUp.get()).values[0]!.value, 0);
+    await a.release('t-f', aRecs[0]!.id); // a session ended during the outage: no throw
+    await assert.rejects(a.list(), PodShellError);
+
+    await redis.start(); // empty: nothing was persisted
+    await until(() => a.isUp() && b.isUp(), 5000, 'both stores to reconnect');
+    await until(async () => (await a.count('t-f')) === 4, 3000, 'replicas to re-register their live sessions');
+    assert.deepEqual((await b.list({ tenant: 't-f' })).map((r) => r.id).sort(), [...aRecs.slice(1), ...bRecs].map((r) => r.id).sort());
+    assert.equal((await metrics.storeUp.get()).values[0]!.value, 1);
+    for (const r of aRecs.slice(1)) await a.release('t-f', r.id);
+    for (const r of bRecs) await b.release('t-f', r.id);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('times out against a hung Redis and reconciles lost releases when it answers again', async () => {
+    const a = await store('ha');
+    const recs = [record('t-h', 'ha'), record('t-h', 'ha')];
+    for (const r of recs) assert.ok((await a.acquire(request(r))).ok);
+    redis.pause();
+    try {
+      const t0 = Date.now();
+      await assert.rejects(a.acquire(request(record('t-h', 'ha'))), PodShellError);
+      assert.ok(Date.now() - t0 < 1000, `acquire failed in ${Date.now() - t0} ms`);
+      await a.release('t-h', recs[0]!.id); // times out; kept for reconcile
+    } finally {
+      redis.resume();
+    }
+    // The data survived (a hang, not a restart): the lost release is applied by the next reconcile.
+    await until(async () => (await redis.client().zcard('ps:{t-h}:sessions')) === 1, 4000, 'the lost release to be reconciled');
+    assert.deepEqual((await a.list()).map((r) => r.id), [recs[1]!.id]);
+    await a.release('t-h', recs[1]!.id);
+    await closeAll();
+    // A reaper lock taken by a command whose reply timed out lapses on its own TTL (one period).
+    await until(async () => (await sessionKeys(redis.client())).length === 0, 2000, 'no registry keys left');
+  });
+});
