@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import { mintToken, parseTtl } from '../auth/token-mint.js';
+import type { TokenTarget } from '../auth/target-policy.js';
+import { authorizeTarget, parseTarget } from '../auth/target-policy.js';
+import { PodShellError } from '../errors.js';
+import { loadTenantsFile } from '../tenants/tenants-file.js';
+
+export const TOKEN_USAGE = `Usage: pod-shell-broker token --tenant NAME --sub SUBJECT --namespace NS --pod POD
+                            [--container NAME] [--command ARGV] [--ttl 10m] [--kid KID]
+                            [--tenants FILE]
+
+Prints a token signed with the tenant's first key that holds a signing key (privateKey, or the HS
+secret), in the layout of docs/tokens.md.
+
+  --tenants FILE   tenants file (default: $TENANTS_FILE)
+  --ttl DURATION   lifetime: 30s, 10m, 1h (1s..24h, default 10m)
+  --command ARGV   a JSON array ('["ls","-la"]') or words split on spaces ('ls -la'); it must be one of
+                   the tenant's allowedCommands. Omit it for the default shell.
+  --kid KID        sign with this key instead of the first signing key
+`;
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CommandIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+class UsageError extends Error {}
+
+function parseCommand(raw: string): string[] {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith('[')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      throw new UsageError('--command: not a valid JSON array');
+    }
+    if (!Array.isArray(value) || value.some((a) => typeof a !== 'string')) throw new UsageError('--command must be a JSON array of strings');
+    return value as string[];
+  }
+  const words = trimmed.split(/\s+/).filter(Boolean);
+  if (words.length === 0) throw new UsageError('--command must not be empty');
+  return words;
+}
+
+/**
+ * `pod-shell-broker token …`: mints a token from the tenants file. Returns the exit code
+ * (0 ok, 2 usage error, 1 anything else); the token alone goes to stdout, one line.
+ */
+export async function runTokenCommand(argv: string[], env: Record<string, string | undefined> = process.env, io: CommandIo = defaultIo): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        tenant: { type: 'string' },
+        sub: { type: 'string' },
+        namespace: { type: 'string' },
+        pod: { type: 'string' },
+        container: { type: 'string' },
+        command: { type: 'string' },
+        ttl: { type: 'string', default: '10m' },
+        kid: { type: 'string' },
+        tenants: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout(TOKEN_USAGE);
+      return 0;
+    }
+    for (const required of ['tenant', 'sub', 'namespace', 'pod'] as const) {
+      if (!values[required]) throw new UsageError(`--${required} is required`);
+    }
+    const file = values.tenants ?? env['TENANTS_FILE'];
+    if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
+    const ttlSeconds = parseTtl(values.ttl!, '--ttl');
+    const tenants = loadTenantsFile(file);
+    const tenant = tenants.find((t) => t.name === values.tenant);
+    if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`);
+    const rawTarget: Record<string, unknown> = { namespace: values.namespace, pod: values.pod };
+    if (values.container !== undefined) rawTarget['container'] = values.container;
+    if (values.command !== undefined) rawTarget['command'] = parseCommand(values.command);
+    // The same target checks the broker applies, so a token that would be refused is not printed.
+    let target: TokenTarget;
+    try {
+      target = parseTarget(rawTarget);
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace('token target claim is malformed: ', ''));
+    }
+    try {
+      authorizeTarget(tenant, target);
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}: the broker would refuse this token`);
+    }
+    const opts: Parameters<typeof mintToken>[0] = { tenant, sub: values.sub!, target, ttlSeconds };
+    if (values.kid !== undefined) opts.kid = values.kid;
+    io.stdout(mintToken(opts) + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`pod-shell-broker token: ${err.message}\n\n${TOKEN_USAGE}`);
+      return 2;
+    }
+    if (err instanceof PodShellError) {
+      io.stderr(`pod-shell-broker token: ${err.message}\n`);
+      return err.code === 'PS_ERR_CONFIG_INVALID' ? 2 : 1;
+    }
+    io.stderr(`pod-shell-broker token: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
