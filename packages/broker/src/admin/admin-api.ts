@@ -1,0 +1,206 @@
+import { ErrorCode, PodShellError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { SessionRecord, SessionStore } from '../store/session-store.js';
+import { adminTokenMatches } from './admin-auth.js';
+
+/**
+ * The cluster-wide admin API (docs/admin-api.md), served on the admin port behind ADMIN_TOKEN.
+ * Pure handlers over the session store: any replica answers for every session, because the store is
+ * shared; kills and expiry changes travel over the store's control channel to the replica holding
+ * the socket, which closes it with 4409 (kill) or re-arms its timer (expiry).
+ *
+ *   GET    /admin/sessions?tenant=&subject=   list (subject needs tenant: subjects are per tenant)
+ *   GET    /admin/sessions/:id[?tenant=]      show one
+ *   DELETE /admin/sessions/:id[?tenant=]      kill one            body (optional): {message}
+ *   POST   /admin/sessions/:id/expiry         shorten             body: {expiresAt} | {inSeconds}
+ *   POST   /admin/revoke                      kill a subject's or a whole tenant's sessions
+ *                                             body: {tenant, subject?, message?}
+ */
+export interface AdminRequest {
+  method: string;
+  /** Path without the query string, e.g. `/admin/sessions/abc`. */
+  path: string;
+  /** The query string (with or without `?`), or parsed parameters. */
+  query?: string | URLSearchParams | Record<string, string | undefined>;
+  /** The raw body text, or an already parsed JSON value. */
+  body?: string | unknown;
+  /** When given and `ctx.adminToken` is set, the bearer token is checked here too. */
+  headers?: Record<string, string | undefined>;
+}
+
+export interface AdminResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface AdminContext {
+  store: SessionStore;
+  logger: Logger;
+  /** ADMIN_TOKEN; when set together with `req.headers`, requests without it get 401. */
+  adminToken?: string;
+  now?: () => number;
+}
+
+const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,252}$/;
+const MAX_MESSAGE = 200;
+
+class AdminError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const bad = (message: string): AdminError => new AdminError(400, 'PS_ERR_BAD_REQUEST', message);
+const notFound = (message: string): AdminError => new AdminError(404, 'PS_ERR_NOT_FOUND', message);
+
+/** True for the paths this module answers, so the admin server can route to it. */
+export function isAdminApiPath(path: string): boolean {
+  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/');
+}
+
+function params(query: AdminRequest['query']): URLSearchParams {
+  if (query === undefined) return new URLSearchParams();
+  if (query instanceof URLSearchParams) return query;
+  if (typeof query === 'string') return new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) p.set(k, v);
+  return p;
+}
+
+function jsonBody(body: AdminRequest['body'], required: boolean): Record<string, unknown> {
+  let value: unknown = body;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    if (text.trim() === '') value = undefined;
+    else {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw bad('The request body must be JSON.');
+      }
+    }
+  }
+  if (value === undefined || value === null) {
+    if (required) throw bad('The request needs a JSON object body.');
+    return {};
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) throw bad('The request body must be a JSON object.');
+  return value as Record<string, unknown>;
+}
+
+function name(value: unknown, field: string, required: true): string;
+function name(value: unknown, field: string, required: false): string | undefined;
+function name(value: unknown, field: string, required: boolean): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    if (required) throw bad(`"${field}" is required.`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || !NAME.test(value)) throw bad(`"${field}" must be a name of letters, digits and ._@:+- (at most 253 characters).`);
+  return value;
+}
+
+function message(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_MESSAGE) throw bad(`"message" must be a string of at most ${MAX_MESSAGE} characters.`);
+  // Shown in the user's terminal: no control characters (threat 11).
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+/** Finds a session, honouring an optional `tenant` scope (a session of another tenant is "not found"). */
+async function findSession(store: SessionStore, id: string, tenant: string | undefined): Promise<SessionRecord> {
+  if (!SESSION_ID.test(id)) throw bad('The session id is malformed.');
+  const rec = await store.get(id);
+  if (rec === null || (tenant !== undefined && rec.tenant !== tenant)) throw notFound(`No live session ${id}.`);
+  return rec;
+}
+
+async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
+  const q = params(req.query);
+  const method = req.method.toUpperCase();
+  const now = (ctx.now ?? Date.now)();
+  const { store } = ctx;
+  const path = req.path.replace(/\/+$/, '');
+
+  if (path === '/admin/sessions') {
+    if (method !== 'GET') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET.');
+    const tenant = name(q.get('tenant'), 'tenant', false);
+    const subject = name(q.get('subject'), 'subject', false);
+    if (subject !== undefined && tenant === undefined) throw bad('"subject" needs "tenant": subjects are scoped by tenant.');
+    const sessions = await store.list({ ...(tenant !== undefined ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) });
+    return { status: 200, body: { count: sessions.length, sessions } };
+  }
+
+  if (path === '/admin/revoke') {
+    if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
+    const b = jsonBody(req.body, true);
+    const tenant = name(b['tenant'], 'tenant', true);
+    const subject = name(b['subject'], 'subject', false);
+    const msg = message(b['message']);
+    const matched = await store.list(subject !== undefined ? { tenant, subject } : { tenant });
+    await store.publish(
+      subject !== undefined
+        ? { kind: 'kill-subject', tenant, subject, ...(msg !== undefined ? { message: msg } : {}) }
+        : { kind: 'kill-tenant', tenant, ...(msg !== undefined ? { message: msg } : {}) },
+    );
+    ctx.logger.info('admin.revoke', { tenant, subject, sessions: matched.length });
+    return { status: 202, body: { tenant, ...(subject !== undefined ? { subject } : {}), sessions: matched.length, ids: matched.map((r) => r.id) } };
+  }
+
+  const m = /^\/admin\/sessions\/([^/]+)(\/expiry)?$/.exec(path);
+  if (!m) throw notFound('No such admin endpoint.');
+  const id = decodeURIComponent(m[1]!);
+  const tenant = name(q.get('tenant'), 'tenant', false);
+
+  if (m[2]) {
+    if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
+    const b = jsonBody(req.body, true);
+    let expiresAt: number;
+    if (b['expiresAt'] !== undefined) {
+      if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt'])) throw bad('"expiresAt" must be an epoch time in milliseconds.');
+      expiresAt = b['expiresAt'];
+    } else if (b['inSeconds'] !== undefined) {
+      if (typeof b['inSeconds'] !== 'number' || !Number.isFinite(b['inSeconds']) || b['inSeconds'] < 0) throw bad('"inSeconds" must be a number ≥ 0.');
+      expiresAt = now + Math.round(b['inSeconds'] * 1000);
+    } else throw bad('Give "expiresAt" (epoch ms) or "inSeconds".');
+    const rec = await findSession(store, id, tenant);
+    // Operators may only shorten: a session never outlives its token or the tenant's maximum (threat 8).
+    if (expiresAt > rec.expiresAt) {
+      throw new AdminError(409, 'PS_ERR_EXPIRY_EXTENSION', `The session already expires at ${new Date(rec.expiresAt).toISOString()}; the admin API can only shorten it.`);
+    }
+    expiresAt = Math.max(expiresAt, now);
+    await store.updateExpiry(rec.tenant, rec.id, expiresAt);
+    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(expiresAt).toISOString() });
+    return { status: 200, body: { session: { ...rec, expiresAt } } };
+  }
+
+  if (method === 'GET') return { status: 200, body: { session: await findSession(store, id, tenant) } };
+  if (method === 'DELETE') {
+    const msg = message(jsonBody(req.body, false)['message']);
+    const rec = await findSession(store, id, tenant);
+    await store.publish({ kind: 'kill', sessionId: rec.id, ...(msg !== undefined ? { message: msg } : {}) });
+    ctx.logger.info('admin.kill', { session: rec.id, tenant: rec.tenant, replica: rec.replica });
+    return { status: 202, body: { killed: rec.id, tenant: rec.tenant, replica: rec.replica } };
+  }
+  throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or DELETE.');
+}
+
+/**
+ * Answers one admin API request with a JSON-able body. Never throws: bad input → 400, unknown
+ * session → 404, store down → 503, anything else → 500 (logged, message hidden).
+ */
+export async function handleAdminRequest(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
+  const err = (status: number, code: string, msg: string): AdminResponse => ({ status, body: { error: { code, message: msg } } });
+  if (ctx.adminToken !== undefined && req.headers !== undefined) {
+    const auth = req.headers['authorization'] ?? req.headers['Authorization'];
+    if (!adminTokenMatches(auth, ctx.adminToken)) return err(401, 'PS_ERR_ADMIN_UNAUTHORIZED', 'A valid admin bearer token is required.');
+  }
+  try {
+    return await route(req, ctx);
+  } catch (e) {
+    if (e instanceof AdminError) return err(e.status, e.code, e.message);
+    if (e instanceof PodShellError && e.code === ErrorCode.STORE_UNAVAILABLE) return err(503, e.code, e.message);
+    ctx.logger.error('admin.failed', { method: req.method, path: req.path, err: e });
+    return err(500, ErrorCode.INTERNAL, 'internal error');
+  }
+}
