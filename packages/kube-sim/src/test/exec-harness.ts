@@ -1,28 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ExecServer } from '../exec/exec-server.js';
-import type { ExecRequest } from '../exec/exec-request.js';
+import type { ClientOptions } from 'ws';
 import type { Faults } from '../faults.js';
+import { startKubeSim, type KubeSim } from '../kube-sim.js';
+import type { ProcessInfo } from '../stats.js';
+import { RawExecClient } from './exec-client.js';
 import type { ContainerFixture, PodFixture } from '../fixtures/types.js';
 
 /**
- * A minimal plain-HTTP front for ExecServer, standing in for the HTTP side (no TLS, no auth) so the
- * streaming half can be tested on its own. It parses PodExecOptions like the apiserver and
- * hands the request over; unknown pods/containers get a bare 404.
+ * The exec tests' simulator: the real `startKubeSim` (HTTPS, bearer token, RBAC, the HTTP side's
+ * validation) with a fixture made for exec cases. `wsOptions` carry the CA and the admin token.
  */
 export interface ExecHarness {
-  /** ws://127.0.0.1:port */
+  sim: KubeSim;
+  /** wss://127.0.0.1:port */
   wsBase: string;
-  httpBase: string;
-  exec: ExecServer;
-  workRoot: string;
-  counts: Map<string, number>;
+  /** CA + `Authorization: Bearer <admin>` for a `ws` client. */
+  wsOptions: ClientOptions;
   setFaults(f: Faults): void;
   /** `/api/v1/namespaces/<ns>/pods/<pod>/exec?…` */
   execPath(pod: string, opts: ExecQuery, ns?: string): string;
+  /** Opens a raw exec client (default: offers only v5, like kubectl). */
+  open(pod: string, q: ExecQuery, protocols?: string[], ns?: string): RawExecClient;
+  /** Requests counted by key (see KubeSimStats.requests). */
+  counts(): Record<string, number>;
+  processes(): ProcessInfo[];
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -67,78 +68,24 @@ export function defaultPods(): PodFixture[] {
   ];
 }
 
-/** Kubernetes query booleans: a missing key is false; any value but `0`/`false` (any case) is true. */
-function flag(q: URLSearchParams, key: string): boolean {
-  const v = q.get(key);
-  return v !== null && !/^(0|false)$/i.test(v);
-}
-
-function toExecRequest(req: IncomingMessage, pods: PodFixture[]): ExecRequest | null {
-  const url = new URL(req.url ?? '/', 'http://x');
-  const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
-  if (!m) return null;
-  const p = pods.find((x) => x.namespace === m[1] && x.name === m[2]);
-  if (!p) return null;
-  const cname = url.searchParams.get('container') ?? p.containers[0]?.name;
-  const c = p.containers.find((x) => x.name === cname);
-  if (!c) return null;
-  return {
-    subresource: m[3] as 'exec' | 'attach',
-    pod: p,
-    container: c,
-    command: url.searchParams.getAll('command'),
-    stdin: flag(url.searchParams, 'stdin'),
-    stdout: flag(url.searchParams, 'stdout'),
-    stderr: flag(url.searchParams, 'stderr'),
-    tty: flag(url.searchParams, 'tty'),
-    user: { name: 'test', groups: ['system:authenticated'], extra: {} },
-  };
-}
-
 export async function startExecHarness(options: { faults?: Faults; pods?: PodFixture[] } = {}): Promise<ExecHarness> {
-  const pods = options.pods ?? defaultPods();
-  let faults: Faults = options.faults ?? {};
-  const counts = new Map<string, number>();
-  const workRoot = mkdtempSync(join(tmpdir(), 'kube-sim-exec-'));
-  const exec = new ExecServer({
-    faults: () => faults,
-    countRequest: (key) => counts.set(key, (counts.get(key) ?? 0) + 1),
-    workRoot,
+  const sim = await startKubeSim({
+    fixtures: { namespaces: ['default'], pods: options.pods ?? defaultPods(), tokens: [], rbac: [] },
+    faults: options.faults ?? {},
   });
-  const server: Server = createServer((req, res) => {
-    const er = toExecRequest(req, pods);
-    if (!er) {
-      res.writeHead(404).end();
-      return;
-    }
-    exec.handleRequest(req, res, er);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    const er = toExecRequest(req, pods);
-    if (!er) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    exec.handleUpgrade(req, socket, head, er);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const wsBase = sim.url.replace(/^https:/, 'wss:');
   return {
-    wsBase: `ws://127.0.0.1:${port}`,
-    httpBase: `http://127.0.0.1:${port}`,
-    exec,
-    workRoot,
-    counts,
-    setFaults: (f) => {
-      faults = f;
-    },
+    sim,
+    wsBase,
+    wsOptions: { ca: sim.caCert, headers: { Authorization: `Bearer ${sim.adminToken}` } },
+    setFaults: (f) => sim.setFaults(f),
     execPath: (podName, q, ns = 'default') => execPath(ns, podName, q),
-    close: async () => {
-      await exec.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(workRoot, { recursive: true, force: true });
-    },
+    open: (podName, q, protocols = ['v5.channel.k8s.io'], ns = 'default') =>
+      new RawExecClient(wsBase + execPath(ns, podName, q), protocols, { ca: sim.caCert, headers: { Authorization: `Bearer ${sim.adminToken}` } }),
+    counts: () => sim.stats().requests,
+    processes: () => sim.stats().processes,
+    openStreams: () => sim.stats().openExecStreams,
+    close: () => sim.close(),
   };
 }
 
