@@ -98,6 +98,9 @@ export class TerminalController implements ReactiveController {
       term.onData((data) => this.handlers.onInput(data)),
       term.onBinary((data) => this.handlers.onBinaryInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff))),
       term.onResize(({ cols, rows }) => this.handlers.onResize(cols, rows)),
+      // DECRQSS (DCS $ q … ST) is swallowed: no status string is ever written back to the
+      // container's stdin (threat 11; CVE-2019-0542 was a DECRQSS reply echoing attacker bytes).
+      term.parser.registerDcsHandler({ intermediates: '$', final: 'q' }, () => true),
     );
     term.open(container);
     this.term = term;

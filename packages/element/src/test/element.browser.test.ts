@@ -1,0 +1,289 @@
+/**
+ * Element-level tests in real Chromium against a scripted stand-in broker: they pin down what
+ * the element itself puts on the wire and shows (ordering, flow frames, refresh, sanitizing,
+ * link and window-op policy, disposal). The live tests (live-*.test.ts) run the real broker.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Channel, CLOSE_CODE_MESSAGES, POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import type {} from '../pod-shell.js';
+import { launchChromium } from './chromium.js';
+import { startFakeBroker, type FakeBroker, type FakeConnection } from './fake-broker.js';
+import { cellWidthsOf, events, gridSize, statusText, typeInTerminal, waitForEvent, waitForText } from './page-helpers.js';
+
+let browser: Browser;
+let broker: FakeBroker;
+
+before(async () => {
+  browser = await launchChromium();
+  broker = await startFakeBroker();
+});
+
+after(async () => {
+  await browser?.close();
+  await broker?.close();
+});
+
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2ln';
+
+async function openPage(body = `<div id="box"><pod-shell token="${TOKEN}"></pod-shell></div>`): Promise<{ context: BrowserContext; page: Page; conn: FakeConnection }> {
+  broker.setBody(body);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const connection = broker.nextConnection();
+  await page.goto(broker.origin);
+  const conn = await connection;
+  return { context, page, conn };
+}
+
+test('offers pod-shell.v1 + the bearer token, and the very first frame is the terminal size', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    assert.deepEqual(conn.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`]);
+    assert.equal(conn.origin, broker.origin);
+    await conn.until(() => conn.frames.length > 0, 'the first frame');
+    const first = conn.frames[0]!;
+    assert.equal(first.channel, Channel.Resize, 'the size goes before anything else');
+    const size = await gridSize(page);
+    assert.deepEqual(JSON.parse(first.text), { Width: size.cols, Height: size.rows });
+    // 800x420 box at 14px: far from xterm's 80x24 default, so the fit really happened before open.
+    assert.notDeepEqual(size, { cols: 80, rows: 24 });
+
+    conn.hello(Date.now() + 60_000);
+    const open = await waitForEvent(page, 'pod-shell-open');
+    assert.equal(open.detail['session'], 's-test');
+    assert.deepEqual(open.detail['target'], { namespace: 'default', pod: 'demo', container: 'shell' });
+    assert.equal(await page.getAttribute('pod-shell', 'status'), 'connected');
+
+    // Keystrokes travel as stdin frames, UTF-8 encoded.
+    await typeInTerminal(page, 'ls é\r');
+    await conn.until(() => Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString() === 'ls é\r', 'typed stdin');
+  } finally {
+    await context.close();
+  }
+});
+
+test('UTF-8 split across frames renders as whole double-width characters', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    const bytes = Buffer.from('>中文<\r\n', 'utf8');
+    // Cut inside both 3-byte characters.
+    for (const [a, b] of [[0, 2], [2, 5], [5, 6], [6, bytes.length]] as const) conn.sendData(bytes.subarray(a, b));
+    await waitForText(page, />中文</);
+    const { cells, found } = await cellWidthsOf(page, '中文');
+    assert.ok(found);
+    assert.deepEqual(cells.slice(0, 4), [['中', 2], ['', 0], ['文', 2], ['', 0]]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('every container resize reaches the wire as a resize frame matching the grid', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    const before = await gridSize(page);
+    await page.evaluate(() => {
+      const box = document.getElementById('box')!;
+      box.style.width = '500px';
+      box.style.height = '260px';
+    });
+    const resize = await conn.until(() => {
+      const r = conn.frames.filter((f) => f.channel === Channel.Resize).at(-1);
+      return r && JSON.parse(r.text).Width !== before.cols ? (JSON.parse(r.text) as { Width: number; Height: number }) : undefined;
+    }, 'a second resize frame');
+    const after = await gridSize(page);
+    assert.deepEqual(resize, { Width: after.cols, Height: after.rows });
+    assert.ok(after.cols < before.cols && after.rows < before.rows);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a new token while connected is sent in-band (refresh) and the session survives', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello(Date.now() + 10_000);
+    await waitForEvent(page, 'pod-shell-open');
+    const at = Date.now() + 8_000;
+    conn.sendControl({ type: 'expiring', at });
+    const expiring = await waitForEvent(page, 'pod-shell-expiring');
+    assert.equal(expiring.detail['at'], at);
+    assert.match(await statusText(page), /Session expires in [0-9] s\./);
+
+    await page.evaluate(() => {
+      document.querySelector('pod-shell')!.token = 'eyJ.new.token';
+    });
+    const refresh = await conn.until(() => conn.controls().find((c) => c['type'] === 'refresh'), 'a refresh frame');
+    assert.deepEqual(refresh, { type: 'refresh', token: 'eyJ.new.token' });
+    conn.sendControl({ type: 'extended', expiresAt: at + 3600_000 });
+    const extended = await waitForEvent(page, 'pod-shell-extended');
+    assert.equal(extended.detail['expiresAt'], at + 3600_000);
+    assert.equal(await statusText(page), '', 'the warning is gone');
+
+    // refreshToken(token) does the same; a rejection is shown, not fatal.
+    await page.evaluate(() => document.querySelector('pod-shell')!.refreshToken('eyJ.third.token'));
+    await conn.until(() => conn.controls().filter((c) => c['type'] === 'refresh').length === 2, 'a second refresh');
+    conn.sendControl({ type: 'error', code: 'refresh_rejected', message: 'The new token is for another pod.' });
+    const error = await waitForEvent(page, 'pod-shell-error');
+    assert.equal(error.detail['message'], 'The new token is for another pod.');
+    assert.equal(await page.getAttribute('pod-shell', 'status'), 'connected');
+    assert.equal(conn.closed, undefined, 'no reconnect happened');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the closing message is shown as text, and the close event carries code, reason, message and exit code', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    conn.sendData(Buffer.from('bye\r\n'));
+    conn.sendData(Buffer.from('{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: command terminated with exit code 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}'), Channel.Status);
+    const hostile = '<img src=x onerror="window.__pwned=1">\u001b]0;title\u0007 exited';
+    conn.closeWith(1000, 'exited', hostile);
+    const close = await waitForEvent(page, 'pod-shell-close');
+    assert.equal(close.detail['code'], 1000);
+    assert.equal(close.detail['reason'], 'exited');
+    assert.equal(close.detail['exitCode'], 3);
+    assert.equal(close.detail['message'], '<img src=x onerror="window.__pwned=1"> ]0;title exited');
+    const status = await statusText(page);
+    assert.match(status, /Session closed\.<img src=x onerror="window.__pwned=1"> \]0;title exited\s*Reconnect/);
+    const injected = await page.evaluate(() => ({
+      img: document.querySelector('pod-shell')!.shadowRoot!.querySelectorAll('img').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      title: document.title,
+    }));
+    assert.deepEqual(injected, { img: 0, pwned: undefined, title: 'pod-shell test' });
+
+    // Reconnect opens a new session with the current token.
+    const next = broker.nextConnection();
+    await page.evaluate(() => (document.querySelector('pod-shell')!.shadowRoot!.querySelector('[part="reconnect-button"]') as HTMLButtonElement).click());
+    const conn2 = await next;
+    assert.deepEqual(conn2.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`]);
+    await conn2.until(() => conn2.frames[0]?.channel === Channel.Resize, 'the reconnect sends its size first');
+    conn2.closeWith(4408, 'expired', '');
+    const close2 = await waitForEvent(page, 'pod-shell-close', 1);
+    assert.equal(close2.detail['code'], 4408);
+    assert.equal(close2.detail['message'], CLOSE_CODE_MESSAGES[4408], 'an empty broker message falls back to the code message');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a token no JWT could be never leaves the page and reports 4401', async () => {
+  broker.setBody('<div id="box"><pod-shell token="not a token"></pod-shell></div>');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const before = broker.connections.length;
+    await page.goto(broker.origin);
+    const close = await waitForEvent(page, 'pod-shell-close');
+    assert.equal(close.detail['code'], 4401);
+    assert.equal(close.detail['message'], CLOSE_CODE_MESSAGES[4401]);
+    assert.match(await statusText(page), /access token is missing, invalid or expired/);
+    assert.equal(broker.connections.length, before);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a flood pauses the broker through flow frames and resumes once xterm catches up', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    const chunk = Buffer.from('y\r\n'.repeat(10_000));
+    for (let i = 0; i < 100; i++) conn.sendData(chunk); // 3 MB at once
+    const flows = await conn.until(() => {
+      const f = conn.controls().filter((c) => c['type'] === 'flow');
+      return f.length >= 2 ? f : undefined;
+    }, 'pause and resume', 20_000);
+    assert.deepEqual(flows.slice(0, 2), [{ type: 'flow', paused: true }, { type: 'flow', paused: false }]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('links open only with a modifier click and only for http(s); window ops and OSC 52 do nothing', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: broker.origin });
+    await page.evaluate(() => {
+      (window as unknown as { __opened: string[] }).__opened = [];
+      window.open = ((url: string) => {
+        (window as unknown as { __opened: string[] }).__opened.push(String(url));
+        return null;
+      }) as typeof window.open;
+    });
+    await page.evaluate(() => navigator.clipboard.writeText('before'));
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    const stdinBefore = conn.frames.filter((f) => f.channel === Channel.Stdin).length;
+    conn.sendData(
+      Buffer.from(
+        'https://example.com/ok\r\n' +
+          '\u001b]8;;javascript:window.__pwned=1\u0007CLICKME\u001b]8;;\u0007\r\n' +
+          // window title report, size reports, DECRQSS, OSC 52 clipboard write
+          '\u001b[21t\u001b[14t\u001b[18t\u001bP$qm\u001b\\\u001b]52;c;cHduZWQ=\u0007\u001b]0;<b>x</b>\u0007done\r\n',
+      ),
+    );
+    await waitForText(page, /done/);
+    const cell = await page.evaluate(() => {
+      const el = document.querySelector('pod-shell')!;
+      const screen = el.terminal!.element!.querySelector('.xterm-screen')!.getBoundingClientRect();
+      return { x: screen.left, y: screen.top, w: screen.width / el.terminal!.cols, h: screen.height / el.terminal!.rows };
+    });
+    const at = (col: number, row: number) => ({ x: cell.x + (col + 0.5) * cell.w, y: cell.y + (row + 0.5) * cell.h });
+    const link = at(5, 0);
+    await page.mouse.move(link.x, link.y);
+    await page.mouse.click(link.x, link.y);
+    await page.keyboard.down('Control');
+    const js = at(2, 1);
+    await page.mouse.move(js.x, js.y);
+    await page.mouse.click(js.x, js.y);
+    await page.mouse.move(link.x, link.y);
+    await page.mouse.click(link.x, link.y);
+    await page.keyboard.up('Control');
+    const opened = await page.waitForFunction(() => (window as unknown as { __opened: string[] }).__opened.length > 0 && (window as unknown as { __opened: string[] }).__opened, undefined, { timeout: 5000 });
+    assert.deepEqual(await opened.jsonValue(), ['https://example.com/ok'], 'only the modifier click on the http link opened');
+    const after = await page.evaluate(async () => ({
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      clipboard: await navigator.clipboard.readText(),
+      title: document.title,
+    }));
+    assert.deepEqual(after, { pwned: undefined, clipboard: 'before', title: 'pod-shell test' });
+    await page.waitForTimeout(200); // let any (wrong) report reach the wire before counting
+    assert.deepEqual(conn.frames.filter((f) => f.channel === Channel.Stdin).slice(stdinBefore).map((f) => f.text), [], 'nothing was written back to stdin');
+  } finally {
+    await context.close();
+  }
+});
+
+test('removing the element closes its socket with 1000 and disposes the terminal', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    await page.evaluate(() => {
+      const el = document.querySelector('pod-shell')!;
+      (window as unknown as { __el: Element }).__el = el;
+      el.remove();
+    });
+    await conn.until(() => conn.closed, 'the socket to close');
+    assert.equal(conn.closed!.code, 1000);
+    const state = await page.evaluate(() => {
+      const el = (window as unknown as { __el: HTMLElementTagNameMap['pod-shell'] }).__el;
+      return { terminal: el.terminal === undefined, xterm: el.shadowRoot!.querySelectorAll('.xterm').length, status: el.status };
+    });
+    assert.deepEqual(state, { terminal: true, xterm: 0, status: 'idle' });
+    assert.equal((await events(page)).filter((e) => e.type === 'pod-shell-close').length, 0, 'removal is not reported as a broker close');
+  } finally {
+    await context.close();
+  }
+});

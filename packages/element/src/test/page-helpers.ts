@@ -1,0 +1,108 @@
+import type { Page } from 'playwright-core';
+// The element's types (HTMLElementTagNameMap['pod-shell']) for code evaluated in the page.
+import type {} from '../pod-shell.js';
+
+/** An event the page recorded (see hostPage). */
+export interface RecordedEvent {
+  type: string;
+  detail: Record<string, unknown>;
+  at: number;
+}
+
+declare global {
+  interface Window {
+    __events: RecordedEvent[];
+  }
+}
+
+/** The terminal's whole buffer (scrollback + screen) as text, one line per row, trailing blanks trimmed. */
+export function bufferText(page: Page, selector = 'pod-shell'): Promise<string> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel) as HTMLElementTagNameMap['pod-shell'] | null;
+    const buffer = el?.terminal?.buffer.active;
+    if (!buffer) return '';
+    const lines: string[] = [];
+    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    return lines.join('\n').replace(/\n+$/, '');
+  }, selector);
+}
+
+/**
+ * Waits until the buffer matches `pattern` (polled: xterm has no "text appeared" event),
+ * failing with the buffer's content after `ms`.
+ */
+export async function waitForText(page: Page, pattern: RegExp, ms = 10_000, selector = 'pod-shell'): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await bufferText(page, selector);
+    const match = pattern.exec(text);
+    if (match) return match[0];
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`terminal never showed ${pattern}; buffer:\n${text.split('\n').slice(-25).join('\n')}`);
+}
+
+/** Waits for the page to have recorded an event of `type` (the n-th one, 0-based). */
+export async function waitForEvent(page: Page, type: string, nth = 0, ms = 10_000): Promise<RecordedEvent> {
+  const handle = await page.waitForFunction(
+    ([t, n]) => window.__events.filter((e) => e.type === t)[n as number],
+    [type, nth] as const,
+    { timeout: ms, polling: 50 },
+  );
+  return (await handle.jsonValue()) as RecordedEvent;
+}
+
+export function events(page: Page): Promise<RecordedEvent[]> {
+  return page.evaluate(() => window.__events);
+}
+
+/** The xterm grid size. */
+export function gridSize(page: Page, selector = 'pod-shell'): Promise<{ cols: number; rows: number }> {
+  return page.evaluate((sel) => {
+    const t = (document.querySelector(sel) as HTMLElementTagNameMap['pod-shell']).terminal!;
+    return { cols: t.cols, rows: t.rows };
+  }, selector);
+}
+
+/** The visible status layer text (inside the shadow root), or '' when hidden. */
+export function statusText(page: Page, selector = 'pod-shell'): Promise<string> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel)!;
+    return (el.shadowRoot?.querySelector('[part="status"]')?.textContent ?? '').replace(/\s+/g, ' ').trim();
+  }, selector);
+}
+
+/** Focuses the terminal and types like a user (keyboard events into xterm's textarea). */
+export async function typeInTerminal(page: Page, text: string, selector = 'pod-shell'): Promise<void> {
+  await page.evaluate((sel) => (document.querySelector(sel) as HTMLElementTagNameMap['pod-shell']).focus(), selector);
+  await page.keyboard.type(text);
+}
+
+/** Cell widths of the first occurrence of `chars` in the buffer: [[char, width], ...] with the trailing spacer cells. */
+export function cellWidthsOf(page: Page, chars: string, selector = 'pod-shell'): Promise<{ cells: [string, number][]; found: boolean }> {
+  return page.evaluate(
+    ([sel, needle]) => {
+      const buffer = (document.querySelector(sel) as HTMLElementTagNameMap['pod-shell']).terminal!.buffer.active;
+      const first = [...needle][0]!;
+      for (let y = buffer.length - 1; y >= 0; y--) {
+        const line = buffer.getLine(y);
+        if (!line) continue;
+        for (let x = 0; x < line.length; x++) {
+          if (line.getCell(x)?.getChars() !== first) continue;
+          // Skip the command line's echo of the literal (printf '中文'): it is preceded by a quote.
+          const cells: [string, number][] = [];
+          for (let i = x; i < Math.min(line.length, x + [...needle].length * 2); i++) {
+            const c = line.getCell(i)!;
+            cells.push([c.getChars(), c.getWidth()]);
+          }
+          const before = x > 0 ? line.getCell(x - 1)?.getChars() : '';
+          if (before === "'") continue;
+          return { cells, found: true };
+        }
+      }
+      return { cells: [], found: false };
+    },
+    [selector, chars] as const,
+  );
+}
