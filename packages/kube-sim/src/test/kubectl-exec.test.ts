@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_USER_TOKENS } from '../fixtures/defaults.js';
+import type { KubeSim } from '../http/api-server.js';
+import { startKubeSim } from '../kube-sim.js';
+import { KubectlEnv } from './kubectl-support.js';
+
+/** The real kubectl (WebSocket exec by default since 1.30) against the simulator's kubeconfig. */
+
+const SPDY_ERROR =
+  'Error from server (BadRequest): kube-sim does not support SPDY streaming; use a client that speaks WebSocket exec (v5.channel.k8s.io), such as kubectl 1.30+\n';
+const forbiddenExec = (user: string): string =>
+  `Error from server (Forbidden): pods "demo" is forbidden: User "${user}" cannot create resource "pods/exec" in API group "" in the namespace "default"\n`;
+
+let sim: KubeSim;
+let kubectl: KubectlEnv;
+before(async () => {
+  sim = await startKubeSim();
+  kubectl = new KubectlEnv(sim);
+});
+after(async () => {
+  kubectl.close();
+  await sim.close();
+});
+
+for (const version of ['1.30', '1.32', '1.33']) {
+  describe(`kubectl ${version}`, () => {
+    it('get pods -A lists every pod in a table', async () => {
+      const r = await kubectl.run(version, ['get', 'pods', '-A']);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+      const rows = lines.slice(1).map((l) => l.split(/\s+/).slice(0, 5).join(' '));
+      assert.deepEqual(rows, [
+        'default demo 1/1 Running 0',
+        'default echo-0 1/1 Running 0',
+        'default multi 2/2 Running 0',
+        'team-a distroless-0 1/1 Running 0',
+        'team-a web-0 1/1 Running 0',
+      ]);
+    });
+
+    it("exec demo -- sh -c 'echo hi; exit 3' prints hi and exits 3", async () => {
+      const r = await kubectl.run(version, ['exec', 'demo', '--', 'sh', '-c', 'echo hi; exit 3']);
+      assert.equal(r.stdout, 'hi\n');
+      assert.equal(r.code, 3);
+      assert.equal(r.stderr, 'command terminated with exit code 3\n');
+    });
+
+    it('echo hello | exec -i demo -- cat prints hello', async () => {
+      const r = await kubectl.run(version, ['exec', '-i', 'demo', '--', 'cat'], { input: 'hello\n' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'hello\n');
+    });
+
+    it('exec multi -- hostname uses the annotated default container', async () => {
+      const r = await kubectl.run(version, ['exec', 'multi', '--', 'hostname']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'multi\n');
+      assert.equal(r.stderr, '');
+    });
+
+    it('a missing pod gives NotFound', async () => {
+      const r = await kubectl.run(version, ['exec', 'nope', '--', 'true']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (NotFound): pods "nope" not found\n');
+    });
+
+    it('a bad -c gives the apiserver BadRequest', async () => {
+      const r = await kubectl.run(version, ['exec', 'multi', '-c', 'bad', '--', 'true']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (BadRequest): container bad is not valid for pod multi\n');
+    });
+
+    it('RBAC: no exec rights, or get only, is Forbidden (the SPDY retry asks for create)', async () => {
+      for (const [token, user] of [
+        [DEFAULT_USER_TOKENS.viewer, 'viewer'],
+        [DEFAULT_USER_TOKENS.execGetOnly, 'exec-getter'],
+      ] as const) {
+        const r = await kubectl.run(version, ['exec', 'demo', '--', 'true'], { token });
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr, forbiddenExec(user));
+      }
+    });
+
+    it('RBAC: create only fails the WebSocket attempt and the SPDY fallback is refused clearly', async () => {
+      const r = await kubectl.run(version, ['exec', 'demo', '--', 'true'], { token: DEFAULT_USER_TOKENS.execCreateOnly });
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, SPDY_ERROR);
+    });
+
+    it('a user with get and create on pods/exec may exec', async () => {
+      const r = await kubectl.run(version, ['exec', 'demo', '--', 'sh', '-c', 'echo ok'], { token: DEFAULT_USER_TOKENS.execUser });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'ok\n');
+    });
+  });
+}
+
+for (const version of ['1.27', '1.29']) {
+  it(`kubectl ${version} (SPDY only) gets a clear "not supported" error`, async () => {
+    const r = await kubectl.run(version, ['exec', 'demo', '--', 'true']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, SPDY_ERROR);
+  });
+}
+
+it('kubectl 1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true uses WebSocket and works', async () => {
+  const r = await kubectl.run('1.29', ['exec', 'demo', '--', 'sh', '-c', 'echo ws'], { env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'true' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'ws\n');
+});
+
+it('kubectl with --server/--token calls /api, /apis, /api/v1, the pod, then the WebSocket exec', async () => {
+  const caPath = `${kubectl.dir}/ca.pem`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(caPath, sim.caCert);
+  const r = await kubectl.run('1.30', ['-v=6', '--kubeconfig=/dev/null', `--server=${sim.url}`, `--token=${sim.adminToken}`, `--certificate-authority=${caPath}`, '-n', 'default', 'exec', 'demo', '--', 'true']);
+  assert.equal(r.code, 0, r.stderr);
+  const calls = [...r.stderr.matchAll(/\] (GET|POST) https:\/\/[^/]+(\/\S*)/g)].map((m) => `${m[1] ?? ''} ${(m[2] ?? '').split('?')[0] ?? ''}`);
+  assert.deepEqual(calls, ['GET /api', 'GET /apis', 'GET /api/v1', 'GET /api/v1/namespaces/default/pods/demo', 'GET /api/v1/namespaces/default/pods/demo/exec']);
+  assert.match(r.stderr, /exec\?command=true&container=shell&stderr=true&stdout=true 101 Switching Protocols/);
+});

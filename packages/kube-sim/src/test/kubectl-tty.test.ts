@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as pty from 'node-pty';
+import type { KubeSim } from '../http/api-server.js';
+import { startKubeSim } from '../kube-sim.js';
+import { KubectlEnv, kubectlBinary } from './kubectl-support.js';
+
+/**
+ * `kubectl exec -it` under a real pseudo-terminal: kubectl puts its terminal in raw mode, sends the
+ * size on channel 4 and again on SIGWINCH, which node-pty's resize() raises.
+ */
+
+let sim: KubeSim;
+let kubectl: KubectlEnv;
+before(async () => {
+  sim = await startKubeSim();
+  kubectl = new KubectlEnv(sim);
+});
+after(async () => {
+  kubectl.close();
+  await sim.close();
+});
+
+/** Collects a PTY's output and resolves when a pattern appears (with a deadline, so a hang fails). */
+class Screen {
+  text = '';
+  private waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
+
+  constructor(term: pty.IPty) {
+    term.onData((d) => {
+      this.text += d;
+      this.waiters = this.waiters.filter((w) => {
+        const m = this.text.slice(w.from).match(w.re);
+        if (m !== null) w.resolve(m);
+        return m === null;
+      });
+    });
+  }
+
+  waitFor(re: RegExp, from = 0, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    const m = this.text.slice(from).match(re);
+    if (m !== null) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in ${JSON.stringify(this.text.slice(-500))}`)), timeoutMs);
+      this.waiters.push({ re, from, resolve: (x) => {
+        clearTimeout(timer);
+        resolve(x);
+      } });
+    });
+  }
+}
+
+for (const version of ['1.30', '1.32', '1.33']) {
+  describe(`kubectl ${version} exec -it`, () => {
+    it('runs an interactive shell whose size follows the terminal', async () => {
+      const kubeconfig = kubectl.kubeconfigFor(sim.adminToken);
+      const term = pty.spawn(kubectlBinary(version), ['exec', '-it', 'demo', '--', 'sh'], {
+        name: 'xterm-256color',
+        cols: 80,
+        rows: 24,
+        env: { ...kubectl.env(kubeconfig), TERM: 'xterm-256color' },
+      });
+      const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+      const screen = new Screen(term);
+      try {
+        // The marker is built by the shell, so the echoed input line cannot match it.
+        term.write('echo "SIZE=$(stty size)=END"\r');
+        await screen.waitFor(/SIZE=24 80=END/);
+        const mark = screen.text.length;
+        term.resize(100, 30);
+        // kubectl forwards the new size asynchronously; ask until the shell sees it.
+        const deadline = Date.now() + 10_000;
+        let seen = false;
+        while (!seen && Date.now() < deadline) {
+          const from = screen.text.length;
+          term.write('echo "SIZE=$(stty size)=END"\r');
+          const m = await screen.waitFor(/SIZE=(\d+ \d+)=END/, from);
+          seen = m[1] === '30 100';
+        }
+        assert.ok(seen, `size never became 30 100: ${JSON.stringify(screen.text.slice(mark))}`);
+        term.write('echo "TTY=$(test -t 0 && echo yes)=END"\r');
+        await screen.waitFor(/TTY=yes=END/);
+        term.write('exit 7\r');
+        assert.equal(await exited, 7);
+      } finally {
+        try {
+          term.kill();
+        } catch {
+          // already exited
+        }
+      }
+    });
+  });
+}
