@@ -1,0 +1,157 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { Authenticator } from './auth/authorized-session.js';
+import type { BrokerConfig } from './config/config.js';
+import { ErrorCode, PodShellError } from './errors.js';
+import { KubeClusters, loadKubeConfig } from './kube/kube-clusters.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
+import { buildAdminApp } from './server/admin-server.js';
+import { buildPublicApp, storeNote } from './server/public-server.js';
+import type { RouteContext, RouteRegistrar } from './server/routes.js';
+import { createUpgradeHandler } from './server/upgrade-handler.js';
+import { loadUws, type Uws } from './server/uws.js';
+import { LeakCanary } from './session/leak-canary.js';
+import { ResourceGauges } from './session/resource-gauges.js';
+import { SessionManager } from './session/session-manager.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { SessionStore } from './store/session-store.js';
+
+/** What `startBroker` may be given instead of building it from the config. */
+export interface BrokerDeps {
+  /** Verifies upgrade tokens (src/auth/authenticator.ts `createAuthenticator`). Required. */
+  authenticator: Authenticator;
+  /** The session store; default MemoryStore (single replica). The CLI passes `createStore(config)`. */
+  store?: SessionStore;
+  /** Kubernetes credentials; default loaded from KUBECONFIG / in-cluster. */
+  kubeConfig?: KubeConfig;
+  logger?: Logger;
+  metrics?: BrokerMetrics;
+  /** Demo routes on the public port (src/demo/demo-routes.ts `registerDemoRoutes`), only with DEMO_MODE. */
+  demoRoutes?: RouteRegistrar;
+  /** Debug endpoints on the admin port (src/debug/); built-in minimal ones when absent. */
+  debugRoutes?: RouteRegistrar;
+  /** Extra admin-port routes, after the built-in /admin/* API. */
+  adminRoutes?: RouteRegistrar;
+  /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
+  leakCheckPeriodMs?: number;
+}
+
+export interface Broker {
+  /** The public port actually bound. */
+  readonly port: number;
+  readonly adminPort: number;
+  readonly metrics: BrokerMetrics;
+  readonly gauges: ResourceGauges;
+  readonly sessions: SessionManager;
+  readonly store: SessionStore;
+  readonly logger: Logger;
+  isDraining(): boolean;
+  /**
+   * Graceful drain: /readyz fails, the public listen socket closes, every session gets `closing` +
+   * 4503 and is disposed, then the admin port and the store close. Resolves when every upstream
+   * socket is gone or DRAIN_SECONDS (minus a margin) passed. Idempotent.
+   */
+  drain(): Promise<void>;
+  /** Same as drain (a broker has one way to stop). */
+  close(): Promise<void>;
+}
+
+function listen(uws: Uws, app: TemplatedApp, host: string, port: number, what: string): Promise<us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket === false) reject(new PodShellError(ErrorCode.CONFIG_INVALID, `cannot listen on ${host}:${port} (${what}); is the port in use?`));
+      else resolve(socket);
+    });
+  });
+}
+
+/** Polls `done` until true or the deadline (used only where no event exists: sockets closing elsewhere). */
+async function waitFor(done: () => boolean, deadline: number): Promise<boolean> {
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+/** Starts the public and admin servers. Throws PodShellError (NATIVE_ADDON_MISSING, CONFIG_INVALID…). */
+export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promise<Broker> {
+  const uws = loadUws();
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const metrics = deps.metrics ?? createMetrics();
+  const gauges = new ResourceGauges(metrics);
+  const store = deps.store ?? new MemoryStore();
+  if (store.kind === 'memory') logger.info('store.memory', { note: storeNote('memory') });
+  metrics.storeUp.set(store.isUp() ? 1 : 0);
+  const clusters = new KubeClusters(deps.kubeConfig ?? loadKubeConfig(config.kubeconfig));
+  let draining = false;
+
+  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters });
+  sessions.listen();
+  const ctx: RouteContext = { config, logger, metrics, gauges, store, sessions, authenticator: deps.authenticator, isDraining: () => draining };
+
+  const publicApp = uws.App();
+  const upgrade = createUpgradeHandler({ config, logger, metrics, authenticator: deps.authenticator, sessions, isDraining: () => draining });
+  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger);
+  const adminApp = uws.App();
+  buildAdminApp(adminApp, ctx, { ...(deps.debugRoutes ? { debugRoutes: deps.debugRoutes } : {}), ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
+
+  let publicSocket: us_listen_socket | null = await listen(uws, publicApp, config.host, config.port, 'PORT');
+  let adminSocket: us_listen_socket | null;
+  try {
+    adminSocket = await listen(uws, adminApp, config.adminHost, config.adminPort, 'ADMIN_PORT');
+  } catch (err) {
+    uws.us_listen_socket_close(publicSocket);
+    throw err;
+  }
+  const port = uws.us_socket_local_port(publicSocket);
+  const adminPort = uws.us_socket_local_port(adminSocket);
+
+  const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
+  canary.start(deps.leakCheckPeriodMs);
+  const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
+  storeProbe.unref();
+
+  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId });
+
+  let drained: Promise<void> | null = null;
+  const drain = (): Promise<void> => {
+    drained ??= (async () => {
+      draining = true;
+      const deadline = Date.now() + Math.max(500, config.drainSeconds * 1000 - 1000);
+      if (publicSocket !== null) {
+        uws.us_listen_socket_close(publicSocket);
+        publicSocket = null;
+      }
+      const n = sessions.drainAll();
+      logger.info('broker.draining', { sessions: n });
+      sessions.stopListening();
+      // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.
+      const clean = await waitFor(() => sessions.size === 0 && gauges.allZero(), deadline);
+      if (!clean) logger.warn('broker.drain_incomplete', { liveSessions: sessions.size, gauges: gauges.snapshot() });
+      canary.stop();
+      clearInterval(storeProbe);
+      if (adminSocket !== null) {
+        uws.us_listen_socket_close(adminSocket);
+        adminSocket = null;
+      }
+      await store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err }));
+      logger.info('broker.stopped', { clean });
+    })();
+    return drained;
+  };
+
+  return {
+    port,
+    adminPort,
+    metrics,
+    gauges,
+    sessions,
+    store,
+    logger,
+    isDraining: () => draining,
+    drain,
+    close: drain,
+  };
+}

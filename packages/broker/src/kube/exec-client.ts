@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { K8sSubprotocol } from '@pod-shell/protocol';
+import { ErrorCode, UpstreamError } from '../errors.js';
+import { execUrl, type ExecTarget } from './exec-request.js';
+import type { ClusterDial } from './kube-clusters.js';
+import { readErrorBody, refusedUpgradeError } from './upstream-errors.js';
+
+export interface ExecDialOptions {
+  /** Extra headers (impersonation); merged over the kubeconfig's own. */
+  headers: Record<string, string | string[]>;
+  /** Time allowed for the TCP + TLS + HTTP upgrade. */
+  handshakeTimeoutMs: number;
+  /** Largest upstream frame accepted (the apiserver writes stdout in ≤ 32 KiB frames). */
+  maxPayloadBytes: number;
+}
+
+/** An upstream exec socket in the making: the socket exists at once (so its owner can end it), `opened` settles later. */
+export interface UpstreamDial {
+  readonly socket: WebSocket;
+  /** Resolves once the apiserver answered 101 with `v5.channel.k8s.io`; rejects with UpstreamError otherwise. */
+  readonly opened: Promise<void>;
+}
+
+/**
+ * Opens the exec WebSocket ourselves (not client-node's Exec: it never removes its resize listener
+ * and hides the error body). Offers ONLY `v5.channel.k8s.io`. A refused upgrade's Status body is read
+ * through `unexpected-response` and becomes the client's close code and message. Anything but a 101
+ * with exactly v5 never reaches `open`, so no byte of it is ever relayed (threat 10, CVE-2018-1002105):
+ * the socket is ended and nothing was attached to it but these handlers.
+ */
+export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDialOptions): UpstreamDial {
+  const baseHeaders = (dial.options.headers ?? {}) as Record<string, string | string[]>;
+  const socket = new WebSocket(execUrl(dial.server, target), [K8sSubprotocol.V5], {
+    ...dial.options,
+    // Node's http accepts arrays for repeated headers (Impersonate-Group); ws's typing says string only.
+    headers: { ...baseHeaders, ...options.headers } as Record<string, string>,
+    handshakeTimeout: options.handshakeTimeoutMs,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false,
+    followRedirects: false,
+    // The apiserver's Origin check does not exist; sending none keeps the request minimal.
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: UpstreamError): void => {
+      if (settled) return;
+      settled = true;
+      socket.off('open', onOpen);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off('unexpected-response', onUnexpected);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onOpen = (): void => {
+      if (socket.protocol !== K8sSubprotocol.V5) {
+        // ws already refuses a protocol we did not offer; this guards the rule explicitly.
+        socket.terminate();
+        settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, `the Kubernetes API answered with subprotocol ${JSON.stringify(socket.protocol)} instead of ${K8sSubprotocol.V5}`));
+        return;
+      }
+      settle();
+    };
+    const onError = (err: Error): void => {
+      settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, `cannot open the exec stream to the Kubernetes API: ${err.message}`, { cause: err }));
+    };
+    const onClose = (): void => {
+      settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, 'the Kubernetes API closed the connection during the exec handshake'));
+    };
+    const onUnexpected = (_req: unknown, res: IncomingMessage): void => {
+      const status = res.statusCode ?? 0;
+      void readErrorBody(res).then((body) => {
+        settle(refusedUpgradeError(status, body));
+        // Ends the request and its socket; trailing bytes after the response are never read.
+        socket.terminate();
+      });
+    };
+    socket.on('open', onOpen);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('unexpected-response', onUnexpected);
+  });
+  // The owner always installs its own 'error' listener; this one keeps a late error from crashing the process.
+  socket.on('error', () => {});
+  return { socket, opened };
+}

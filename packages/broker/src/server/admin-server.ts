@@ -1,0 +1,82 @@
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { adminTokenMatches } from '../admin/admin-auth.js';
+import { handleAdminRequest, isAdminApiPath } from '../admin/admin-api.js';
+import { readBody } from './http-body.js';
+import { isAborted, replyJson, replyText } from './http-reply.js';
+import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
+
+/** The largest admin API request body accepted. */
+const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+export interface AdminPlugins {
+  /** Debug endpoints (/debug/sessions, /debug/resources, /debug/pprof/*); the built-in minimal ones when absent. */
+  debugRoutes?: RouteRegistrar;
+  /** Extra admin routes; registered after the built-in /admin/* API. */
+  adminRoutes?: RouteRegistrar;
+}
+
+/**
+ * The admin port: every route requires `Authorization: Bearer <ADMIN_TOKEN>` (constant-time compare)
+ * and is registered through a guarded RouteApp, so no plug-in can add an unauthenticated route.
+ *   GET /metrics                      prom-client registry (broker metrics + Node process metrics)
+ *   GET /debug/…                      diagnostics (plug-in from src/debug/, else built-in minimal)
+ *   *   /admin/sessions…, /admin/revoke   the cluster-wide admin API (src/admin/admin-api.ts)
+ */
+export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: AdminPlugins): void {
+  const guard = (res: HttpResponse, req: HttpRequest): boolean => {
+    if (adminTokenMatches(req.getHeader('authorization'), ctx.config.adminToken)) return true;
+    replyJson(res, 401, { error: 'PS_ERR_ADMIN_UNAUTHORIZED', message: 'admin endpoints need Authorization: Bearer <ADMIN_TOKEN>' }, { 'www-authenticate': 'Bearer' });
+    return false;
+  };
+  const routes = routeApp(app, ctx.logger, guard);
+
+  routes.get('/metrics', async (res) => {
+    const text = await ctx.metrics.registry.metrics();
+    replyText(res, 200, text, { 'content-type': ctx.metrics.registry.contentType });
+  });
+
+  if (plugins.debugRoutes !== undefined) plugins.debugRoutes(routes, ctx);
+  else registerMinimalDebugRoutes(routes, ctx);
+
+  const adminApi = (res: HttpResponse, req: HttpRequest): Promise<void> | void => {
+    const method = req.getMethod().toUpperCase();
+    const path = req.getUrl();
+    const query = req.getQuery() ?? '';
+    if (!isAdminApiPath(path)) {
+      replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no admin route ${path}` });
+      return;
+    }
+    const bodyPromise = method === 'GET' ? Promise.resolve(Buffer.alloc(0)) : readBody(res, MAX_ADMIN_BODY_BYTES);
+    return (async () => {
+      const body = await bodyPromise;
+      if (isAborted(res)) return;
+      if (body === null) {
+        replyJson(res, 413, { error: 'PS_ERR_BAD_REQUEST', message: `request body larger than ${MAX_ADMIN_BODY_BYTES} bytes` });
+        return;
+      }
+      const out = await handleAdminRequest({ method, path, query, body: body.toString('utf8') }, { store: ctx.store, logger: ctx.logger });
+      replyJson(res, out.status, out.body);
+    })();
+  };
+  routes.any('/admin/*', adminApi);
+  routes.any('/admin/sessions', adminApi);
+  routes.any('/admin/revoke', adminApi);
+
+  if (plugins.adminRoutes !== undefined) plugins.adminRoutes(routes, ctx);
+
+  routes.any('/*', (res, req) => {
+    replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no admin route ${req.getMethod().toUpperCase()} ${req.getUrl()}` });
+  });
+}
+
+/** Built-in /debug/sessions and /debug/resources, used when no debug plug-in is supplied. */
+function registerMinimalDebugRoutes(routes: ReturnType<typeof routeApp>, ctx: RouteContext): void {
+  routes.get('/debug/sessions', (res) => {
+    replyJson(res, 200, { sessions: ctx.sessions.list().map((s) => s.info()) });
+  });
+  routes.get('/debug/resources', (res) => {
+    const grouped: Record<string, number> = {};
+    for (const r of process.getActiveResourcesInfo()) grouped[r] = (grouped[r] ?? 0) + 1;
+    replyJson(res, 200, { liveSessions: ctx.sessions.size, gauges: ctx.gauges.snapshot(), activeResources: grouped });
+  });
+}

@@ -1,0 +1,97 @@
+import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type { BrokerConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import { closeFrameReason, closingFrame } from '../session/closing.js';
+import type { ResourceGauges } from '../session/resource-gauges.js';
+import { closeInfoFor } from '../session/session.js';
+import type { SocketData } from './upgrade-handler.js';
+import type { Uws } from './uws.js';
+import { arrayBufferToText } from './uws.js';
+
+/** uWS checks idle timeouts in 4-second steps and caps them at 960 s. */
+function clientIdleTimeoutSeconds(keepaliveSeconds: number): number {
+  return Math.min(960, Math.max(8, Math.ceil((keepaliveSeconds * 2) / 4) * 4));
+}
+
+/**
+ * The uWS WebSocket behaviour of the session endpoint. Each handler is wrapped: an exception is
+ * logged and ends the session (4500), never reaching native code. After `close` ran, the socket is
+ * marked and nothing touches it again. Limits: `maxPayloadLength` = MAX_INBOUND_FRAME_BYTES + 1
+ * (a larger frame is closed by uWS), `maxBackpressure` = BACKPRESSURE_LIMIT_BYTES with
+ * `closeOnBackpressureLimit` as the last-resort cap (the relay pauses the upstream long before), and
+ * automatic pings within `idleTimeout` keep the client hop alive.
+ */
+export function sessionSocketBehavior(
+  uws: Uws,
+  config: BrokerConfig,
+  logger: Logger,
+  gauges: ResourceGauges,
+  upgrade: WebSocketBehavior<SocketData>['upgrade'],
+): WebSocketBehavior<SocketData> {
+  const onError = (ws: WebSocket<SocketData>, data: SocketData, err: unknown): void => {
+    logger.error('socket.handler_failed', { err });
+    if (data.session !== null) {
+      data.session.fail(err);
+    } else if (!data.closed) {
+      try {
+        ws.end(4500, 'internal');
+      } catch (endErr) {
+        logger.error('socket.end_failed', { err: endErr });
+      }
+    }
+  };
+  return {
+    compression: uws.DISABLED,
+    // One byte of channel on top of the inbound limit.
+    maxPayloadLength: config.maxInboundFrameBytes + 1,
+    maxBackpressure: config.backpressureLimitBytes,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: clientIdleTimeoutSeconds(config.keepaliveSeconds),
+    sendPingsAutomatically: true,
+    upgrade,
+    open: (ws) => {
+      const data = ws.getUserData();
+      try {
+        gauges.inc('clientSockets');
+        if (data.session !== null) {
+          data.session.attachClient(ws);
+        } else {
+          const info = data.failure ?? closeInfoFor(new Error('no session'));
+          ws.cork(() => {
+            ws.send(closingFrame(info), true);
+            if (!data.closed) ws.end(info.code, closeFrameReason(info));
+          });
+        }
+      } catch (err) {
+        onError(ws, data, err);
+      }
+    },
+    message: (ws, message, isBinary) => {
+      const data = ws.getUserData();
+      try {
+        data.session?.onClientMessage(message, isBinary);
+      } catch (err) {
+        onError(ws, data, err);
+      }
+    },
+    drain: (ws) => {
+      const data = ws.getUserData();
+      try {
+        data.session?.onClientDrain();
+      } catch (err) {
+        onError(ws, data, err);
+      }
+    },
+    close: (ws, code, message) => {
+      const data = ws.getUserData();
+      if (data.closed) return;
+      data.closed = true;
+      try {
+        gauges.dec('clientSockets');
+        data.session?.onClientClosed(code, arrayBufferToText(message));
+      } catch (err) {
+        logger.error('socket.close_failed', { err });
+      }
+    },
+  };
+}

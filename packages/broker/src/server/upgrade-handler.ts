@@ -1,0 +1,110 @@
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import { CloseCode, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import type { Authenticator } from '../auth/authorized-session.js';
+import type { BrokerConfig } from '../config/config.js';
+import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
+import type { CloseInfo } from '../session/closing.js';
+import { closeInfoFor, type Session } from '../session/session.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
+import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
+import { arrayBufferToText } from './uws.js';
+
+/** What a client socket carries from the upgrade to its handlers. */
+export interface SocketData {
+  /** The session that owns this socket; null when the socket only exists to be told why it is refused. */
+  session: Session | null;
+  /** Why the session could not start (quota, store, upstream refusal, drain): sent as `closing` at `open`. */
+  failure: CloseInfo | null;
+  /** Set by the close handler: the socket must not be touched afterwards. */
+  closed: boolean;
+}
+
+export interface UpgradeDeps {
+  config: BrokerConfig;
+  logger: Logger;
+  metrics: BrokerMetrics;
+  authenticator: Authenticator;
+  sessions: SessionManager;
+  isDraining(): boolean;
+}
+
+/**
+ * The uWS upgrade flow, in this order:
+ * 1. synchronously copy what is needed from `req` (token from the subprotocol or Authorization,
+ *    origin, client IP, handshake headers) and register `onAborted`;
+ * 2. refuse at once (HTTP, no socket) when draining (503) or when `pod-shell.v1` is not offered (400);
+ * 3. authenticate (token + exact-match origin + target policy): a failure is HTTP 401/403, so an
+ *    unauthenticated client never gets a socket, a timer, a store entry or an upstream connection;
+ * 4. create the Session, acquire the store entry and open the upstream exec (Session.connect);
+ * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade, corked,
+ *    answering only `pod-shell.v1`. A session that failed in step 4 still gets its socket, whose
+ *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
+ * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
+ */
+export function createUpgradeHandler(deps: UpgradeDeps) {
+  const { config, logger, metrics } = deps;
+
+  const refuse = (res: HttpResponse, err: PodShellError, r?: UpgradeRequest): void => {
+    metrics.authFailures.inc({ reason: err.reason });
+    logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r?.credentials.origin ?? null, clientIp: r?.credentials.clientIp ?? null });
+    replyJson(res, err.httpStatus, { error: err.code, reason: err.reason, message: err.message });
+  };
+
+  async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
+    let session: Session;
+    try {
+      const auth = await deps.authenticator.authenticate(r.credentials);
+      if (isAborted(res)) return;
+      if (deps.isDraining()) throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
+      session = deps.sessions.create(auth, r.credentials.clientIp);
+    } catch (err) {
+      if (!isAborted(res)) refuse(res, toPodShellError(err), r);
+      return;
+    }
+    abort.onAbort = () => session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+    try {
+      await session.connect();
+    } catch (err) {
+      session.dispose(closeInfoFor(err));
+    }
+    abort.onAbort = null;
+    if (isAborted(res)) {
+      session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+      return;
+    }
+    const data: SocketData = session.isDisposed
+      ? { session: null, failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' }, closed: false }
+      : { session, failure: null, closed: false };
+    markDone(res);
+    res.cork(() => {
+      res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
+    });
+  }
+
+  return function upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    try {
+      const abort: { onAbort: (() => void) | null } = { onAbort: null };
+      guardResponse(res, () => abort.onAbort?.());
+      // Copy before any await: uWS reuses `req` once this callback returns.
+      const r = readUpgradeRequest((name) => req.getHeader(name), normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())), config.trustProxy);
+      if (deps.isDraining()) {
+        refuse(res, new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.'), r);
+        return;
+      }
+      if (!r.offersProtocol) {
+        refuse(res, new PodShellError(ErrorCode.BAD_REQUEST, `the client must offer the ${POD_SHELL_SUBPROTOCOL} WebSocket subprotocol`), r);
+        return;
+      }
+      proceed(res, r, context, abort).catch((err: unknown) => {
+        logger.error('upgrade.failed', { err });
+        refuse(res, toPodShellError(err), r);
+      });
+    } catch (err) {
+      logger.error('upgrade.failed', { err });
+      refuse(res, toPodShellError(err));
+    }
+  };
+}

@@ -1,0 +1,56 @@
+import { POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import type { UpgradeCredentials } from '../auth/authorized-session.js';
+
+/** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
+export interface UpgradeRequest {
+  credentials: UpgradeCredentials;
+  secWebSocketKey: string;
+  secWebSocketExtensions: string;
+  /** Whether the client offered `pod-shell.v1` (the only subprotocol the broker answers). */
+  offersProtocol: boolean;
+}
+
+export type HeaderGetter = (lowerCaseName: string) => string;
+
+/**
+ * Reads the token from a `pod-shell.bearer.<jwt>` subprotocol entry, else from
+ * `Authorization: Bearer <jwt>`; never from the URL. The origin and client IP are copied as well
+ * (`X-Forwarded-For`'s first hop only when TRUST_PROXY is on).
+ */
+export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, trustProxy: boolean): UpgradeRequest {
+  const offered = header('sec-websocket-protocol')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  let token: string | null = null;
+  for (const p of offered) {
+    if (p.startsWith(POD_SHELL_BEARER_PREFIX)) {
+      token = p.slice(POD_SHELL_BEARER_PREFIX.length);
+      break;
+    }
+  }
+  if (token === null) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header('authorization'));
+    if (m) token = m[1]!;
+  }
+  if (token === '') token = null;
+  const origin = header('origin');
+  let clientIp = remoteAddress;
+  if (trustProxy) {
+    const first = header('x-forwarded-for').split(',')[0]?.trim();
+    if (first) clientIp = first;
+  }
+  return {
+    credentials: { token, origin: origin === '' ? null : origin, clientIp },
+    secWebSocketKey: header('sec-websocket-key'),
+    secWebSocketExtensions: header('sec-websocket-extensions'),
+    offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
+  };
+}
+
+/** uWS gives IPv4-mapped IPv6 text for IPv4 peers; logs and rate limits read better without the prefix. */
+export function normalizeIp(text: string): string {
+  const m = /^(?:0000:0000:0000:0000:0000:ffff:|::ffff:)(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
+  if (m) return m[1]!;
+  return text;
+}

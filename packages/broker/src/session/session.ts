@@ -1,0 +1,567 @@
+import { randomBytes } from 'node:crypto';
+import type WebSocket from 'ws';
+import { Channel, CloseCode, encodeControl, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
+import type { AuthorizedSession } from '../auth/authorized-session.js';
+import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
+import { dialExec } from '../kube/exec-client.js';
+import { impersonationHeaders } from '../kube/exec-request.js';
+import { resolveIdentity } from '../tenants/identity.js';
+import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
+import { classifyClientFrame } from './client-frames.js';
+import { closeFrameReason, closingFrame, sanitizeMessage, type CloseInfo } from './closing.js';
+import { FlowControl } from './flow-control.js';
+import { ResizeLimiter } from './resize-limiter.js';
+import { SEND_DROPPED, type ClientSocket, type SessionContext } from './session-context.js';
+import { SessionTimers } from './session-timers.js';
+import { classifyUpstreamFrame } from './upstream-frames.js';
+
+/** Largest upstream frame accepted; the apiserver writes stdout in ≤ 32 KiB frames. */
+const UPSTREAM_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export type SessionState = 'connecting' | 'open' | 'closed';
+
+type PendingUpstream = { kind: 'message'; data: Buffer; isBinary: boolean } | { kind: 'close'; code: number; reason: string };
+
+/** The close info a PodShellError maps to. */
+export function closeInfoFor(err: unknown): CloseInfo {
+  const e = toPodShellError(err);
+  return { code: e.closeCode, reason: e.reason, message: e.message };
+}
+
+/**
+ * One terminal session, and the ONE owner of everything it creates: the client socket (once
+ * attached), the upstream exec socket, its timers, its resize handler and its store entry. Every
+ * resource is counted in its gauge when created and uncounted exactly once when released, and all
+ * are released by one idempotent `dispose(reason)` in a fixed order:
+ *   stop reading the client → end the upstream → clear timers (and the resize handler) → release the
+ *   store entry → update gauges and audit → send `closing` and close the client if still open.
+ * Nothing touches the client socket after its uWS close handler ran (`clientClosed`).
+ */
+export class Session {
+  readonly id = randomBytes(16).toString('base64url');
+  readonly startedAt = Date.now();
+  state: SessionState = 'connecting';
+  expiresAt: number;
+  private tokenExpiresAt: number;
+  private readonly timers: SessionTimers;
+  private readonly flow: FlowControl;
+  private readonly audit: AuditSubject;
+  private client: ClientSocket | null = null;
+  private clientClosed = false;
+  private readingStopped = false;
+  private upstream: WebSocket | null = null;
+  private upstreamOpen = false;
+  private upstreamCounted = false;
+  private upstreamFailed = false;
+  private awaitingPong = false;
+  private resize: ResizeLimiter | null = null;
+  private storeHeld = false;
+  private started = false;
+  private disposed = false;
+  private pending: PendingUpstream[] = [];
+  private expiringSentFor = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private lastActivity = Date.now();
+  closeInfo: CloseInfo | null = null;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly auth: AuthorizedSession,
+    readonly clientIp: string,
+  ) {
+    this.tokenExpiresAt = auth.tokenExpiresAt;
+    this.expiresAt = Math.min(auth.tokenExpiresAt, this.startedAt + auth.tenant.limits.maxSessionSeconds * 1000);
+    this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
+    this.flow = new FlowControl(
+      () => this.upstream?.pause(),
+      () => this.upstream?.resume(),
+      () => this.ctx.metrics.backpressurePauses.inc(),
+    );
+    this.audit = {
+      session: this.id,
+      tenant: auth.tenant.name,
+      subject: auth.subject,
+      namespace: auth.namespace,
+      pod: auth.pod,
+      container: auth.container ?? '',
+      command: auth.command,
+      clientIp,
+    };
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private get idleTimeoutMs(): number {
+    return Math.max(0, this.auth.tenant.limits.idleTimeoutSeconds) * 1000;
+  }
+
+  /**
+   * Acquires the store entry (quota, rates), then opens the upstream exec. Throws PodShellError; the
+   * caller then disposes the session. Checks `disposed` after every await: a drain or an aborted
+   * upgrade may have ended the session meanwhile, and whatever was acquired late is released at once.
+   */
+  async connect(): Promise<void> {
+    const { config, store, metrics } = this.ctx;
+    const t0 = process.hrtime.bigint();
+    metrics.connectsInFlight.inc();
+    try {
+      let acquired;
+      try {
+        acquired = await store.acquire({
+          record: {
+            id: this.id,
+            tenant: this.auth.tenant.name,
+            subject: this.auth.subject,
+            namespace: this.auth.namespace,
+            pod: this.auth.pod,
+            container: this.auth.container ?? '',
+            replica: config.replicaId,
+            clientIp: this.clientIp,
+            startedAt: this.startedAt,
+            expiresAt: this.expiresAt,
+          },
+          maxConcurrent: this.auth.tenant.limits.maxConcurrentSessions,
+          tenantConnectsPerMinute: this.auth.tenant.limits.connectsPerMinute,
+          ipConnectsPerMinute: config.ipConnectsPerMinute,
+        });
+      } catch (err) {
+        throw new PodShellError(ErrorCode.STORE_UNAVAILABLE, 'the session store is unreachable; try again shortly', { cause: err });
+      }
+      if (acquired.ok && this.disposed) void this.releaseStore(true);
+      this.throwIfDisposed();
+      if (!acquired.ok) {
+        throw new PodShellError(acquired.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : ErrorCode.RATE_LIMITED, acquired.message);
+      }
+      this.storeHeld = true;
+
+      const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
+      this.throwIfDisposed();
+      const target = { namespace: this.auth.namespace, pod: this.auth.pod, command: this.auth.command, tty: true } as const;
+      const up = dialExec(dial, this.auth.container === undefined ? target : { ...target, container: this.auth.container }, {
+        headers: impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject)),
+        handshakeTimeoutMs: config.upgradeTimeoutMs,
+        maxPayloadBytes: UPSTREAM_MAX_PAYLOAD_BYTES,
+      });
+      this.adoptUpstream(up.socket);
+      await up.opened;
+      this.throwIfDisposed();
+      this.upstreamOpen = true;
+      metrics.connectSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    } finally {
+      metrics.connectsInFlight.dec();
+    }
+  }
+
+  private throwIfDisposed(): void {
+    if (this.disposed) {
+      const info = this.closeInfo!;
+      const code = info.code === CloseCode.Unavailable ? ErrorCode.DRAINING : ErrorCode.INTERNAL;
+      throw new PodShellError(code, info.message);
+    }
+  }
+
+  /** Registers the upstream socket: counted now, uncounted exactly once on its `close` event. */
+  private adoptUpstream(socket: WebSocket): void {
+    this.upstream = socket;
+    this.upstreamCounted = true;
+    this.ctx.gauges.inc('upstreamSockets');
+    // Hold output until the client is attached (the queue stays small: the socket is paused).
+    socket.once('open', () => socket.pause());
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.guard(() => this.onUpstreamMessage(data, isBinary)));
+    socket.on('pong', () => {
+      this.awaitingPong = false;
+    });
+    socket.on('error', (err) => {
+      this.ctx.logger.debug('session.upstream_error', { session: this.id, err });
+    });
+    socket.once('close', (code: number, reason: Buffer) => {
+      if (this.upstreamCounted) {
+        this.upstreamCounted = false;
+        this.ctx.gauges.dec('upstreamSockets');
+      }
+      socket.removeAllListeners('message');
+      socket.removeAllListeners('pong');
+      this.guard(() => this.onUpstreamClosed(code, reason.toString('utf8')));
+    });
+  }
+
+  /** Attaches the upgraded client socket (uWS `open`): starts the relay, timers and audit. */
+  attachClient(ws: ClientSocket): void {
+    if (this.disposed) {
+      // Ended between the upgrade and `open` (drain): tell the client why.
+      this.client = ws;
+      this.sendClosing(this.closeInfo!);
+      return;
+    }
+    this.client = ws;
+    this.state = 'open';
+    this.started = true;
+    const { metrics, config } = this.ctx;
+    metrics.sessionsStarted.inc();
+    metrics.sessionsActive.inc();
+    auditStart(this.ctx.logger, this.audit, this.expiresAt);
+    this.resize = new ResizeLimiter(config.resizePerSecond, this.timers, (size) => this.forwardResize(size));
+    this.ctx.gauges.inc('resizeHandlers');
+    this.sendControl({
+      type: 'hello',
+      session: this.id,
+      expiresAt: this.expiresAt,
+      idleTimeoutMs: this.idleTimeoutMs,
+      target: { namespace: this.auth.namespace, pod: this.auth.pod, container: this.auth.container ?? '' },
+    });
+    this.armExpiry();
+    this.armIdle();
+    this.timers.every('keepalive', config.keepaliveSeconds * 1000, () => this.keepalive());
+    const queued = this.pending;
+    this.pending = [];
+    for (const ev of queued) {
+      if (this.disposed) return;
+      if (ev.kind === 'message') this.relayUpstream(ev.data, ev.isBinary);
+      else this.onUpstreamClosed(ev.code, ev.reason);
+    }
+    if (!this.disposed && !this.flow.paused) this.upstream?.resume();
+  }
+
+  // ---- upstream → client -------------------------------------------------------------------
+
+  private onUpstreamMessage(data: Buffer, isBinary: boolean): void {
+    if (this.disposed) return;
+    if (this.state === 'connecting') {
+      this.pending.push({ kind: 'message', data, isBinary });
+      return;
+    }
+    this.relayUpstream(data, isBinary);
+  }
+
+  /** Forwards stdout/stderr/status frames byte-for-byte; the status frame goes out before the close. */
+  private relayUpstream(data: Buffer, isBinary: boolean): void {
+    const action = classifyUpstreamFrame(data, isBinary);
+    switch (action.kind) {
+      case 'drop':
+        return;
+      case 'reject':
+        this.upstreamFailed = true;
+        this.dispose({ code: CloseCode.Upstream, reason: 'upstream_protocol', message: action.message });
+        return;
+      case 'data':
+        this.bytesOut += action.payloadBytes;
+        this.lastActivity = Date.now();
+        this.ctx.metrics.bytes.inc({ direction: 'stdout' }, action.payloadBytes);
+        this.sendToClient(data);
+        return;
+      case 'status': {
+        this.sendToClient(data);
+        const o = action.outcome;
+        if (o.kind === 'success') this.dispose({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });
+        else if (o.kind === 'exit') this.dispose({ code: CloseCode.Exited, reason: 'exited', message: o.message, exitCode: o.exitCode });
+        else this.dispose({ code: CloseCode.Upstream, reason: 'upstream_error', message: o.message });
+        return;
+      }
+    }
+  }
+
+  /** Sends to the client and applies backpressure: above the high watermark the upstream pauses. */
+  private sendToClient(frame: Uint8Array): void {
+    const client = this.client;
+    if (client === null || this.clientClosed) return;
+    const result = client.send(frame, true);
+    if (this.clientClosed) return; // closeOnBackpressureLimit may have closed it inside send
+    if (result === SEND_DROPPED) {
+      this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'the client fell too far behind the output (per-session buffer cap reached)')));
+      return;
+    }
+    if (client.getBufferedAmount() > this.ctx.config.backpressureHighBytes) this.flow.set('backpressure');
+  }
+
+  /** uWS `drain`: resume once the client's buffer is back under half the watermark. */
+  onClientDrain(): void {
+    if (this.disposed || this.clientClosed || this.client === null) return;
+    if (this.flow.has('backpressure') && this.client.getBufferedAmount() <= this.ctx.config.backpressureHighBytes / 2) {
+      this.flow.clear('backpressure');
+    }
+  }
+
+  private onUpstreamClosed(code: number, reason: string): void {
+    if (this.disposed || !this.upstreamOpen) return;
+    if (this.state === 'connecting') {
+      this.pending.push({ kind: 'close', code, reason });
+      return;
+    }
+    this.upstreamFailed = true;
+    const detail = reason !== '' ? `${code} ${reason}` : `code ${code}`;
+    this.dispose({ code: CloseCode.Upstream, reason: 'upstream_closed', message: `the exec stream from the Kubernetes API ended without an exit status (${sanitizeMessage(detail)})` });
+  }
+
+  // ---- client → upstream -------------------------------------------------------------------
+
+  /** uWS `message`: the ArrayBuffer is only valid during this call, so anything kept is copied. */
+  onClientMessage(message: ArrayBuffer, isBinary: boolean): void {
+    if (this.disposed || this.readingStopped || this.state !== 'open') return;
+    const bytes = new Uint8Array(message);
+    const action = classifyClientFrame(bytes, isBinary, this.ctx.config.maxInboundFrameBytes + 1);
+    const upstream = this.upstream!;
+    switch (action.kind) {
+      case 'ignore':
+        return;
+      case 'reject':
+        this.dispose(
+          action.tooBig
+            ? { code: CloseCode.MessageTooBig, reason: 'too_big', message: action.message }
+            : closeInfoFor(new PodShellError(ErrorCode.BAD_FRAME, action.message)),
+        );
+        return;
+      case 'stdin':
+        this.bytesIn += action.payloadBytes;
+        this.lastActivity = Date.now();
+        this.ctx.metrics.bytes.inc({ direction: 'stdin' }, action.payloadBytes);
+        upstream.send(Buffer.from(bytes)); // copy: uWS neuters the buffer after this callback
+        if (upstream.bufferedAmount > this.ctx.config.backpressureLimitBytes) {
+          this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'input arrives faster than the container reads it (per-session buffer cap reached)')));
+        }
+        return;
+      case 'resize':
+        this.resize?.offer(action.size);
+        return;
+      case 'close-stdin':
+        upstream.send(Buffer.from(bytes));
+        return;
+      case 'control':
+        if (action.message.type === 'flow') {
+          if (action.message.paused) this.flow.set('flow');
+          else this.flow.clear('flow');
+        } else {
+          void this.refresh(action.message.token);
+        }
+        return;
+    }
+  }
+
+  /** Resize is forwarded only for TTY sessions (every broker session is TTY today). */
+  private forwardResize(size: TerminalSize): void {
+    if (this.disposed || this.upstream === null) return;
+    this.upstream.send(Buffer.from(encodeFrame(Channel.Resize, encodeResize(size))));
+  }
+
+  /** A `refresh` with a valid token for the same tenant, subject and target extends the session. */
+  private async refresh(token: string): Promise<void> {
+    try {
+      const tokenExp = await this.ctx.authenticator.verifyRefresh(this.auth, token);
+      if (this.disposed) return;
+      this.tokenExpiresAt = tokenExp;
+      this.setExpiry(Math.min(tokenExp, this.startedAt + this.auth.tenant.limits.maxSessionSeconds * 1000));
+      this.sendControl({ type: 'extended', expiresAt: this.expiresAt });
+    } catch (err) {
+      if (this.disposed) return;
+      const e = toPodShellError(err);
+      this.sendControl({ type: 'error', code: e.code, message: sanitizeMessage(e.message) });
+    }
+  }
+
+  // ---- timers ------------------------------------------------------------------------------
+
+  /** Moves the forced-close deadline (refresh, or an operator's set-expiry) and re-arms both timers. */
+  setExpiry(expiresAt: number): void {
+    if (this.disposed) return;
+    this.expiresAt = expiresAt;
+    this.storeUpdate();
+    if (this.state === 'open') this.armExpiry();
+  }
+
+  private storeUpdate(): void {
+    if (!this.storeHeld) return;
+    this.ctx.store.updateExpiry(this.auth.tenant.name, this.id, this.expiresAt).catch((err: unknown) => {
+      this.ctx.logger.warn('session.store_update_failed', { session: this.id, err });
+    });
+  }
+
+  private armExpiry(): void {
+    const at = this.expiresAt;
+    const tokenExpired = at >= this.tokenExpiresAt;
+    this.timers.at('expiry', at, () =>
+      this.dispose(
+        closeInfoFor(
+          new PodShellError(ErrorCode.SESSION_EXPIRED, tokenExpired ? 'The session token expired.' : 'The session reached its maximum duration.'),
+        ),
+      ),
+    );
+    const warnAt = at - this.ctx.config.expiringWarningSeconds * 1000;
+    const warn = (): void => {
+      if (this.expiringSentFor === at) return;
+      this.expiringSentFor = at;
+      this.sendControl({ type: 'expiring', at });
+    };
+    if (warnAt <= Date.now()) {
+      this.timers.clear('expiring');
+      warn();
+    } else {
+      this.timers.at('expiring', warnAt, warn);
+    }
+  }
+
+  /** Idle is measured on real stdin/stdout bytes only; one timer, re-armed lazily from the last activity. */
+  private armIdle(): void {
+    const idle = this.idleTimeoutMs;
+    if (idle <= 0) return;
+    this.timers.at('idle', this.lastActivity + idle, () => {
+      if (Date.now() - this.lastActivity >= idle) {
+        this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_IDLE, `The session was idle for ${Math.round(idle / 1000)} seconds.`)));
+      } else {
+        this.armIdle();
+      }
+    });
+  }
+
+  /** Upstream keepalive: a ping per period; no pong by the next period ends the session (4500). */
+  private keepalive(): void {
+    const up = this.upstream;
+    if (this.disposed || up === null) return;
+    // A paused socket does not read, so its pongs cannot arrive: skip the check while paused.
+    if (this.flow.paused) {
+      this.awaitingPong = false;
+      return;
+    }
+    if (this.awaitingPong) {
+      this.upstreamFailed = true;
+      this.dispose({ code: CloseCode.Upstream, reason: 'upstream_timeout', message: 'the Kubernetes API stopped answering keepalive pings' });
+      return;
+    }
+    this.awaitingPong = true;
+    up.ping();
+  }
+
+  // ---- client socket -----------------------------------------------------------------------
+
+  /** uWS `close` handler: from here on the client socket is never touched again. */
+  onClientClosed(code: number, message: string): void {
+    this.clientClosed = true;
+    this.client = null;
+    this.dispose({ code, reason: 'client_closed', message: message === '' ? 'the client closed the connection' : sanitizeMessage(message) });
+  }
+
+  private sendControl(msg: Parameters<typeof encodeControl>[0]): void {
+    if (this.client === null || this.clientClosed) return;
+    this.client.send(encodeControl(msg), true);
+  }
+
+  private sendClosing(info: CloseInfo): void {
+    const client = this.client;
+    if (client === null || this.clientClosed) return;
+    client.cork(() => {
+      client.send(closingFrame(info), true);
+      if (!this.clientClosed) client.end(info.code, closeFrameReason(info));
+    });
+  }
+
+  // ---- teardown ----------------------------------------------------------------------------
+
+  /** An unexpected exception inside the session: log it and end the session with 4500. */
+  fail(err: unknown): void {
+    this.ctx.logger.error('session.internal_error', { session: this.id, err });
+    this.dispose(closeInfoFor(err));
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** The single teardown. Idempotent; fixed order (see the class comment). */
+  dispose(info: CloseInfo): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.closeInfo = info;
+    const wasStarted = this.started;
+    this.state = 'closed';
+    // 1. stop reading the client
+    this.readingStopped = true;
+    // 2. end the upstream
+    this.endUpstream();
+    // 3. clear timers and the resize handler
+    this.timers.clearAll();
+    if (this.resize !== null) {
+      this.resize = null;
+      this.ctx.gauges.dec('resizeHandlers');
+    }
+    this.pending = [];
+    // 4. release the store entry
+    void this.releaseStore(false);
+    // 5. gauges, metrics and audit
+    const { metrics, logger } = this.ctx;
+    if (wasStarted) {
+      metrics.sessionsActive.dec();
+      metrics.sessionsEnded.inc({ reason: info.reason });
+      const durationMs = Date.now() - this.startedAt;
+      metrics.sessionDuration.observe(durationMs / 1000);
+      auditEnd(logger, this.audit, info, { bytesIn: this.bytesIn, bytesOut: this.bytesOut, durationMs });
+    } else {
+      metrics.authFailures.inc({ reason: info.reason });
+      auditRejected(logger, this.audit, info);
+    }
+    // 6. closing frame, then close the client if still open
+    this.sendClosing(info);
+    this.ctx.onDisposed(this.id);
+  }
+
+  private endUpstream(): void {
+    const up = this.upstream;
+    if (up === null) return;
+    up.removeAllListeners('message');
+    if (up.readyState === up.CONNECTING || this.upstreamFailed) {
+      up.terminate();
+      return;
+    }
+    if (up.readyState === up.OPEN) {
+      // A paused socket would never read the apiserver's close reply: resume so the close completes.
+      up.resume();
+      up.close(1000);
+    }
+  }
+
+  private async releaseStore(force: boolean): Promise<void> {
+    if (!this.storeHeld && !force) return;
+    this.storeHeld = false;
+    try {
+      await this.ctx.store.release(this.auth.tenant.name, this.id);
+    } catch (err) {
+      this.ctx.logger.warn('session.store_release_failed', { session: this.id, err });
+    }
+  }
+
+  /** A snapshot for /debug/sessions: state, timers and resources, no token, no terminal content. */
+  info(): Record<string, unknown> {
+    return {
+      id: this.id,
+      tenant: this.auth.tenant.name,
+      subject: this.auth.subject,
+      namespace: this.auth.namespace,
+      pod: this.auth.pod,
+      container: this.auth.container ?? '',
+      command: [...this.auth.command],
+      clientIp: this.clientIp,
+      state: this.state,
+      startedAt: this.startedAt,
+      expiresAt: this.expiresAt,
+      idleTimeoutMs: this.idleTimeoutMs,
+      lastActivityAt: this.lastActivity,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      paused: this.flow.list(),
+      clientBufferedBytes: this.client !== null && !this.clientClosed ? this.client.getBufferedAmount() : 0,
+      upstreamBufferedBytes: this.upstream?.bufferedAmount ?? 0,
+      resizeDropped: this.resize?.dropped ?? 0,
+      resources: {
+        clientSocket: this.client !== null && !this.clientClosed,
+        upstreamSocket: this.upstreamCounted,
+        resizeHandler: this.resize !== null,
+        storeEntry: this.storeHeld,
+        timers: this.timers.names(),
+      },
+    };
+  }
+}

@@ -1,0 +1,151 @@
+import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Sliding one-minute connect counters per key. Each key keeps only the timestamps of the last
+ * minute (at most its cap), and a key with none left is deleted, so memory follows live traffic.
+ */
+class SlidingMinute {
+  private readonly hits = new Map<string, number[]>();
+
+  /** Records a hit unless `limit` hits already happened in the last minute (limit 0 = unlimited). */
+  tryHit(key: string, limit: number, now: number): boolean {
+    if (limit <= 0) return true;
+    const list = this.prune(key, now);
+    if (list.length >= limit) return false;
+    list.push(now);
+    this.hits.set(key, list);
+    return true;
+  }
+
+  private prune(key: string, now: number): number[] {
+    const list = this.hits.get(key) ?? [];
+    let i = 0;
+    while (i < list.length && list[i]! <= now - MINUTE_MS) i++;
+    const kept = i === 0 ? list : list.slice(i);
+    if (kept.length === 0) this.hits.delete(key);
+    return kept;
+  }
+
+  sweep(now: number): void {
+    for (const key of [...this.hits.keys()]) this.prune(key, now);
+  }
+
+  get keys(): number {
+    return this.hits.size;
+  }
+}
+
+/**
+ * The single-replica session store (REDIS_URL unset): per-tenant quota, tenant and client-IP connect
+ * rates over a sliding minute, expiry updates, and in-process publish/subscribe. Everything lives
+ * in this process, so it cannot coordinate replicas: the broker logs "memory store: single replica"
+ * and /readyz says so.
+ */
+export class MemoryStore implements SessionStore {
+  readonly kind = 'memory' as const;
+  private readonly byTenant = new Map<string, Map<string, SessionRecord>>();
+  private readonly byId = new Map<string, SessionRecord>();
+  private readonly tenantRate = new SlidingMinute();
+  private readonly ipRate = new SlidingMinute();
+  private readonly handlers = new Set<(command: ControlCommand) => void>();
+  private closed = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+    const { record } = req;
+    const now = this.now();
+    this.dropExpired(record.tenant, now);
+    const tenantSessions = this.byTenant.get(record.tenant);
+    if ((tenantSessions?.size ?? 0) >= req.maxConcurrent) {
+      return { ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` };
+    }
+    if (!this.ipRate.tryHit(record.clientIp, req.ipConnectsPerMinute, now)) {
+      return { ok: false, reason: 'rate_limited', message: `too many connects from ${record.clientIp} in the last minute (limit ${req.ipConnectsPerMinute})` };
+    }
+    if (!this.tenantRate.tryHit(record.tenant, req.tenantConnectsPerMinute, now)) {
+      return { ok: false, reason: 'rate_limited', message: `tenant ${record.tenant} exceeded ${req.tenantConnectsPerMinute} connects per minute` };
+    }
+    const map = tenantSessions ?? new Map<string, SessionRecord>();
+    map.set(record.id, { ...record });
+    this.byTenant.set(record.tenant, map);
+    this.byId.set(record.id, map.get(record.id)!);
+    return { ok: true };
+  }
+
+  /** A session whose expiry passed is no longer counted (its broker closes it; this guards a crash). */
+  private dropExpired(tenant: string, now: number): void {
+    const map = this.byTenant.get(tenant);
+    if (map === undefined) return;
+    for (const [id, rec] of map) {
+      if (rec.expiresAt <= now) {
+        map.delete(id);
+        this.byId.delete(id);
+      }
+    }
+    if (map.size === 0) this.byTenant.delete(tenant);
+  }
+
+  async release(tenant: string, sessionId: string): Promise<void> {
+    const map = this.byTenant.get(tenant);
+    if (map?.delete(sessionId) === true) this.byId.delete(sessionId);
+    if (map !== undefined && map.size === 0) this.byTenant.delete(tenant);
+    this.tenantRate.sweep(this.now());
+    this.ipRate.sweep(this.now());
+  }
+
+  async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec !== undefined) rec.expiresAt = expiresAt;
+  }
+
+  async get(sessionId: string): Promise<SessionRecord | null> {
+    const rec = this.byId.get(sessionId);
+    return rec === undefined ? null : { ...rec };
+  }
+
+  async list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    const out: SessionRecord[] = [];
+    for (const rec of this.byId.values()) {
+      if (filter.tenant !== undefined && rec.tenant !== filter.tenant) continue;
+      if (filter.subject !== undefined && rec.subject !== filter.subject) continue;
+      out.push({ ...rec });
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  async count(tenant: string): Promise<number> {
+    return this.byTenant.get(tenant)?.size ?? 0;
+  }
+
+  /** Delivers to every handler on a later microtask, as a remote broadcast would. */
+  async publish(command: ControlCommand): Promise<void> {
+    const handlers = [...this.handlers];
+    queueMicrotask(() => {
+      for (const h of handlers) h(command);
+    });
+  }
+
+  subscribe(handler: (command: ControlCommand) => void): () => void {
+    this.handlers.add(handler);
+    return () => {
+      this.handlers.delete(handler);
+    };
+  }
+
+  isUp(): boolean {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.handlers.clear();
+  }
+
+  /** For /debug and tests: how many rate-limit keys are held (must fall back to 0 when idle). */
+  rateKeys(): number {
+    return this.tenantRate.keys + this.ipRate.keys;
+  }
+}
