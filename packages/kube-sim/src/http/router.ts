@@ -150,11 +150,11 @@ export class ApiRouter {
       case 'openapi':
       case 'unknown': {
         this.authorize(nonResourceAttributes(user, verb, new URL(req.url ?? '/', 'https://kube-sim').pathname));
+        if (route.kind === 'openapi' || route.kind === 'unknown') throw pathNotFound();
         if (method !== 'GET') throw methodNotAllowed();
         if (route.kind === 'api') sendJson(res, 200, apiVersions(this.o.serverAddress()));
         else if (route.kind === 'apiV1') sendJson(res, 200, coreV1Resources());
-        else if (route.kind === 'apis') sendJson(res, 200, apiGroupList());
-        else throw pathNotFound();
+        else sendJson(res, 200, apiGroupList());
         return;
       }
       case 'namespaces':
