@@ -170,6 +170,8 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     }
     expiresAt = Math.max(expiresAt, now);
     await store.updateExpiry(rec.tenant, rec.id, expiresAt);
+    // The replica holding the socket re-arms its expiry timer (its own updateExpiry does not publish).
+    await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt });
     ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(expiresAt).toISOString() });
     return { status: 200, body: { session: { ...rec, expiresAt } } };
   }

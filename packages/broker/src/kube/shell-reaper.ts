@@ -121,7 +121,31 @@ async function runOnce(dial: ClusterDial, o: EndRemoteShellOptions, timeoutMs: n
  * and counted in podshell_orphan_cleanup_failures_total. "not-found" (exit 3 twice, 300 ms apart)
  * means nothing carried the mark: the shell had already ended.
  */
-export async function endRemoteShell(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
+export function endRemoteShell(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
+  const p = runCleanup(o);
+  inFlight.add(p);
+  void p.finally(() => inFlight.delete(p));
+  return p;
+}
+
+/** Cleanups still running in this process (a draining broker waits for them before it exits). */
+const inFlight = new Set<Promise<EndRemoteShellResult>>();
+
+/** Resolves when every cleanup started so far has finished, or after `timeoutMs`. Never rejects. */
+export async function settleShellCleanups(timeoutMs = 5000): Promise<void> {
+  if (inFlight.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...inFlight]),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+async function runCleanup(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
   const timeoutMs = o.timeoutMs ?? 5000;
   try {
     const dial = typeof o.kube === 'function' ? await o.kube() : o.kube;

@@ -293,17 +293,20 @@ export class RedisStore implements SessionStore {
     }
   }
 
+  /**
+   * Stores a new expiry (hash field, sorted-set score, TTLs). It does not publish: the holder calls
+   * this itself on refresh, and whoever changes another replica's session (the admin API) publishes
+   * `set-expiry` next — the holder's own updateExpiry then never echoes it back.
+   */
   async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
     const local = this.mine.get(sessionId);
     if (local) local.expiresAt = expiresAt;
-    let found: number;
     try {
-      found = await this.redis.psUpdateExpiry(tenant, sessionId, expiresAt, this.graceMs);
+      await this.redis.psUpdateExpiry(tenant, sessionId, expiresAt, this.graceMs);
     } catch (err) {
       this.needsReconcile = true;
       throw this.unavailable('update expiry', err);
     }
-    if (found === 1) await this.publish({ kind: 'set-expiry', sessionId, expiresAt });
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {

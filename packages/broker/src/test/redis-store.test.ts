@@ -125,6 +125,7 @@ describe('RedisStore against a private redis-server', () => {
     await a.publish({ kind: 'kill', sessionId: rec.id, message: 'bye' });
     const shortened = Date.now() + 5000;
     await a.updateExpiry('t-ctl', rec.id, shortened);
+    await a.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt: shortened });
     await Promise.all(waiters);
     for (const name of ['pa', 'pb', 'pc']) {
       assert.deepEqual(got[name], [
