@@ -80,8 +80,9 @@ export class ApiRouter {
       }
       this.serve(req, res, route, url.searchParams);
     } catch (e) {
+      // Once handed off, the exec side owns the response; a throw there must not crash the simulator.
       if (!handedOff) this.fail(res, e);
-      else throw e;
+      else res.destroy();
     } finally {
       if (!handedOff) this.o.countRequest(`${req.method ?? 'GET'} ${route.template} http`);
     }
@@ -106,7 +107,12 @@ export class ApiRouter {
         this.o.countRequest(`${req.method ?? 'GET'} ${route.template} http`);
         throw e;
       }
-      this.o.exec.handleUpgrade(req, socket, head, exec);
+      try {
+        this.o.exec.handleUpgrade(req, socket, head, exec);
+      } catch {
+        // The exec side owns the socket now; it may have written a 101 already.
+        socket.destroy();
+      }
     } catch (e) {
       writeRawStatus(socket, e instanceof StatusError ? e : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
     }
