@@ -1,3 +1,4 @@
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { SpawnError } from './errors.js';
 import { signalExitCode, type ExecProcess, type OutputStream, type ProcessEnd, type SpawnSpec } from './exec-process.js';
@@ -21,6 +22,7 @@ export class PtyProcess implements ExecProcess {
   #stdinOpen = true;
   #paused = false;
   #pollTimer: NodeJS.Timeout | undefined;
+  #slaveFd: number | undefined;
 
   constructor(spec: SpawnSpec, strategy: HostnameStrategy) {
     const run = wrapForHostname(strategy, spec.argv, spec.file, spec.hostname, spec.env);
@@ -37,6 +39,7 @@ export class PtyProcess implements ExecProcess {
       throw new SpawnError(`failed to allocate a PTY: ${(err as Error).message}`, err);
     }
     this.pid = this.#term.pid;
+    this.#holdSlave();
     this.#term.onData((data) => {
       // encoding: null makes node-pty hand out Buffers; the typing says string.
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : (data as unknown as Buffer);
@@ -45,6 +48,7 @@ export class PtyProcess implements ExecProcess {
     // node-pty fires onExit only after its read side closed (or 200 ms later), i.e. after the last data.
     this.#term.onExit(({ exitCode, signal }) => {
       this.#stopPoll();
+      this.#releaseSlave();
       this.#ended = signal ? { kind: 'exit', exitCode: signalExitCode(signal) } : { kind: 'exit', exitCode };
       this.#endListener?.(this.#ended);
     });
@@ -108,6 +112,34 @@ export class PtyProcess implements ExecProcess {
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.#ended) return;
     killGroup(this.pid, signal);
+  }
+
+  /**
+   * Keeps our own handle on the PTY's slave side for the life of the process. Without it the
+   * output tail is lost: when the last slave fd closes, libuv sees POLLHUP after a partial read
+   * and reports EOF although the master still holds unread data (a PTY read never fills libuv's
+   * buffer). Held open, the master never hangs up; node-pty then reads on until it closes the
+   * read side itself, 200 ms after the process exited (the cost: a TTY exec's status comes ~200 ms
+   * after the exit). Opened synchronously right after the fork, before any read can happen.
+   */
+  #holdSlave(): void {
+    const ptsName = (this.#term as unknown as { ptsName?: string }).ptsName;
+    if (!ptsName) return;
+    try {
+      this.#slaveFd = openSync(ptsName, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+    } catch {
+      // Out of fds, or the process already gone: fall back to node-pty's own EOF handling.
+    }
+  }
+
+  #releaseSlave(): void {
+    if (this.#slaveFd === undefined) return;
+    try {
+      closeSync(this.#slaveFd);
+    } catch {
+      // Already closed.
+    }
+    this.#slaveFd = undefined;
   }
 
   #stopPoll(): void {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { serializeStatus, successStatus, nonZeroExitStatus } from '@pod-shell/protocol';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
+import { waitFor } from './exec-wait.js';
 
 const SUCCESS = serializeStatus(successStatus());
 
@@ -185,12 +186,3 @@ describe('exec stream (v5, raw ws client)', () => {
     assert.equal(h.counts()['GET /api/v1/namespaces/{ns}/pods/{name}/exec v5.channel.k8s.io'], before + 1);
   });
 });
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  // No event exists for "an OS process ended after its client left": poll with a deadline.
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

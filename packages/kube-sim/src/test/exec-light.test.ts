@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startExecHarness, type ExecHarness } from './exec-harness.js';
+import { waitFor } from './exec-wait.js';
+
+const SUCCESS = '{"metadata":{},"status":"Success"}';
+
+/** Light container mode: in-process echo for load tests. */
+describe('exec light mode', () => {
+  let h: ExecHarness;
+  before(async () => {
+    h = await startExecHarness();
+  });
+  after(async () => {
+    await h.close();
+    assert.deepEqual(h.processes(), []);
+  });
+
+  test('echoes stdin, prints resizes, ends with Success on [0xFF,0]', async () => {
+    const c = h.open('light', { command: ['sh'], stdin: true, stdout: true, tty: true });
+    await c.opened;
+    c.send(4, '{"Width":120,"Height":40}\n');
+    c.send(0, 'abc');
+    await c.until(() => c.stdout().endsWith('abc'), 5000, 'echo');
+    assert.equal(c.stdout(), '\r\n[resized to 120x40]\r\nabc');
+    const entry = h.processes().find((p) => p.pod === 'light')!;
+    assert.equal(entry.pid, null);
+    assert.equal(entry.clientConnected, true);
+    c.sendRaw([0xff, 0]);
+    const r = await c.result();
+    assert.deepEqual(r.statuses, [SUCCESS]);
+    assert.equal(r.code, 1000);
+  });
+
+  test('a client close ends it', async () => {
+    const c = h.open('light', { command: ['sh'], stdin: true, stdout: true });
+    await c.opened;
+    await waitFor(() => h.processes().some((p) => p.pod === 'light'), 'the light stream in the table');
+    c.ws.close();
+    await c.closed;
+    await waitFor(() => h.processes().length === 0 && h.openStreams() === 0, 'the light stream to end');
+  });
+
+  test('holds 300 concurrent sessions cheaply', async () => {
+    const n = 300;
+    const clients = Array.from({ length: n }, () => h.open('light', { command: ['sh'], stdin: true, stdout: true, tty: true }));
+    await Promise.all(clients.map((c) => c.opened));
+    await waitFor(() => h.openStreams() === n, `${n} open streams`);
+    clients.forEach((c, i) => c.send(0, `s${i};`));
+    await Promise.all(clients.map((c, i) => c.until(() => c.stdout() === `s${i};`, 10_000, `echo ${i}`)));
+    clients.forEach((c) => c.sendRaw([0xff, 0]));
+    const results = await Promise.all(clients.map((c) => c.result()));
+    assert.ok(results.every((r) => r.code === 1000 && r.statuses[0] === SUCCESS));
+    await waitFor(() => h.openStreams() === 0, 'all streams closed');
+  });
+});
