@@ -43,6 +43,8 @@ export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDia
   });
   const opened = new Promise<void>((resolve, reject) => {
     let settled = false;
+    /** Set once a non-101 response arrived: its body decides the error, whatever the socket does next. */
+    let refused = false;
     const settle = (err?: UpstreamError): void => {
       if (settled) return;
       settled = true;
@@ -63,13 +65,17 @@ export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDia
       settle();
     };
     const onError = (err: Error): void => {
+      // Trailing bytes after a refusal make the HTTP parser fail; the refusal's own status still wins.
+      if (refused) return;
       settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, `cannot open the exec stream to the Kubernetes API: ${err.message}`, { cause: err }));
     };
     const onClose = (): void => {
+      if (refused) return;
       settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, 'the Kubernetes API closed the connection during the exec handshake'));
     };
     const onUnexpected = (_req: unknown, res: IncomingMessage): void => {
       const status = res.statusCode ?? 0;
+      refused = true;
       void readErrorBody(res).then((body) => {
         settle(refusedUpgradeError(status, body));
         // Ends the request and its socket; trailing bytes after the response are never read.

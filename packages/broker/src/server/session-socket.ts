@@ -14,12 +14,22 @@ function clientIdleTimeoutSeconds(keepaliveSeconds: number): number {
 }
 
 /**
+ * The hard cap uWS enforces on one inbound message. uWS drops a larger one by closing the TCP
+ * connection (the client sees 1006, no reason); up to this cap the session itself checks
+ * MAX_INBOUND_FRAME_BYTES and answers `closing` + 1009, which clients can show. A message under the
+ * cap is buffered whole by uWS before the check, so this is also the transient inbound memory bound.
+ */
+export function inboundHardCapBytes(maxInboundFrameBytes: number): number {
+  return Math.max(maxInboundFrameBytes + 1, 4 * 1024 * 1024);
+}
+
+/**
  * The uWS WebSocket behaviour of the session endpoint. Each handler is wrapped: an exception is
  * logged and ends the session (4500), never reaching native code. After `close` ran, the socket is
- * marked and nothing touches it again. Limits: `maxPayloadLength` = MAX_INBOUND_FRAME_BYTES + 1
- * (a larger frame is closed by uWS), `maxBackpressure` = BACKPRESSURE_LIMIT_BYTES with
+ * marked and nothing touches it again. Limits: `maxBackpressure` = BACKPRESSURE_LIMIT_BYTES with
  * `closeOnBackpressureLimit` as the last-resort cap (the relay pauses the upstream long before), and
  * automatic pings within `idleTimeout` keep the client hop alive.
+ * `maxPayloadLength` is the hard cap above; frames over MAX_INBOUND_FRAME_BYTES close with 1009.
  */
 export function sessionSocketBehavior(
   uws: Uws,
@@ -42,8 +52,7 @@ export function sessionSocketBehavior(
   };
   return {
     compression: uws.DISABLED,
-    // One byte of channel on top of the inbound limit.
-    maxPayloadLength: config.maxInboundFrameBytes + 1,
+    maxPayloadLength: inboundHardCapBytes(config.maxInboundFrameBytes),
     maxBackpressure: config.backpressureLimitBytes,
     closeOnBackpressureLimit: 1,
     idleTimeout: clientIdleTimeoutSeconds(config.keepaliveSeconds),

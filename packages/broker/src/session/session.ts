@@ -5,6 +5,7 @@ import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { dialExec } from '../kube/exec-client.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
+import { endRemoteShell, trackedShell, wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
 import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
 import { classifyClientFrame } from './client-frames.js';
@@ -63,6 +64,8 @@ export class Session {
   private bytesIn = 0;
   private bytesOut = 0;
   private lastActivity = Date.now();
+  /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
+  private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
 
   constructor(
@@ -72,6 +75,7 @@ export class Session {
   ) {
     this.tokenExpiresAt = auth.tokenExpiresAt;
     this.expiresAt = Math.min(auth.tokenExpiresAt, this.startedAt + auth.tenant.limits.maxSessionSeconds * 1000);
+    this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
     this.flow = new FlowControl(
       () => this.upstream?.pause(),
@@ -139,7 +143,7 @@ export class Session {
 
       const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
       this.throwIfDisposed();
-      const target = { namespace: this.auth.namespace, pod: this.auth.pod, command: this.auth.command, tty: true } as const;
+      const target = { namespace: this.auth.namespace, pod: this.auth.pod, command: this.execCommand, tty: true } as const;
       const up = dialExec(dial, this.auth.container === undefined ? target : { ...target, container: this.auth.container }, {
         headers: impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject)),
         handshakeTimeoutMs: config.upgradeTimeoutMs,
@@ -506,6 +510,29 @@ export class Session {
     // 6. closing frame, then close the client if still open
     this.sendClosing(info);
     this.ctx.onDisposed(this.id);
+    if (wasStarted && info.reason !== 'exited') this.endOrphanedShell();
+  }
+
+  /**
+   * A TTY shell survives its exec stream closing (threat 19): when the session ended for any reason
+   * but the command exiting, a short second exec hangs up the processes carrying this session's
+   * mark. It runs after the session is gone and is bounded by its own timeout; failures are counted.
+   */
+  private endOrphanedShell(): void {
+    const shell = trackedShell(this.auth.command);
+    if (!this.auth.tenant.endOrphanedShells || shell === null || !this.upstreamOpen) return;
+    const target: { namespace: string; pod: string; container?: string } = { namespace: this.auth.namespace, pod: this.auth.pod };
+    if (this.auth.container !== undefined) target.container = this.auth.container;
+    void endRemoteShell({
+      kube: () => this.ctx.clusters.dial(this.auth.tenant.kubeContext),
+      target,
+      sessionId: this.id,
+      identity: resolveIdentity(this.auth.tenant.identity, this.auth.subject),
+      shell,
+      timeoutMs: this.ctx.config.upgradeTimeoutMs,
+      logger: this.ctx.logger,
+      metrics: this.ctx.metrics,
+    });
   }
 
   private endUpstream(): void {
