@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createAuthenticator } from '../auth/authenticator.js';
@@ -81,6 +81,31 @@ describe('tenant registry reload', () => {
       assert.equal(s.registry.byIssuer('https://gamma.example')?.name, 'gamma');
     } finally {
       s.close();
+    }
+  });
+
+  test('a Kubernetes ConfigMap update (atomic ..data symlink swap) is picked up', async () => {
+    const tmp = tempDir();
+    try {
+      // The kubelet's layout: the file is a symlink through `..data`, which is swapped by rename.
+      mkdirSync(join(tmp.dir, '..v1'));
+      writeFileSync(join(tmp.dir, '..v1', 'tenants.yaml'), tenantsText([hsTenant('acme')]));
+      symlinkSync('..v1', join(tmp.dir, '..data'));
+      symlinkSync('..data/tenants.yaml', join(tmp.dir, 'tenants.yaml'));
+      const registry = createTenantRegistry({ file: join(tmp.dir, 'tenants.yaml'), debounceMs: 30 });
+      try {
+        assert.deepEqual(registry.current().map((t) => t.name), ['acme']);
+        const reloaded = next<readonly Tenant[]>((cb) => registry.onReload(cb), 'reload');
+        mkdirSync(join(tmp.dir, '..v2'));
+        writeFileSync(join(tmp.dir, '..v2', 'tenants.yaml'), tenantsText([hsTenant('acme'), hsTenant('omega')]));
+        symlinkSync('..v2', join(tmp.dir, '..data_tmp'));
+        renameSync(join(tmp.dir, '..data_tmp'), join(tmp.dir, '..data'));
+        assert.deepEqual((await reloaded).map((t) => t.name), ['acme', 'omega']);
+      } finally {
+        registry.close();
+      }
+    } finally {
+      tmp.cleanup();
     }
   });
 
