@@ -4,6 +4,7 @@ import type { Authenticator } from './auth/authorized-session.js';
 import type { BrokerConfig } from './config/config.js';
 import { ErrorCode, PodShellError } from './errors.js';
 import { KubeClusters, loadKubeConfig } from './kube/kube-clusters.js';
+import { settleShellCleanups } from './kube/shell-reaper.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
 import { buildAdminApp } from './server/admin-server.js';
@@ -136,6 +137,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         uws.us_listen_socket_close(adminSocket);
         adminSocket = null;
       }
+      // Sessions ended by the drain hang up their remote shells (threat 19): let those execs finish.
+      await settleShellCleanups(Math.max(1000, deadline - Date.now()));
       await store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err }));
       logger.info('broker.stopped', { clean });
     })();

@@ -168,4 +168,16 @@ describe('three broker replicas sharing one Redis', () => {
     await Promise.all(more.map(settle));
     assert.ok(more.every((t) => t.control('hello') !== undefined && t.closeEvent === null));
   });
+
+  it('a replica drained with SIGTERM closes its sessions with 4503, hangs up their shells and leaves the registry', async () => {
+    const t = await connect(A);
+    const hello = await t.waitForControl('hello');
+    await until(() => shellsOf(hello.session) === 1, 3000, 'the shell to run');
+    A.process.kill('SIGTERM');
+    assert.equal((await t.waitForClose(5000)).code, 4503);
+    assert.equal(await A.exited, 0);
+    await until(() => shellsOf(hello.session) === 0, 2000, 'the drained session’s shell to be gone');
+    assert.deepEqual((await listed(C)).map((r) => r.id), []);
+    assert.equal(await c.redis.client().exists(`ps:replica:${A.id}`), 0);
+  });
 });
