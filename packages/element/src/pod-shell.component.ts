@@ -105,7 +105,7 @@ export class PodShell extends LitElement {
   @state() private closeDetail: PodShellCloseDetail | undefined;
   @state() private notice = '';
 
-  @query('.terminal') private container!: HTMLDivElement;
+  @query('.terminal-box') private container!: HTMLDivElement;
 
   private readonly connection = new ConnectionController(this, {
     onOpen: () => this.handleOpen(),
@@ -216,7 +216,7 @@ export class PodShell extends LitElement {
 
   protected override render(): TemplateResult {
     return html`<div part="base" class="base">
-      <div part="terminal" class="terminal"></div>
+      <div part="terminal" class="terminal-box"></div>
       ${this.renderStatus()}
     </div>`;
   }

@@ -30,14 +30,21 @@ const styles: CSSResultGroup = [
       flex-direction: column;
     }
 
-    .terminal {
+    /* Not ".terminal": xterm puts that class on its own root element. */
+    .terminal-box {
       flex: 1 1 auto;
       min-height: 0;
+      box-sizing: border-box;
       padding: var(--pod-shell-padding, 6px 4px 6px 10px);
     }
 
-    .terminal .xterm {
+    .terminal-box > .xterm {
       height: 100%;
+    }
+
+    /* xterm paints only the grid with the theme; the rest of the box shows the host's background. */
+    .xterm .xterm-viewport {
+      background-color: transparent;
     }
 
     .status {

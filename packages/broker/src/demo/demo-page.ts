@@ -24,6 +24,7 @@ export const DEMO_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>pod-shell demo</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo/app.css">
 <script type="module" src="/pod-shell.js"></script>
 <script type="module" src="/demo/app.js"></script>
