@@ -7,6 +7,16 @@ export const MAX_FRAME_PAYLOAD = 1024 * 1024;
 export const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** …and resume once the socket buffer fell below this. */
 export const LOW_WATER_BYTES = 1024 * 1024;
+/**
+ * Coalescing under load: when the previous flush was less than STREAMING_WINDOW_MS ago (output is
+ * streaming, e.g. `cat bigfile` through a PTY that hands out 4 KiB per read), the next flush waits
+ * one timer tick (~1 ms) to gather up to COALESCE_TARGET_BYTES. Small or sporadic output (typing,
+ * echo) is flushed on the next setImmediate, so interactive latency is unchanged.
+ */
+const STREAMING_WINDOW_MS = 2;
+/** A flush at least this big counts as streaming output (one keystroke echo never does). */
+const STREAMING_MIN_FLUSH_BYTES = 1024;
+const COALESCE_TARGET_BYTES = 256 * 1024;
 /** While `stallOutput` is set, how often the fault set is read again. */
 const STALL_POLL_MS = 20;
 
@@ -44,6 +54,9 @@ export class OutputWriter {
   #paused = false;
   #closed = false;
   #waiters: Array<() => void> = [];
+  #lastFlushAt = -Infinity;
+  #lastFlushBytes = 0;
+  #coalesceTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, faults: () => Faults, source: OutputSource) {
     this.#ws = ws;
@@ -61,6 +74,12 @@ export class OutputWriter {
     this.#queue.push({ channel, data });
     this.#queuedBytes += data.length;
     if (this.#queuedBytes + this.#ws.bufferedAmount > HIGH_WATER_BYTES) this.#pause();
+    if (this.#coalesceTimer !== undefined && this.#queuedBytes >= COALESCE_TARGET_BYTES) {
+      // Enough gathered: stop waiting for the tick.
+      clearTimeout(this.#coalesceTimer);
+      this.#coalesceTimer = undefined;
+      this.#scheduled = false;
+    }
     this.#schedule();
   }
 
@@ -80,6 +99,8 @@ export class OutputWriter {
     this.#waiters = [];
     if (this.#stallTimer) clearTimeout(this.#stallTimer);
     this.#stallTimer = undefined;
+    clearTimeout(this.#coalesceTimer);
+    this.#coalesceTimer = undefined;
     if (this.#paused) {
       this.#paused = false;
       this.#source.resume();
@@ -89,11 +110,25 @@ export class OutputWriter {
   #schedule(): void {
     if (this.#scheduled || this.#stallTimer !== undefined) return;
     this.#scheduled = true;
-    setImmediate(() => this.#flush());
+    const streaming =
+      this.#lastFlushBytes >= STREAMING_MIN_FLUSH_BYTES &&
+      performance.now() - this.#lastFlushAt < STREAMING_WINDOW_MS &&
+      this.#queuedBytes < COALESCE_TARGET_BYTES;
+    if (streaming) {
+      this.#coalesceTimer = setTimeout(() => {
+        this.#coalesceTimer = undefined;
+        this.#flush();
+      }, 1);
+    } else {
+      setImmediate(() => this.#flush());
+    }
   }
 
   #flush(): void {
+    if (!this.#scheduled) return;
     this.#scheduled = false;
+    this.#lastFlushAt = performance.now();
+    this.#lastFlushBytes = this.#queuedBytes;
     if (this.#closed) return;
     const faults = this.#faults();
     if (faults.stallOutput) {
