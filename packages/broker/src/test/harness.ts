@@ -57,7 +57,8 @@ export function tenantDoc(overrides: Record<string, unknown> = {}): Record<strin
     namespaces: ['default', 'team-a'],
     allowedCommands: [['/bin/sh'], ['sh', '-c', 'yes']],
     identity: { user: 'test:{sub}', groups: [EXEC_GROUP] },
-    endOrphanedShells: false,
+    // The simulator models real TTY shells that survive stdin EOF; the broker hangs them up (threat 19).
+    endOrphanedShells: true,
     ...overrides,
     limits,
   };

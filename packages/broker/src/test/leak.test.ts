@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { TestClient } from './client.js';
+import { startHarness, type Harness } from './harness.js';
+
+const SESSIONS = 1000;
+const PTY_SESSIONS = 20;
+const BATCH = 50;
+
+function resourceCounts(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) m.set(r, (m.get(r) ?? 0) + 1);
+  return m;
+}
+
+function above(now: Map<string, number>, base: Map<string, number>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of now) if (v > (base.get(k) ?? 0)) out.push(`${k}: ${v} > ${base.get(k) ?? 0}`);
+  return out;
+}
+
+/**
+ * THE CLASSIC LEAK, reproduced and proven gone: the client-go web shell kept one resize goroutine per
+ * closed session. Here 1,000 sessions (light echo pods, plus real PTY shells) each send resizes, then
+ * half vanish without a close frame and half close normally. Every resource gauge must return to 0,
+ * the process's active handles to their baseline, and no MaxListenersExceededWarning may appear.
+ */
+describe('the classic leak', () => {
+  let h: Harness;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w);
+  };
+  before(async () => {
+    process.on('warning', onWarning);
+    h = await startHarness({ env: { IP_CONNECTS_PER_MINUTE: '0', LEAK_WINDOW_SECONDS: '1' } });
+  });
+  after(async () => {
+    process.off('warning', onWarning);
+    await h.close();
+  });
+
+  test(`${SESSIONS} sessions with resizes, half dropped, half closed: every gauge back to 0`, async () => {
+    // Warm up once so lazily created process-wide handles are part of the baseline.
+    const warm = await h.connect({ pod: 'echo-0' });
+    await warm.waitForControl('hello');
+    await warm.close();
+    await h.waitIdle();
+    const baseline = resourceCounts();
+
+    let peakSessions = 0;
+    const open = async (i: number): Promise<TestClient> => {
+      const pty = i < PTY_SESSIONS;
+      const c = await h.connect(pty ? { pod: 'demo' } : { pod: 'echo-0' });
+      await c.waitForControl('hello');
+      for (let r = 0; r < 3; r++) c.resize(80 + r, 24 + r);
+      if (!pty) await c.waitForText('[resized to'); // the resize went all the way to the container
+      return c;
+    };
+    for (let start = 0; start < SESSIONS; start += BATCH) {
+      const clients = await Promise.all(Array.from({ length: Math.min(BATCH, SESSIONS - start) }, (_, k) => open(start + k)));
+      peakSessions = Math.max(peakSessions, h.broker.sessions.size);
+      assert.equal(h.broker.gauges.value('resizeHandlers'), h.broker.sessions.size, 'one resize handler per live session');
+      await Promise.all(
+        clients.map(async (c, k) => {
+          if ((start + k) % 2 === 0) c.destroy();
+          else await c.close();
+        }),
+      );
+    }
+    assert.ok(peakSessions >= BATCH / 2, `sessions were concurrent (peak ${peakSessions})`);
+    await h.waitIdle(30_000);
+    assert.deepEqual(h.broker.gauges.snapshot(), { clientSockets: 0, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 0 });
+    assert.equal(await h.broker.store.count('test'), 0, 'no store entry left');
+    // Handles: poll until back to the baseline (sockets finish closing after their last event).
+    const deadline = Date.now() + 15_000;
+    let extra = above(resourceCounts(), baseline);
+    while (extra.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      extra = above(resourceCounts(), baseline);
+    }
+    assert.deepEqual(extra, [], 'active resources back to baseline');
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map(String), []);
+    const metrics = await h.admin('/metrics');
+    assert.match(metrics.text, /podshell_leak_suspected 0/);
+    assert.match(metrics.text, /podshell_upstream_sockets 0/);
+    assert.match(metrics.text, /podshell_resize_handlers 0/);
+    assert.match(metrics.text, new RegExp(`podshell_sessions_started_total ${SESSIONS + 1}`));
+  });
+});
