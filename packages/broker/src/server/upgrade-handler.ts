@@ -36,8 +36,10 @@ export interface UpgradeDeps {
  * 1. synchronously copy what is needed from `req` (token from the subprotocol or Authorization,
  *    origin, client IP, handshake headers) and register `onAborted`;
  * 2. refuse at once (HTTP, no socket) when draining (503) or when `pod-shell.v1` is not offered (400);
- * 3. authenticate (token + exact-match origin + target policy): a failure is HTTP 401/403, so an
- *    unauthenticated client never gets a socket, a timer, a store entry or an upstream connection;
+ * 3. authenticate (token + exact-match origin + target policy): an origin or policy failure is HTTP
+ *    403; a token failure gets a bare socket that only carries `closing` + 4401 (browsers cannot
+ *    read HTTP refusals). Either way an unauthenticated client never gets a session, a timer, a
+ *    store entry or an upstream connection;
  * 4. create the Session, acquire the store entry and open the upstream exec (Session.connect);
  * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade, corked,
  *    answering only `pod-shell.v1`. A session that failed in step 4 still gets its socket, whose
@@ -53,6 +55,22 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     replyJson(res, err.httpStatus, { error: err.code, reason: err.reason, message: err.message });
   };
 
+  /**
+   * A browser cannot read an HTTP refusal (it only sees 1006), so a missing, invalid or expired
+   * token gets a socket that carries nothing but `closing` + 4401 (docs/protocol.md allows this).
+   * That socket has no session: no store entry, no upstream, no timer. Origin refusals stay HTTP
+   * 403 before any socket exists (the cross-site WebSocket hijacking defence).
+   */
+  const refuseInBand = (res: HttpResponse, err: PodShellError, r: UpgradeRequest, context: us_socket_context_t): void => {
+    metrics.authFailures.inc({ reason: err.reason });
+    logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r.credentials.origin ?? null, clientIp: r.credentials.clientIp ?? null, inBand: true });
+    const data: SocketData = { session: null, failure: closeInfoFor(err), closed: false };
+    markDone(res);
+    res.cork(() => {
+      res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
+    });
+  };
+
   async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
     let session: Session;
     try {
@@ -61,7 +79,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (deps.isDraining()) throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
       session = deps.sessions.create(auth, r.credentials.clientIp);
     } catch (err) {
-      if (!isAborted(res)) refuse(res, toPodShellError(err), r);
+      if (isAborted(res)) return;
+      const e = toPodShellError(err);
+      if (e.closeCode === CloseCode.Unauthorized && !deps.isDraining()) refuseInBand(res, e, r, context);
+      else refuse(res, e, r);
       return;
     }
     abort.onAbort = () => session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
