@@ -45,17 +45,22 @@ export class KubectlEnv {
     return path;
   }
 
-  /** Fresh environment: own HOME (discovery cache), KUBECONFIG, no proxies. */
-  env(kubeconfig: string): NodeJS.ProcessEnv {
-    const home = join(this.dir, `home-${this.n++}`);
-    mkdirSync(home);
+  /** A HOME (and so a discovery cache) that several runs may share; fresh unless `name` was used before. */
+  home(name?: string): string {
+    const home = join(this.dir, name === undefined ? `home-${this.n++}` : `home-shared-${name}`);
+    mkdirSync(home, { recursive: true });
+    return home;
+  }
+
+  /** Environment for one run: own HOME (discovery cache) unless `home` is given, KUBECONFIG, no proxies. */
+  env(kubeconfig: string, home = this.home()): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, LANG: 'C.UTF-8' };
     return env;
   }
 
-  run(version: string, args: string[], o: { token?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
+  run(version: string, args: string[], o: { token?: string; input?: string; env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<KubectlResult> {
     const kubeconfig = o.token === undefined ? this.kubeconfigFor(this.sim.adminToken) : this.kubeconfigFor(o.token);
-    const env = { ...this.env(kubeconfig), ...(o.env ?? {}) };
+    const env = { ...this.env(kubeconfig, o.home), ...(o.env ?? {}) };
     return runProcess(kubectlBinary(version), args, env, o.input);
   }
 
