@@ -147,7 +147,9 @@ export function parseTenants(text: string, options: { file: string; baseDir: str
   const { file, baseDir } = options;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(`tenants file ${file}: not valid YAML: ${doc.errors[0]!.message}`, { tenants: true });
+    // Only the first line ("… at line L, column C"): the pretty excerpt after it could quote a secret.
+    const first = doc.errors[0]!.message.split(':\n')[0]!;
+    throw new ConfigError(`tenants file ${file}: not valid YAML: ${first}`, { tenants: true });
   }
   const root: Fields = Fields.of(doc.toJS({ maxAliasCount: 50 }), `tenants file ${file}`, '');
   root.onlyKnown(['tenants']);

@@ -125,7 +125,10 @@ describe('tenants file: fields', () => {
     const tmp = tempDir();
     try {
       const f = tmp.write('bad.yaml', 'tenants:\n  - name: [unclosed\n');
-      assert.throws(() => loadTenantsFile(f), /not valid YAML/);
+      assert.throws(() => loadTenantsFile(f), /not valid YAML: .* at line \d+, column \d+$/);
+      // The error names the place, never quotes the line (it could hold a secret).
+      const g = tmp.write('bad2.yaml', 'tenants:\n  - name: x\n    keys:\n      - secret: "hunter2-secret\n  - b: [1\n');
+      assert.throws(() => loadTenantsFile(g), (e: Error) => /not valid YAML/.test(e.message) && !e.message.includes('hunter2') && !e.message.includes('- b'));
       assert.throws(() => loadTenantsFile(`${tmp.dir}/nope.yaml`), /cannot be read \(ENOENT\); TENANTS_FILE/);
     } finally {
       tmp.cleanup();
