@@ -115,6 +115,18 @@ export class TestClient {
     return this.stdout.toString('utf8');
   }
 
+  /** The last `n` bytes of stdout as text, without joining everything (cheap to call on every frame). */
+  tail(n = 256): string {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (let i = this.stdoutChunks.length - 1; i >= 0 && size < n; i--) {
+      parts.unshift(this.stdoutChunks[i]!);
+      size += this.stdoutChunks[i]!.byteLength;
+    }
+    const joined = Buffer.concat(parts);
+    return joined.subarray(Math.max(0, joined.byteLength - n)).toString('utf8');
+  }
+
   get stdoutBytes(): number {
     return this.stdoutLength;
   }

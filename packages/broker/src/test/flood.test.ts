@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { Session } from '../session/session.js';
+import { startHarness, type Harness } from './harness.js';
+
+const HIGH = 64 * 1024;
+const LIMIT = 2 * 1024 * 1024;
+/** What may still arrive after the pause: ws emits what it already read (≤ one socket read + one frame). */
+const OVERSHOOT = 256 * 1024;
+
+function sessionInfo(h: Harness): ReturnType<Session['info']> {
+  const s = h.broker.sessions.list();
+  assert.equal(s.length, 1);
+  return s[0]!.info();
+}
+
+/** Threat 13: output flood to a slow client. Memory per session stays bounded; Ctrl-C still lands at once. */
+describe('flood and flow control', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ env: { BACKPRESSURE_HIGH_BYTES: String(HIGH), BACKPRESSURE_LIMIT_BYTES: String(LIMIT) } });
+  });
+  afterEach(async () => {
+    await h.waitIdle();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('`yes` to a client that stops reading: the upstream pauses, buffered bytes stay bounded; Ctrl-C stops it within 1 s', async (t) => {
+    const c = await h.connect();
+    await c.waitForControl('hello');
+    c.stdin('stty -echoctl; PS1="PROMPT> "\r');
+    await c.waitForText('PROMPT> ');
+    c.stdin('yes\r');
+    await c.waitUntil(() => c.stdoutBytes > 1_000_000, '1 MB of y');
+    c.socket.pause(); // the client stops reading: the broker's socket to it backs up
+    const deadline = Date.now() + 10_000;
+    while (!(sessionInfo(h)['paused'] as string[]).includes('backpressure')) {
+      assert.ok(Date.now() < deadline, 'the upstream was paused for backpressure');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Steady state: nothing keeps growing while the client does not read.
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples.push(sessionInfo(h)['clientBufferedBytes'] as number);
+    }
+    const max = Math.max(...samples);
+    assert.ok(max <= HIGH + OVERSHOOT, `buffered toward the client: max ${max} bytes (bound ${HIGH + OVERSHOOT})`);
+    assert.equal(samples[samples.length - 1], samples[0], 'no growth while paused');
+    assert.ok(h.broker.metrics.backpressurePauses, 'counter exists');
+    // Resume reading, interrupt: the output stops within a second.
+    c.socket.resume();
+    c.stdin('\x03');
+    const sent = Date.now();
+    await c.waitUntil(() => /PROMPT> $/.test(c.tail(64)), 'the prompt after Ctrl-C', 5000);
+    const took = Date.now() - sent;
+    assert.ok(took < 1000, `Ctrl-C took ${took} ms to stop the output`);
+    t.diagnostic(`max buffered toward the client while paused: ${max} bytes; Ctrl-C to prompt: ${took} ms`);
+    const metrics = await h.admin('/metrics');
+    assert.match(metrics.text, /podshell_backpressure_pauses_total [1-9]/);
+    await c.close();
+  });
+
+  test('flow frames pause and resume the upstream', async () => {
+    const c = await h.connect({ pod: 'echo-0' });
+    await c.waitForControl('hello');
+    c.flow(true);
+    const deadline = Date.now() + 5000;
+    while (!(sessionInfo(h)['paused'] as string[]).includes('flow')) {
+      assert.ok(Date.now() < deadline, 'paused by flow');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    c.stdin('held');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!c.text.includes('held'), 'no output while paused');
+    c.flow(false);
+    await c.waitForText('held');
+    await c.close();
+  });
+});
