@@ -106,3 +106,27 @@ export function cellWidthsOf(page: Page, chars: string, selector = 'pod-shell'):
     [selector, chars] as const,
   );
 }
+
+/** Waits for the element's `status` attribute (reflected state) to become `status`. */
+export async function waitForStatus(page: Page, status: string, ms = 15_000, selector = 'pod-shell'): Promise<void> {
+  await page.waitForFunction(([sel, s]) => document.querySelector(sel)?.getAttribute('status') === s, [selector, status] as const, { timeout: ms, polling: 50 });
+}
+
+/** Runs a shell command line in the terminal and waits for `pattern` in the buffer. */
+export async function run(page: Page, line: string, pattern: RegExp, ms = 15_000): Promise<string> {
+  await typeInTerminal(page, `${line}\r`);
+  return waitForText(page, pattern, ms);
+}
+
+/** Puts a `<pod-shell>` with `token` into the demo page's stage (replacing whatever is there). */
+export async function mountElement(page: Page, token: string, attributes: Record<string, string> = {}): Promise<void> {
+  await page.evaluate(
+    ([t, attrs]) => {
+      const el = document.createElement('pod-shell');
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      el.token = t;
+      document.getElementById('stage')!.replaceChildren(el);
+    },
+    [token, attributes] as const,
+  );
+}

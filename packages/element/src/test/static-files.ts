@@ -14,17 +14,17 @@ export async function readBundle(): Promise<Buffer> {
   }
 }
 
+/** Page script that records every pod-shell event, in order, as `window.__events` (read by page-helpers). */
+export const EVENT_RECORDER = `window.__events = [];
+for (const name of ['pod-shell-open', 'pod-shell-expiring', 'pod-shell-extended', 'pod-shell-close', 'pod-shell-error']) {
+  document.addEventListener(name, (e) => window.__events.push({ type: e.type, detail: e.detail, at: Date.now() }), true);
+}`;
+
 /** A minimal host page: the bundle, a sized box, and whatever body the test needs. */
 export function hostPage(body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pod-shell test</title>
-<script>
-  // Every pod-shell event, in order, for the test to read.
-  window.__events = [];
-  for (const name of ['pod-shell-open', 'pod-shell-expiring', 'pod-shell-extended', 'pod-shell-close', 'pod-shell-error']) {
-    document.addEventListener(name, (e) => window.__events.push({ type: e.type, detail: e.detail, at: Date.now() }));
-  }
-</script>
+<script>${EVENT_RECORDER}</script>
 <script type="module" src="/pod-shell.js"></script>
 <style>body{margin:0;font-family:sans-serif} #box{width:800px;height:420px} pod-shell{height:100%}</style>
 </head><body>${body}</body></html>`;

@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubeSim, type KubeSim } from '@pod-shell/kube-sim';
+import {
+  createAuthenticator,
+  createDemoRoutes,
+  loadConfig,
+  loadKubeConfig,
+  loadTenantsFile,
+  mintToken,
+  startBroker,
+  type Broker,
+  type Tenant,
+} from '@pod-shell/broker';
+import { ELEMENT_ROOT } from './static-files.js';
+
+/** The real thing, in-process: kube-sim (default fixtures) + the broker in DEMO_MODE serving the demo page. */
+export interface LiveStack {
+  sim: KubeSim;
+  broker: Broker;
+  /** The demo page's origin, `http://127.0.0.1:<port>` (the only origin the test tenant allows). */
+  origin: string;
+  /** The same broker under another origin (`http://localhost:<port>`), which the tenant does not allow. */
+  foreignOrigin: string;
+  tenant: Tenant;
+  /** Mints a demo-tenant token for default/demo (or another pod). */
+  mint(options?: { ttlSeconds?: number; pod?: string; container?: string; issuedAt?: number }): string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface LiveStackOptions {
+  /** EXPIRING_WARNING_SECONDS for the broker (default 60). */
+  expiringWarningSeconds?: number;
+}
+
+export async function startLiveStack(options: LiveStackOptions = {}): Promise<LiveStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'pod-shell-element-'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const close = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  };
+  try {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const sim = await startKubeSim({ kubeconfigOut: kubeconfig });
+    cleanups.push(() => sim.close());
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    // The demo tenant, allowed only on this test's origin.
+    const example = readFileSync(join(ELEMENT_ROOT, '..', '..', 'examples', 'tenants.demo.yaml'), 'utf8');
+    const tenantsYaml = example.replace('- http://localhost:8080', `- ${origin}`).replace('- http://127.0.0.1:8080', `- ${origin}`);
+    if (!tenantsYaml.includes(origin)) throw new Error('examples/tenants.demo.yaml no longer lists the demo origins this test rewrites');
+    const tenantsFile = join(dir, 'tenants.yaml');
+    writeFileSync(tenantsFile, tenantsYaml);
+    const config = loadConfig({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      ADMIN_TOKEN: 'element-tests-admin-token',
+      TENANTS_FILE: tenantsFile,
+      KUBECONFIG: kubeconfig,
+      DEMO_MODE: 'true',
+      LOG_LEVEL: 'error',
+      EXPIRING_WARNING_SECONDS: String(options.expiringWarningSeconds ?? 60),
+    });
+    const tenants = loadTenantsFile(tenantsFile);
+    const tenant = tenants.find((t) => t.name === 'demo');
+    if (!tenant) throw new Error('the demo tenant is missing');
+    const broker = await startBroker(config, {
+      authenticator: createAuthenticator({ tenants, config }),
+      kubeConfig: loadKubeConfig(kubeconfig),
+      demoRoutes: createDemoRoutes({ bundlePath: join(ELEMENT_ROOT, 'dist', 'pod-shell.js') }),
+    });
+    cleanups.push(() => broker.close());
+    return {
+      sim,
+      broker,
+      origin,
+      foreignOrigin: `http://localhost:${port}`,
+      tenant,
+      mint: (o = {}) =>
+        mintToken({
+          tenant,
+          sub: 'element-test',
+          target: { namespace: 'default', pod: o.pod ?? 'demo', container: o.container ?? 'shell' },
+          ttlSeconds: o.ttlSeconds ?? 300,
+          ...(o.issuedAt !== undefined ? { now: o.issuedAt } : {}),
+        }),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
