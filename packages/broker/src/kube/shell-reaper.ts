@@ -14,15 +14,18 @@ import type { ClusterDial } from './kube-clusters.js';
  * same impersonated identity, that hangs up every process carrying the mark.
  *
  * The mark is an environment variable, `POD_SHELL_SESSION=<session id>`, exported by a wrapper
- * around the shell. The kernel keeps it in `/proc/<pid>/environ` of the shell and of everything the
- * shell starts, so the cleanup needs no writable filesystem, leaves no file behind, and also hangs up
- * the foreground job (what a real terminal hang-up does). Only shell commands are wrapped, with the
+ * around the shell. It is visible from the first instant: in the wrapper's `/proc/<pid>/cmdline`
+ * until it execs the shell, then in `/proc/<pid>/environ` of the shell and of everything the shell
+ * starts. So the cleanup needs no writable filesystem, leaves no file behind, cannot miss a shell
+ * that is still starting, and also hangs up the foreground job (what a real terminal hang-up does). Only shell commands are wrapped, with the
  * shell itself, so no binary is assumed that the image may lack; the cleanup needs `sh` and `grep`.
  */
 export const SESSION_MARK_VAR = 'POD_SHELL_SESSION';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
 const SAFE_ID = /^[A-Za-z0-9_-]{8,64}$/;
+/** When a cleanup finds nothing to hang up, it looks again after these delays. */
+const RETRY_DELAYS_MS = [300, 1000];
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
@@ -56,11 +59,14 @@ export function wrapCommandForPidTracking(command: readonly string[], sessionId:
  */
 export function hangUpCommand(sessionId: string, shell = '/bin/sh'): string[] {
   if (!SAFE_ID.test(sessionId)) throw new TypeError('session id must be base64url');
+  // The pattern is written `VAR[=]id` so that neither this script's nor grep's own command line
+  // matches it; the wrapper's command line (before its `exec`) and the environment (after) do.
   const script = [
     'n=0',
-    `for f in $(grep -l '${SESSION_MARK_VAR}=${sessionId}' /proc/[0-9]*/environ 2>/dev/null); do`,
-    '  p=${f#/proc/}; p=${p%/environ}',
-    '  [ "$p" = "$$" ] && continue',
+    `for f in $(grep -l '${SESSION_MARK_VAR}[=]${sessionId}' /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null); do`,
+    '  p=${f#/proc/}; p=${p%/*}',
+    '  case " $seen " in *" $p "*) continue;; esac',
+    '  seen="$seen $p"',
     '  kill -HUP "$p" 2>/dev/null && n=$((n+1))',
     'done',
     '[ "$n" -gt 0 ] || exit 3',
@@ -118,8 +124,8 @@ async function runOnce(dial: ClusterDial, o: EndRemoteShellOptions, timeoutMs: n
 
 /**
  * Hangs up the session's remote shell with a second, short exec. Never throws: a failure is logged
- * and counted in podshell_orphan_cleanup_failures_total. "not-found" (exit 3 twice, 300 ms apart)
- * means nothing carried the mark: the shell had already ended.
+ * and counted in podshell_orphan_cleanup_failures_total. "not-found" (nothing carried the mark on
+ * three looks over 1.3 s) means the shell had already ended, or never started.
  */
 export function endRemoteShell(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
   const p = runCleanup(o);
@@ -149,15 +155,16 @@ async function runCleanup(o: EndRemoteShellOptions): Promise<EndRemoteShellResul
   const timeoutMs = o.timeoutMs ?? 5000;
   try {
     const dial = typeof o.kube === 'function' ? await o.kube() : o.kube;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
       const code = await runOnce(dial, o, timeoutMs);
       if (code === 0) {
-        o.logger?.debug('session.shell_hung_up', { session: o.sessionId });
+        o.logger?.debug('session.shell_hung_up', { session: o.sessionId, attempt });
         return 'ended';
       }
       if (code !== 3) throw new Error(`cleanup exec exited with ${code}`);
-      // Nothing found: the shell may still be starting. Look once more.
-      if (attempt === 0) await new Promise((r) => setTimeout(r, 300));
+      // Nothing found: the shell may still be starting (a busy node). Look again, a little later.
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
     }
     return 'not-found';
   } catch (err) {
