@@ -88,5 +88,12 @@ export function wrapForHostname(
       env,
     };
   }
-  return { file, args: argv.slice(1), env: { ...env, PATH: `${strategy.binDir}:${env['PATH'] ?? DEFAULT_CONTAINER_PATH}` } };
+  // Shim: the launcher already put the shim first on PATH (withHostnameShim) before resolving argv[0].
+  return { file, args: argv.slice(1), env };
+}
+
+/** In shim mode, the container PATH with the shim directory first; otherwise `env` unchanged. */
+export function withHostnameShim(strategy: HostnameStrategy, env: Record<string, string>): Record<string, string> {
+  if (strategy.kind !== 'shim') return env;
+  return { ...env, PATH: `${strategy.binDir}:${env['PATH'] ?? DEFAULT_CONTAINER_PATH}` };
 }

@@ -1,5 +1,5 @@
 import type { ContainerFixture, PodFixture } from '../fixtures/types.js';
-import { containerEnv, containerWorkDir, hostnameStrategy, podHostname, type HostnameStrategy } from './container-env.js';
+import { containerEnv, containerWorkDir, hostnameStrategy, podHostname, withHostnameShim, type HostnameStrategy } from './container-env.js';
 import type { ExecProcess } from './exec-process.js';
 import { LightProcess } from './light-process.js';
 import { PipeProcess } from './pipe-process.js';
@@ -39,7 +39,7 @@ export class ProcessLauncher {
   start(o: StartOptions): ExecProcess {
     if (o.container.mode === 'light') return new LightProcess(o.tty);
     const cwd = containerWorkDir(this.#workRoot, o.pod, o.container);
-    const env = containerEnv(o.pod, o.container, o.tty, cwd);
+    const env = withHostnameShim(this.hostnameStrategy, containerEnv(o.pod, o.container, o.tty, cwd));
     const file = resolveCommand(o.command[0], env['PATH'] ?? '', cwd, o.container.missingBinaries);
     const spec = {
       argv: o.command,
