@@ -113,7 +113,8 @@ export async function startApiServer(options: KubeSimOptions, createExec: ExecBa
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    // A deep accept queue: load tests open thousands of exec connections at once (Node's default is 511).
+    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
