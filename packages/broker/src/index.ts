@@ -14,3 +14,4 @@ export type { SessionStore, SessionRecord, ControlCommand } from './store/sessio
 export { PodShellError, ErrorCode, errorCatalog } from './errors.js';
 export type { RouteApp, RouteContext, RouteRegistrar } from './server/routes.js';
 export { isNativeUws, loadUws } from './server/uws.js';
+export { createDemoRoutes, registerDemoRoutes, type DemoRouteOptions } from './demo/demo-routes.js';
