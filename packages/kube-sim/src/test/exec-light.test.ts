@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
 import { waitFor } from './exec-wait.js';
+import { RawExecClient } from './exec-client.js';
 
 const SUCCESS = '{"metadata":{},"status":"Success"}';
 
@@ -39,6 +40,20 @@ describe('exec light mode', () => {
     c.ws.close();
     await c.closed;
     await waitFor(() => h.processes().length === 0 && h.openStreams() === 0, 'the light stream to end');
+  });
+
+  test('attach: light containers echo like exec; process containers have no main process to attach to', async () => {
+    const path = (podName: string) => `${h.wsBase}/api/v1/namespaces/default/pods/${podName}/attach?stdin=true&stdout=true&tty=true`;
+    const light = new RawExecClient(path('light'), ['v5.channel.k8s.io'], h.wsOptions);
+    await light.opened;
+    light.send(0, 'hey');
+    await light.until(() => light.stdout() === 'hey', 5000, 'attach echo');
+    light.sendRaw([0xff, 0]);
+    assert.deepEqual((await light.result()).statuses, [SUCCESS]);
+    const proc = new RawExecClient(path('demo'), ['v5.channel.k8s.io'], h.wsOptions);
+    const s = JSON.parse((await proc.result()).statuses[0]!);
+    assert.equal(s.reason, 'InternalError');
+    assert.match(s.message, /^Internal error occurred: error attaching to container: /);
   });
 
   test('holds 300 concurrent sessions cheaply', async () => {

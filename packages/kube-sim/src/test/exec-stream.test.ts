@@ -87,6 +87,17 @@ describe('exec stream (v5, raw ws client)', () => {
     assert.match(r.stdout, /[\n ]40 132\r\n/);
   });
 
+  test('large stdin is delivered completely through a pipe (stdin backpressure)', async () => {
+    const c = h.open('demo', { command: ['wc', '-c'], stdin: true, stdout: true });
+    await c.opened;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    for (let i = 0; i < 128; i++) c.send(0, chunk);
+    c.sendRaw([0xff, 0]);
+    const r = await c.result(30_000);
+    assert.equal(r.stdout.trim(), String(128 * 64 * 1024));
+    assert.deepEqual(r.statuses, [SUCCESS]);
+  });
+
   test('#10: with tty, stderr arrives on channel 1 and nothing on channel 2', async () => {
     const c = h.open('demo', { command: ['sh', '-c', 'echo to-err >&2; echo to-out'], stdout: true, stderr: true, tty: true });
     const r = await c.result();
