@@ -4,7 +4,7 @@ import type { Authenticator } from './auth/authorized-session.js';
 import type { BrokerConfig } from './config/config.js';
 import { ErrorCode, PodShellError } from './errors.js';
 import { KubeClusters, loadKubeConfig } from './kube/kube-clusters.js';
-import { settleShellCleanups } from './kube/shell-reaper.js';
+import { endReapedShells, settleShellCleanups } from './kube/shell-reaper.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
 import { buildAdminApp } from './server/admin-server.js';
@@ -17,6 +17,7 @@ import { ResourceGauges } from './session/resource-gauges.js';
 import { SessionManager } from './session/session-manager.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SessionStore } from './store/session-store.js';
+import type { TenantLookup } from './tenants/tenant-registry.js';
 
 /** What `startBroker` may be given instead of building it from the config. */
 export interface BrokerDeps {
@@ -34,6 +35,8 @@ export interface BrokerDeps {
   debugRoutes?: RouteRegistrar;
   /** Extra admin-port routes, after the built-in /admin/* API. */
   adminRoutes?: RouteRegistrar;
+  /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica. */
+  tenants?: TenantLookup;
   /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
   leakCheckPeriodMs?: number;
 }
@@ -57,6 +60,9 @@ export interface Broker {
   /** Same as drain (a broker has one way to stop). */
   close(): Promise<void>;
 }
+
+/** Time given to queued close frames after the last session was disposed (see drain). */
+const DRAIN_FLUSH_MS = 250;
 
 function listen(uws: Uws, app: TemplatedApp, host: string, port: number, what: string): Promise<us_listen_socket> {
   return new Promise((resolve, reject) => {
@@ -90,6 +96,13 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters });
   sessions.listen();
+  // A dead replica cannot hang up its sessions' shells; the replica that reaps them does (threat 19).
+  const tenants = deps.tenants;
+  const shared: SessionStore = store;
+  const stopReaped =
+    tenants !== undefined && shared.onReaped !== undefined
+      ? shared.onReaped((records) => void endReapedShells(records, { tenants, clusters, logger, metrics, timeoutMs: config.upgradeTimeoutMs }))
+      : undefined;
   const ctx: RouteContext = { config, logger, metrics, gauges, store, sessions, authenticator: deps.authenticator, isDraining: () => draining };
 
   const publicApp = uws.App();
@@ -131,12 +144,16 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.
       const clean = await waitFor(() => sessions.size === 0 && gauges.allZero(), deadline);
       if (!clean) logger.warn('broker.drain_incomplete', { liveSessions: sessions.size, gauges: gauges.snapshot() });
+      // uWS has queued the closing frames and close frames but offers no "flushed" event: give the
+      // kernel a moment to send them before the process may exit (else a client sees 1006).
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(DRAIN_FLUSH_MS, deadline - Date.now()))));
       canary.stop();
       clearInterval(storeProbe);
       if (adminSocket !== null) {
         uws.us_listen_socket_close(adminSocket);
         adminSocket = null;
       }
+      stopReaped?.();
       // Sessions ended by the drain hang up their remote shells (threat 19): let those execs finish.
       await settleShellCleanups(Math.max(1000, deadline - Date.now()));
       await store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err }));

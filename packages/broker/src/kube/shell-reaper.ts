@@ -1,10 +1,13 @@
 import { Channel, decodeFrame, decodeUtf8, interpretStatus } from '@pod-shell/protocol';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
-import type { ResolvedIdentity } from '../tenants/identity.js';
+import type { SessionRecord } from '../store/session-store.js';
+import { resolveIdentity, type ResolvedIdentity } from '../tenants/identity.js';
+import { matchesAny } from '../tenants/glob.js';
+import type { TenantLookup } from '../tenants/tenant-registry.js';
 import { dialExec } from './exec-client.js';
 import { impersonationHeaders } from './exec-request.js';
-import type { ClusterDial } from './kube-clusters.js';
+import type { ClusterDial, KubeClusters } from './kube-clusters.js';
 
 /**
  * No orphaned shells (threat 19). On a real cluster, closing an exec's stdin does not end a TTY
@@ -172,4 +175,43 @@ async function runCleanup(o: EndRemoteShellOptions): Promise<EndRemoteShellResul
     o.logger?.warn('session.orphan_cleanup_failed', { session: o.sessionId, namespace: o.target.namespace, pod: o.target.pod, err });
     return 'failed';
   }
+}
+
+export interface ReapedShellsDeps {
+  tenants: TenantLookup;
+  clusters: Pick<KubeClusters, 'dial'>;
+  timeoutMs?: number;
+  logger?: Logger;
+  metrics?: Pick<BrokerMetrics, 'orphanCleanupFailures'>;
+}
+
+/**
+ * Ends the remote shells of sessions whose replica died (reaped from the registry by this replica):
+ * the dead replica cannot run its own cleanup. Identity and cluster come from this replica's own
+ * tenant config — never from Redis — so a Redis writer cannot make the broker impersonate anyone;
+ * the namespace must match the tenant's allowlist. Tenants that are gone or have
+ * `endOrphanedShells: false` are skipped.
+ */
+export function endReapedShells(records: readonly SessionRecord[], deps: ReapedShellsDeps): Promise<EndRemoteShellResult[]> {
+  const runs: Promise<EndRemoteShellResult>[] = [];
+  for (const rec of records) {
+    const tenant = deps.tenants.get(rec.tenant);
+    if (tenant === undefined || !tenant.endOrphanedShells || !SAFE_ID.test(rec.id)) continue;
+    // The target must still be one the tenant may reach (the record came from Redis).
+    if (!matchesAny(tenant.namespaces, rec.namespace)) continue;
+    const target: { namespace: string; pod: string; container?: string } = { namespace: rec.namespace, pod: rec.pod };
+    if (rec.container !== '') target.container = rec.container;
+    runs.push(
+      endRemoteShell({
+        kube: () => deps.clusters.dial(tenant.kubeContext),
+        target,
+        sessionId: rec.id,
+        identity: resolveIdentity(tenant.identity, rec.subject),
+        ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+        ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
+        ...(deps.metrics !== undefined ? { metrics: deps.metrics } : {}),
+      }),
+    );
+  }
+  return Promise.all(runs);
 }

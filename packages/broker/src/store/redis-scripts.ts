@@ -159,20 +159,28 @@ return existed
 
 /**
  * reap: ARGV replica. When that replica's heartbeat key is gone, removes every session it held and
- * forgets the replica. Returns the number of sessions removed, or -1 when the replica is alive.
+ * forgets the replica. Returns -1 when the replica is alive, else the removed sessions' records (each
+ * as the RECORD_FIELDS values, in order) so the reaping replica can end their remote shells.
  */
 export const REAP_LUA = `${PRELUDE}
 local r = ARGV[1]
 if redis.call('EXISTS', P .. 'replica:' .. r) == 1 then return -1 end
 local set = k_rsessions(r)
-local members = redis.call('SMEMBERS', set)
-for _, m in ipairs(members) do
+local reaped = {}
+for _, m in ipairs(redis.call('SMEMBERS', set)) do
   local sp = string.find(m, ' ', 1, true)
-  if sp then remove_session(string.sub(m, sp + 1), string.sub(m, 1, sp - 1)) end
+  if sp then
+    local t, id = string.sub(m, sp + 1), string.sub(m, 1, sp - 1)
+    local h = k_session(t, id)
+    if redis.call('EXISTS', h) == 1 then
+      table.insert(reaped, redis.call('HMGET', h, ${RECORD_FIELDS.map((f) => `'${f}'`).join(', ')}))
+    end
+    remove_session(t, id)
+  end
 end
 redis.call('DEL', set)
 redis.call('SREM', P .. 'replicas', r)
-return #members
+return reaped
 `;
 
 /**

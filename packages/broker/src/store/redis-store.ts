@@ -41,7 +41,7 @@ interface ScriptCommands {
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
   psCount(tenant: string): Promise<number>;
   psHeartbeat(replica: string, ttlMs: number): Promise<number>;
-  psReap(replica: string): Promise<number>;
+  psReap(replica: string): Promise<number | Array<Array<string | null>>>;
   psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
   psLeave(replica: string): Promise<number>;
   psUnlock(key: string, owner: string): Promise<number>;
@@ -99,6 +99,15 @@ export function parseControlCommand(text: string): ControlCommand | null {
   }
 }
 
+function recordFromFields(values: Array<string | null>): SessionRecord | null {
+  const h: Record<string, string> = {};
+  RECORD_FIELDS.forEach((f, i) => {
+    const v = values[i];
+    if (typeof v === 'string') h[f] = v;
+  });
+  return decodeRecord(h);
+}
+
 /** Builds the ioredis options: fail fast (no offline queue, one retry, short timeouts), reconnect forever with capped backoff. */
 export function redisConnectionOptions(o: RedisStoreOptions): { url: string | undefined; options: RedisOptions } {
   const options: RedisOptions = {
@@ -148,6 +157,7 @@ export class RedisStore implements SessionStore {
   /** Acquires sent but not answered: reconcile must neither remove nor re-register them. */
   private readonly inFlight = new Map<string, string>();
   private handler: ((c: ControlCommand) => void) | null = null;
+  private reapedHandler: ((records: SessionRecord[]) => void) | null = null;
   private healthy = true;
   private needsReconcile = true;
   private beating: Promise<void> | null = null;
@@ -426,6 +436,25 @@ export class RedisStore implements SessionStore {
     this.reaperTimer.unref();
   }
 
+  /**
+   * Registers the handler told about sessions this replica reaped from a dead replica (the broker
+   * ends their remote shells: the dead replica cannot). Returns an unsubscribe function.
+   */
+  onReaped(handler: (records: SessionRecord[]) => void): () => void {
+    this.reapedHandler = handler;
+    return () => {
+      if (this.reapedHandler === handler) this.reapedHandler = null;
+    };
+  }
+
+  private notifyReaped(records: SessionRecord[]): void {
+    try {
+      this.reapedHandler?.(records);
+    } catch (err) {
+      this.log.error('store.reaped_handler_failed', { err });
+    }
+  }
+
   /** Removes the sessions of replicas whose heartbeat key is gone. One replica at a time (short lock). Never throws. */
   async reap(): Promise<number> {
     if (this.closed || this.redis.status !== 'ready') return 0;
@@ -436,11 +465,12 @@ export class RedisStore implements SessionStore {
       try {
         for (const replica of await this.redis.smembers(keys.replicas())) {
           if (replica === this.o.replicaId) continue;
-          const n = await this.redis.psReap(replica);
-          if (n >= 0) {
-            total += n;
-            this.log.info('store.replica_reaped', { dead: replica, sessions: n });
-          }
+          const reaped = await this.redis.psReap(replica);
+          if (typeof reaped === 'number') continue; // alive
+          const records = reaped.map(recordFromFields).filter((r): r is SessionRecord => r !== null);
+          total += records.length;
+          this.log.info('store.replica_reaped', { dead: replica, sessions: records.length });
+          if (records.length > 0) this.notifyReaped(records);
         }
       } finally {
         await this.redis.psUnlock(REAPER_LOCK_KEY, this.o.replicaId);

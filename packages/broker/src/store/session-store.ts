@@ -65,6 +65,12 @@ export interface SessionStore {
   publish(command: ControlCommand): Promise<void>;
   /** Registers the handler for control commands; returns an unsubscribe function. One handler per broker. */
   subscribe(handler: (command: ControlCommand) => void): () => void;
+  /**
+   * Optional (shared stores only): registers the handler told about sessions this replica removed
+   * because their replica died (heartbeat lapsed), so it can end their remote shells. Returns an
+   * unsubscribe function.
+   */
+  onReaped?(handler: (records: SessionRecord[]) => void): () => void;
   /** Whether the store currently answers (feeds /readyz and podshell_store_up). */
   isUp(): boolean;
   /** Stops timers and connections. The store must not keep the process alive after this. */

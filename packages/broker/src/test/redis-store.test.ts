@@ -144,7 +144,9 @@ describe('RedisStore against a private redis-server', () => {
 
   it('reaps the sessions of a replica whose heartbeat lapsed within two periods', async () => {
     const [a, b] = [await store('alive'), await store('dies')];
-    for (let i = 0; i < 3; i++) assert.ok((await b.acquire(request(record('t-reap', 'dies')))).ok);
+    const reaped = new Promise<SessionRecord[]>((resolve) => a.onReaped(resolve));
+    const dying = [record('t-reap', 'dies'), record('t-reap', 'dies'), record('t-reap', 'dies')];
+    for (const r of dying) assert.ok((await b.acquire(request(r))).ok);
     assert.ok((await a.acquire(request(record('t-reap', 'alive')))).ok);
     await b.heartbeat();
     await b.close({ leave: false }); // a crash: no release, no goodbye
@@ -154,6 +156,9 @@ describe('RedisStore against a private redis-server', () => {
     // Heartbeat TTL is two periods (2 s) after the last beat, plus one reaper tick (≤ 0.31 s).
     assert.ok(elapsed <= 2400, `reaped after ${elapsed} ms`);
     assert.deepEqual((await a.list()).map((r) => r.replica), ['alive']);
+    // The reaping replica learns which sessions it removed (to end their shells).
+    const byId = (x: SessionRecord, y: SessionRecord): number => x.id.localeCompare(y.id);
+    assert.deepEqual((await reaped).sort(byId), [...dying].sort(byId));
     assert.equal(await redis.client().sismember('ps:replicas', 'dies'), 0);
     for (const rec of await a.list()) await a.release(rec.tenant, rec.id);
     await closeAll();

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createStore } from '../store/create-store.js';
+import { staticTenants } from '../tenants/tenant-registry.js';
 import { loadTenantsFile } from '../tenants/tenants-file.js';
 
 /**
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId } });
   const metrics = createMetrics();
   const store = createStore(config, { logger, metrics });
-  const authenticator = createAuthenticator({ tenants: loadTenantsFile(config.tenantsFile), config });
-  const broker = await startBroker(config, { authenticator, store, logger, metrics, leakCheckPeriodMs: 200 });
+  const tenants = staticTenants(loadTenantsFile(config.tenantsFile));
+  const authenticator = createAuthenticator({ tenants, config });
+  const broker = await startBroker(config, { authenticator, store, tenants, logger, metrics, leakCheckPeriodMs: 200 });
   process.once('SIGTERM', () => {
     void broker.drain().then(() => process.exit(0));
   });

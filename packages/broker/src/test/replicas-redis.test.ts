@@ -150,11 +150,13 @@ describe('three broker replicas sharing one Redis', () => {
     for (const t of live) assert.equal(t.closeEvent, null);
   });
 
-  it('reaps the sessions of a replica killed with SIGKILL within two heartbeats, freeing the quota', async () => {
+  it('reaps the sessions of a replica killed with SIGKILL within two heartbeats, freeing the quota and ending its shells', async () => {
     const onB = await Promise.all([connect(B), connect(B), connect(B)]);
     const onA = await connect(A);
     await Promise.all([...onB, onA].map((t) => t.waitForControl('hello')));
     assert.equal((await listed(A)).length, 4);
+    const bSessions = onB.map((t) => t.control('hello')!.session);
+    await until(() => bSessions.every((id) => shellsOf(id) === 1), 3000, "B's shells to run");
     B.process.kill('SIGKILL');
     const killedAt = Date.now();
     await B.exited;
@@ -163,6 +165,8 @@ describe('three broker replicas sharing one Redis', () => {
     // The heartbeat key lapses two periods after B's last beat; a reaper notices within a quarter period.
     assert.ok(elapsed <= 2 * HEARTBEAT_SECONDS * 1000 + 400, `reaped after ${elapsed} ms`);
     for (const t of onB) assert.equal((await t.waitForClose(2000)).code, 1006);
+    // B could not hang up its shells; the replica that reaped its sessions did.
+    await until(() => bSessions.every((id) => shellsOf(id) === 0), 5000, "the dead replica's shells to be hung up");
     // The quota is free again: 9 more sessions fit beside the one on A.
     const more = await Promise.all(Array.from({ length: 9 }, (_, i) => connect(i % 2 === 0 ? A : C)));
     await Promise.all(more.map(settle));
