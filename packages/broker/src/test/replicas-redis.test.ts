@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { SessionRecord } from '../store/session-store.js';
 import type { TestClient } from './client.js';
+import { tenantDoc } from './harness.js';
 import { until } from './redis-harness.js';
 import { HEARTBEAT_SECONDS, startReplicaCluster, type Replica, type ReplicaCluster } from './replicas-cluster.js';
 
@@ -29,7 +30,11 @@ describe('three broker replicas sharing one Redis', () => {
   const shellsOf = (sessionId: string): number => c.sim.stats().processes.filter((p) => p.command.join(' ').includes(sessionId)).length;
 
   before(async () => {
-    c = await startReplicaCluster({ replicas: 3, maxConcurrent: 10 });
+    c = await startReplicaCluster({
+      replicas: 3,
+      maxConcurrent: 10,
+      extraTenants: [tenantDoc({ name: 'other', issuer: 'https://other.example', endOrphanedShells: true })],
+    });
     [A, B, C] = c.replicas as [Replica, Replica, Replica];
   });
   afterEach(async () => {
@@ -76,15 +81,25 @@ describe('three broker replicas sharing one Redis', () => {
     assert.deepEqual(t.control('closing'), { type: 'closing', code: 4409, reason: 'terminated', message: 'maintenance' });
   });
 
-  it('revokes one subject of one tenant on every replica, leaving other subjects alone', async () => {
+  it('revokes one subject of one tenant on every replica, leaving other subjects and tenants alone', async () => {
     const alice = [await connect(A, { sub: 'alice' }), await connect(B, { sub: 'alice' })];
     const bob = await connect(C, { sub: 'bob' });
-    await Promise.all([...alice, bob].map((t) => t.waitForControl('hello')));
+    const otherAlice = await connect(C, { tenant: 'other', sub: 'alice' });
+    await Promise.all([...alice, bob, otherAlice].map((t) => t.waitForControl('hello')));
     const res = await c.admin(B, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'test', subject: 'alice' }) });
     assert.equal((res.body as { sessions: number }).sessions, 2);
     for (const t of alice) assert.equal((await t.waitForClose(2000)).code, 4409);
-    bob.stdin('echo still-$((40+2))\r');
-    await bob.waitForText('still-42');
+    for (const [i, t] of [bob, otherAlice].entries()) {
+      t.stdin(`echo still-${i}-$((40+2))\r`);
+      await t.waitForText(`still-${i}-42`);
+      assert.equal(t.closeEvent, null);
+    }
+    // A whole-tenant revoke (threat 12: scoped by tenant) ends only that tenant's sessions.
+    const all = await c.admin(A, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'other' }) });
+    assert.deepEqual((all.body as { ids: string[] }).ids, [otherAlice.control('hello')!.session]);
+    assert.equal((await otherAlice.waitForClose(2000)).code, 4409);
+    bob.stdin('echo bob-$((1+2))\r');
+    await bob.waitForText('bob-3');
     assert.equal(bob.closeEvent, null);
   });
 
