@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /**
@@ -33,15 +36,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, args?: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = args ?? ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+    const child = spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
+      if (out.includes(ready)) {
         child.stdout!.off('data', onData);
         child.stdout!.resume();
         child.off('exit', onExit);
@@ -111,4 +113,26 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 export async function sessionKeys(client: Redis): Promise<string[]> {
   const all = await client.keys('ps:*');
   return all.filter((k) => !/:rate:\d+$/.test(k)).sort();
+}
+
+/** A Redis Sentinel (redis-server --sentinel) monitoring `masterPort` as master group `name`. */
+export async function startSentinel(masterPort: number, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pod-shell-sentinel-'));
+  const port = await freePort();
+  const conf = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so it lives in a private temp dir.
+  writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${name} 1000`, ''].join('\n'));
+  const child = await launch(port, [conf, '--sentinel'], '+monitor master');
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

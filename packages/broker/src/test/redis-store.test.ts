@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { RedisStore } from '../store/redis-store.js';
+import { RedisStore, redisConnectionOptions } from '../store/redis-store.js';
 import type { AcquireRequest, ControlCommand, SessionRecord } from '../store/session-store.js';
 import { PodShellError } from '../errors.js';
-import { sessionKeys, startRedis, until, type RedisProcess } from './redis-harness.js';
+import { sessionKeys, startRedis, startSentinel, until, type RedisProcess } from './redis-harness.js';
 
 const logger = createLogger({ level: 'error' });
 
@@ -50,6 +50,47 @@ describe('RedisStore against a private redis-server', () => {
   after(async () => {
     await closeAll();
     await redis.stop();
+  });
+
+  it('configures ioredis to fail fast, and passes Sentinel settings and URL credentials through', () => {
+    const plain = redisConnectionOptions({ url: 'redis://127.0.0.1:6390', commandTimeoutMs: 300, replicaId: 'x', heartbeatSeconds: 1, logger });
+    assert.equal(plain.url, 'redis://127.0.0.1:6390');
+    assert.equal(plain.options.enableOfflineQueue, false);
+    assert.equal(plain.options.maxRetriesPerRequest, 1);
+    assert.equal(plain.options.commandTimeout, 300);
+    assert.ok(plain.options.retryStrategy!(100)! <= 1100, 'reconnect backoff is capped');
+    const sentinel = redisConnectionOptions({
+      url: 'rediss://user:p%40ss@ignored:1/3',
+      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }],
+      sentinelName: 'mymaster',
+      commandTimeoutMs: 300,
+      replicaId: 'x',
+      heartbeatSeconds: 1,
+      logger,
+    });
+    assert.equal(sentinel.url, undefined);
+    assert.deepEqual(sentinel.options.sentinels, [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }]);
+    assert.equal(sentinel.options.name, 'mymaster');
+    assert.equal(sentinel.options.username, 'user');
+    assert.equal(sentinel.options.password, 'p@ss');
+    assert.equal(sentinel.options.db, 3);
+    assert.deepEqual(sentinel.options.tls, {});
+  });
+
+  it('finds the master through a real Redis Sentinel', async () => {
+    const sentinel = await startSentinel(redis.port, 'podshell');
+    const s = new RedisStore({ sentinels: [{ host: '127.0.0.1', port: sentinel.port }], sentinelName: 'podshell', commandTimeoutMs: 300, replicaId: 'sen', heartbeatSeconds: 1, logger });
+    try {
+      await s.connected();
+      const rec = record('t-sen', 'sen');
+      assert.ok((await s.acquire(request(rec))).ok);
+      assert.equal(await redis.client().zcard('ps:{t-sen}:sessions'), 1, 'the session landed on the master Sentinel named');
+      await s.release('t-sen', rec.id);
+    } finally {
+      await s.close();
+      await sentinel.stop();
+    }
+    assert.deepEqual(await sessionKeys(redis.client()), []);
   });
 
   it('keeps the quota exact: 100 parallel acquires over 3 replicas with quota 10 → exactly 10', async () => {
