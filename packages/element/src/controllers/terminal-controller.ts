@@ -35,6 +35,9 @@ export const WINDOW_OPTIONS_ALL_OFF: Readonly<IWindowOptions> = Object.freeze({
   setWinLines: false,
 });
 
+/** Largest piece of output handed to xterm in one write (see `write`). */
+export const WRITE_SLICE_BYTES = 2048;
+
 /** Opens a link in a new tab that gets no handle on this page (no reverse tabnapping). */
 function openInNewTab(url: string): void {
   window.open(url, '_blank', 'noopener,noreferrer');
@@ -119,13 +122,24 @@ export class TerminalController implements ReactiveController {
     if (dims.cols !== term.cols || dims.rows !== term.rows) fit.fit();
   }
 
-  /** Hands bytes to xterm; `done` runs once they are parsed (the flow-control signal). */
+  /**
+   * Hands bytes to xterm; `done` runs once they are parsed (the flow-control signal). Large frames
+   * are cut into WRITE_SLICE_BYTES slices: xterm yields to the event loop only between writes, and
+   * one 32 KiB frame of short lines (16 Ki line feeds) can keep the main thread busy for over 100 ms. Cutting inside a
+   * UTF-8 character is fine: xterm's decoder carries partial characters across writes.
+   */
   write(bytes: Uint8Array, done: () => void): void {
-    if (!this.term) {
+    const term = this.term;
+    if (!term) {
       done();
       return;
     }
-    this.term.write(bytes, done);
+    for (let offset = 0; offset < bytes.byteLength; offset += WRITE_SLICE_BYTES) {
+      const end = Math.min(bytes.byteLength, offset + WRITE_SLICE_BYTES);
+      if (end === bytes.byteLength) term.write(bytes.subarray(offset, end), done);
+      else term.write(bytes.subarray(offset, end));
+    }
+    if (bytes.byteLength === 0) done();
   }
 
   update(settings: TerminalSettings): void {

@@ -3,17 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '@pod-shell/kube-sim';
-import {
-  createAuthenticator,
-  createDemoRoutes,
-  loadConfig,
-  loadKubeConfig,
-  loadTenantsFile,
-  mintToken,
-  startBroker,
-  type Broker,
-  type Tenant,
-} from '@pod-shell/broker';
+import { createAuthenticator, createDemoRoutes, createTenantRegistry, loadConfig, mintToken, startBroker, type Broker, type Tenant } from '@pod-shell/broker';
 import { ELEMENT_ROOT } from './static-files.js';
 
 /** The real thing, in-process: kube-sim (default fixtures) + the broker in DEMO_MODE serving the demo page. */
@@ -72,13 +62,14 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
       LOG_LEVEL: 'error',
       EXPIRING_WARNING_SECONDS: String(options.expiringWarningSeconds ?? 60),
     });
-    const tenants = loadTenantsFile(tenantsFile);
-    const tenant = tenants.find((t) => t.name === 'demo');
+    const tenants = createTenantRegistry({ file: tenantsFile, watch: false });
+    cleanups.push(() => tenants.close());
+    const tenant = tenants.get('demo');
     if (!tenant) throw new Error('the demo tenant is missing');
+    // Wired like the pod-shell-broker CLI does in DEMO_MODE; the bundle is this package's build.
     const broker = await startBroker(config, {
       authenticator: createAuthenticator({ tenants, config }),
-      kubeConfig: loadKubeConfig(kubeconfig),
-      demoRoutes: createDemoRoutes({ bundlePath: join(ELEMENT_ROOT, 'dist', 'pod-shell.js') }),
+      demoRoutes: createDemoRoutes({ tenants, bundlePath: join(ELEMENT_ROOT, 'dist', 'pod-shell.js') }),
     });
     cleanups.push(() => broker.close());
     return {
