@@ -81,7 +81,7 @@ describe('three broker replicas sharing one Redis', () => {
     assert.deepEqual(t.control('closing'), { type: 'closing', code: 4409, reason: 'terminated', message: 'maintenance' });
   });
 
-  it('revokes one subject of one tenant on every replica, leaving other subjects and tenants alone', async () => {
+  it('revokes one subject of one tenant on every replica, leaving other subjects alone', async () => {
     const alice = [await connect(A, { sub: 'alice' }), await connect(B, { sub: 'alice' })];
     const bob = await connect(C, { sub: 'bob' });
     const otherAlice = await connect(C, { tenant: 'other', sub: 'alice' });
@@ -89,18 +89,24 @@ describe('three broker replicas sharing one Redis', () => {
     const res = await c.admin(B, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'test', subject: 'alice' }) });
     assert.equal((res.body as { sessions: number }).sessions, 2);
     for (const t of alice) assert.equal((await t.waitForClose(2000)).code, 4409);
+    // Another subject of the tenant, and the same subject name in another tenant, keep running.
     for (const [i, t] of [bob, otherAlice].entries()) {
       t.stdin(`echo still-${i}-$((40+2))\r`);
       await t.waitForText(`still-${i}-42`);
       assert.equal(t.closeEvent, null);
     }
-    // A whole-tenant revoke (threat 12: scoped by tenant) ends only that tenant's sessions.
-    const all = await c.admin(A, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'other' }) });
-    assert.deepEqual((all.body as { ids: string[] }).ids, [otherAlice.control('hello')!.session]);
-    assert.equal((await otherAlice.waitForClose(2000)).code, 4409);
-    bob.stdin('echo bob-$((1+2))\r');
-    await bob.waitForText('bob-3');
-    assert.equal(bob.closeEvent, null);
+  });
+
+  it("revokes a whole tenant on every replica without touching another tenant's sessions", async () => {
+    const others = [await connect(A, { tenant: 'other', sub: 'alice' }), await connect(B, { tenant: 'other', sub: 'carol' })];
+    const mine = await connect(C, { sub: 'alice' });
+    await Promise.all([...others, mine].map((t) => t.waitForControl('hello')));
+    const res = await c.admin(C, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'other' }) });
+    assert.deepEqual((res.body as { ids: string[] }).ids.sort(), others.map((t) => t.control('hello')!.session).sort());
+    for (const t of others) assert.equal((await t.waitForClose(2000)).code, 4409);
+    mine.stdin('echo mine-$((1+2))\r');
+    await mine.waitForText('mine-3');
+    assert.equal(mine.closeEvent, null);
   });
 
   it('closes a session at its token expiry on the replica holding it', async () => {
