@@ -27,7 +27,10 @@ interface Binding {
 
 export interface Decision {
   allowed: boolean;
-  /** Like the RBAC authorizer: empty unless a binding referred to a role that does not exist. */
+  /**
+   * Like the RBAC authorizer: on allow, which binding allowed it (empty for system:masters); on deny,
+   * empty unless a binding referred to a role that does not exist.
+   */
   reason: string;
 }
 
@@ -85,6 +88,13 @@ function subjectMatches(s: Subject, user: UserInfo, bindingNamespace: string): b
   }
 }
 
+/** The RBAC visitor's source description, e.g. `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
+function describeBinding(b: Binding, s: Subject): string {
+  const who = s.kind === 'ServiceAccount' ? `${s.kind} "${s.name}/${s.namespace === '' ? b.namespace : s.namespace}"` : `${s.kind} "${s.name}"`;
+  if (b.namespace === '') return `ClusterRoleBinding "${b.name}" of ${b.roleKind} "${b.roleName}" to ${who}`;
+  return `RoleBinding "${b.name}/${b.namespace}" of ${b.roleKind} "${b.roleName}" to ${who}`;
+}
+
 /**
  * The RBAC authorizer over a fixed set of objects. Roles are looked up at decision time, so a binding
  * to a missing role denies with an `RBAC: … not found` reason like the apiserver.
@@ -130,10 +140,13 @@ export class RbacAuthorizer {
   authorize(a: RequestAttributes): Decision {
     if (a.user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
     const errors: string[] = [];
-    for (const b of this.bindings) {
+    // Like the RBAC visitor: ClusterRoleBindings first, then RoleBindings of the request's namespace.
+    const ordered = [...this.bindings.filter((b) => b.namespace === ''), ...this.bindings.filter((b) => b.namespace !== '')];
+    for (const b of ordered) {
       // A RoleBinding grants only inside its namespace, never at the cluster scope.
       if (b.namespace !== '' && (!a.resourceRequest || a.namespace !== b.namespace)) continue;
-      if (!b.subjects.some((s) => subjectMatches(s, a.user, b.namespace))) continue;
+      const subject = b.subjects.find((s) => subjectMatches(s, a.user, b.namespace));
+      if (subject === undefined) continue;
       let ruleSet: PolicyRule[] | undefined;
       if (b.roleKind === 'ClusterRole') {
         ruleSet = this.clusterRoles.get(b.roleName);
@@ -142,7 +155,7 @@ export class RbacAuthorizer {
         ruleSet = this.roles.get(`${b.namespace}/${b.roleName}`);
         if (ruleSet === undefined) errors.push(`role.rbac.authorization.k8s.io "${b.roleName}" not found`);
       }
-      if (ruleSet?.some((r) => ruleAllows(r, a))) return { allowed: true, reason: '' };
+      if (ruleSet?.some((r) => ruleAllows(r, a))) return { allowed: true, reason: `RBAC: allowed by ${describeBinding(b, subject)}` };
     }
     if (errors.length === 0) return { allowed: false, reason: '' };
     const agg = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;

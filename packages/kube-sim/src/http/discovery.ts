@@ -28,9 +28,28 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-/** No API groups: kube-sim serves only the core group. */
+const AUTHZ_GROUP = {
+  name: 'authorization.k8s.io',
+  versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
+};
+
+/** One API group: authorization.k8s.io, for SelfSubjectAccessReview (`kubectl auth can-i`). */
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [AUTHZ_GROUP] };
+}
+
+export function authorizationGroup(): Record<string, unknown> {
+  return { kind: 'APIGroup', apiVersion: 'v1', ...AUTHZ_GROUP };
+}
+
+export function authorizationV1Resources(): Record<string, unknown> {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'authorization.k8s.io/v1',
+    resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+  };
 }
 
 /** Only what kube-sim actually serves, with the verbs it supports. */

@@ -8,7 +8,8 @@ import type { RbacAuthorizer } from '../auth/rbac.js';
 import type { ExecRequest } from '../exec/exec-request.js';
 import type { ClusterStore } from '../fixtures/store.js';
 import type { UserInfo } from '../fixtures/types.js';
-import { apiGroupList, apiVersions, coreV1Resources, versionInfo } from './discovery.js';
+import { selfSubjectAccessReview } from './access-review.js';
+import { apiGroupList, apiVersions, authorizationGroup, authorizationV1Resources, coreV1Resources, versionInfo } from './discovery.js';
 import { chooseContainer, parseStreamOptions } from './exec-options.js';
 import { getNamespace, getPod, listNamespaces, listPods } from './resources.js';
 import { sendJson, sendStatus, sendText, writeRawStatus } from './respond.js';
@@ -153,6 +154,8 @@ export class ApiRouter {
       case 'api':
       case 'apiV1':
       case 'apis':
+      case 'authzGroup':
+      case 'authzV1':
       case 'openapi':
       case 'unknown': {
         this.authorize(nonResourceAttributes(user, verb, new URL(req.url ?? '/', 'https://kube-sim').pathname));
@@ -160,9 +163,17 @@ export class ApiRouter {
         if (method !== 'GET') throw methodNotAllowed();
         if (route.kind === 'api') sendJson(res, 200, apiVersions(this.o.serverAddress()));
         else if (route.kind === 'apiV1') sendJson(res, 200, coreV1Resources());
+        else if (route.kind === 'authzGroup') sendJson(res, 200, authorizationGroup());
+        else if (route.kind === 'authzV1') sendJson(res, 200, authorizationV1Resources());
         else sendJson(res, 200, apiGroupList());
         return;
       }
+      case 'selfSubjectAccessReviews':
+        this.authorize(resourceAttributes(user, verb, { apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' }));
+        if (method !== 'POST') throw methodNotAllowed();
+        // The body arrives asynchronously; failures after this point are answered here.
+        selfSubjectAccessReview(req, res, user, this.o.authorizer).catch((e: unknown) => this.fail(res, e));
+        return;
       case 'namespaces':
         if (verb === 'get') verb = watch ? 'watch' : 'list';
         this.authorize(resourceAttributes(user, verb, { resource: 'namespaces' }));

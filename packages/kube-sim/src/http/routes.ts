@@ -1,6 +1,7 @@
 /** The paths kube-sim serves. `template` is what the request counters record. */
 export type Route =
   | { kind: 'version' | 'api' | 'apiV1' | 'apis' | 'health' | 'openapi'; template: string }
+  | { kind: 'authzGroup' | 'authzV1' | 'selfSubjectAccessReviews'; template: string }
   | { kind: 'namespaces'; template: string }
   | { kind: 'namespace'; template: string; name: string }
   | { kind: 'pods'; template: string; namespace: string | null }
@@ -31,6 +32,12 @@ export function matchRoute(pathname: string): Route {
     case '/livez':
     case '/readyz':
       return { kind: 'health', template: path };
+    case '/apis/authorization.k8s.io':
+      return { kind: 'authzGroup', template: path };
+    case '/apis/authorization.k8s.io/v1':
+      return { kind: 'authzV1', template: path };
+    case '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews':
+      return { kind: 'selfSubjectAccessReviews', template: path };
     case '/api/v1/namespaces':
       return { kind: 'namespaces', template: '/api/v1/namespaces' };
     case '/api/v1/pods':

@@ -29,7 +29,14 @@ describe('discovery and authentication', () => {
     assert.deepEqual(body['versions'], ['v1']);
     const apis = await call(sim, '/apis', { headers: { Accept: AGGREGATED_ACCEPT } });
     assert.equal(apis.headers['content-type'], 'application/json');
-    assert.deepEqual(apis.json(), { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+    assert.deepEqual(apis.json(), {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'authorization.k8s.io', versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' } }],
+    });
+    const authz = (await call(sim, '/apis/authorization.k8s.io/v1')).json() as { groupVersion: string; resources: { name: string; verbs: string[] }[] };
+    assert.equal(authz.groupVersion, 'authorization.k8s.io/v1');
+    assert.deepEqual(authz.resources.map((r) => [r.name, r.verbs]), [['selfsubjectaccessreviews', ['create']]]);
   });
 
   it('lists pods, pods/exec, pods/attach and namespaces in /api/v1', async () => {
@@ -53,7 +60,7 @@ describe('discovery and authentication', () => {
   });
 
   it('answers 404 Status for /openapi and unknown paths', async () => {
-    for (const path of ['/openapi/v2', '/openapi/v3', '/apis/apps/v1', '/nope']) {
+    for (const path of ['/openapi/v2', '/openapi/v3', '/apis/apps/v1', '/nope', '/apis/authorization.k8s.io/v1/subjectaccessreviews']) {
       const r = await call(sim, path);
       assert.equal(r.status, 404, path);
       assert.equal(r.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}');
