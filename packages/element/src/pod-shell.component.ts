@@ -87,6 +87,12 @@ export class PodShell extends LitElement {
   /** `dark`, `light`, or `auto` (follows the user's `prefers-color-scheme`). Every color can also be set with a CSS custom property. */
   @property({ reflect: true }) theme: ThemeName = 'dark';
 
+  /**
+   * Line height as a multiple of the font size. Above 1 so glyphs that reach the bottom of the cell
+   * (underscores in DejaVu Sans Mono, for one) are not painted over by the next row.
+   */
+  @property({ attribute: 'line-height', type: Number }) lineHeight = 1.15;
+
   /** Lines of history kept above the screen. */
   @property({ type: Number }) scrollback = 5000;
 
@@ -174,7 +180,7 @@ export class PodShell extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('fontFamily') || changed.has('fontSize') || changed.has('scrollback') || changed.has('cursorStyle') || changed.has('cursorBlink')) {
+    if (changed.has('fontFamily') || changed.has('fontSize') || changed.has('lineHeight') || changed.has('scrollback') || changed.has('cursorStyle') || changed.has('cursorBlink')) {
       this.terminalController.update(this.terminalSettings());
     }
     if (changed.has('theme')) this.applyTheme();
@@ -265,6 +271,7 @@ export class PodShell extends LitElement {
     return {
       fontFamily: this.fontFamily,
       fontSize: this.fontSize,
+      lineHeight: this.lineHeight,
       scrollback: this.scrollback,
       cursorStyle: this.cursorStyle,
       cursorBlink: this.cursorBlink,

@@ -54,7 +54,7 @@ export interface TerminalHandlers {
 
 export type TerminalSettings = Pick<
   ITerminalOptions,
-  'fontFamily' | 'fontSize' | 'scrollback' | 'cursorStyle' | 'cursorBlink' | 'theme'
+  'fontFamily' | 'fontSize' | 'lineHeight' | 'scrollback' | 'cursorStyle' | 'cursorBlink' | 'theme'
 >;
 
 /**
