@@ -287,3 +287,78 @@ test('removing the element closes its socket with 1000 and disposes the terminal
     await context.close();
   }
 });
+
+test('copy on selection, Ctrl+Shift+C copies, Ctrl+Shift+V and right-click paste into stdin', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: broker.origin });
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    conn.sendData(Buffer.from('alpha beta gamma\r\n'));
+    await waitForText(page, /gamma/);
+    const stdin = () => Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString();
+
+    // Selecting copies (a double-click selects a word, as a user would).
+    const cell = await page.evaluate(() => {
+      const t = document.querySelector('pod-shell')!.terminal!;
+      const r = t.element!.querySelector('.xterm-screen')!.getBoundingClientRect();
+      return { x: r.left, y: r.top, w: r.width / t.cols, h: r.height / t.rows };
+    });
+    await page.mouse.dblclick(cell.x + 7.5 * cell.w, cell.y + 0.5 * cell.h);
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'beta', undefined, { timeout: 5000, polling: 50 });
+
+    // Ctrl+Shift+C copies the selection without sending anything (no ^C to the shell).
+    await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.select(0, 0, 5));
+    await page.evaluate(() => navigator.clipboard.writeText('overwritten'));
+    await page.evaluate(() => document.querySelector('pod-shell')!.focus());
+    await page.keyboard.press('Control+Shift+C');
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'alpha', undefined, { timeout: 5000, polling: 50 });
+    assert.equal(stdin(), '', 'the shortcut is not sent to the shell');
+
+    // Right-click pastes the clipboard as typed input.
+    await page.evaluate(() => navigator.clipboard.writeText('pasted-by-right-click'));
+    await page.mouse.click(cell.x + 3 * cell.w, cell.y + 3 * cell.h, { button: 'right' });
+    await conn.until(() => stdin().includes('pasted-by-right-click'), 'the right-click paste');
+
+    // Ctrl+Shift+V: xterm does not send ^V; the browser's paste event delivers the clipboard.
+    await page.evaluate(() => navigator.clipboard.writeText('|via-shortcut'));
+    await page.evaluate(() => document.querySelector('pod-shell')!.focus());
+    await page.keyboard.press('Control+Shift+V');
+    await conn.until(() => stdin().includes('|via-shortcut'), 'the Ctrl+Shift+V paste');
+    assert.doesNotMatch(stdin(), /\u0016|\u0003/, 'no ^V or ^C reached the shell');
+  } finally {
+    await context.close();
+  }
+});
+
+test('attributes become terminal options; CSS custom properties and theme=auto color it', async () => {
+  const body = `<div id="box"><pod-shell token="${TOKEN}" theme="auto" font-size="17" scrollback="123" cursor-style="bar"
+    style="--pod-shell-background: rgb(1, 2, 3); --pod-shell-bright-red: #ff0001"></pod-shell></div>`;
+  broker.setBody(body);
+  const context = await browser.newContext({ colorScheme: 'light' });
+  const page = await context.newPage();
+  try {
+    const next = broker.nextConnection();
+    await page.goto(broker.origin);
+    await next;
+    const read = () =>
+      page.evaluate(() => {
+        const t = document.querySelector('pod-shell')!.terminal!;
+        return { fontSize: t.options.fontSize, scrollback: t.options.scrollback, cursorStyle: t.options.cursorStyle, bg: t.options.theme?.background, fg: t.options.theme?.foreground, brightRed: t.options.theme?.brightRed };
+      });
+    const light = await read();
+    assert.deepEqual(light, { fontSize: 17, scrollback: 123, cursorStyle: 'bar', bg: 'rgb(1, 2, 3)', fg: '#24292f', brightRed: '#ff0001' });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.querySelector('pod-shell')!.terminal!.options.theme?.foreground === '#d8dee9', undefined, { timeout: 5000, polling: 50 });
+    await page.evaluate(() => {
+      const el = document.querySelector('pod-shell')!;
+      el.style.setProperty('--pod-shell-background', 'rgb(9, 9, 9)');
+      el.applyTheme();
+      el.fontSize = 12;
+    });
+    await page.waitForFunction(() => document.querySelector('pod-shell')!.terminal!.options.fontSize === 12, undefined, { timeout: 5000, polling: 50 });
+    assert.equal(await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.options.theme?.background), 'rgb(9, 9, 9)');
+  } finally {
+    await context.close();
+  }
+});
