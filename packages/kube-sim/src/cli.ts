@@ -15,8 +15,14 @@ Options:
   --config FILE         fixture YAML (pods, tokens, RBAC); default: the built-in cluster
   --admin-token TOKEN   admin bearer token (default: random)
   --work-root DIR       where per-container working directories live (default: a temp dir)
+  --allow-remote        allow a non-loopback --host (exec runs real processes on this host, and the
+                        built-in fixture's tokens are public: anyone who can connect gets a shell)
   -h, --help            show this help
 `;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 function fail(message: string): never {
   process.stderr.write(`kube-sim: ${message}\n\n${USAGE}`);
@@ -34,6 +40,7 @@ async function main(): Promise<void> {
         config: { type: 'string' },
         'admin-token': { type: 'string' },
         'work-root': { type: 'string' },
+        'allow-remote': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -47,6 +54,12 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0-65535, not "${values.port ?? ''}"`);
+
+  // Exec runs real processes on this host: listening beyond loopback hands a shell to the network.
+  const host = values.host ?? '127.0.0.1';
+  if (!isLoopback(host) && values['allow-remote'] !== true) {
+    fail(`--host ${host} is not a loopback address; kube-sim runs exec commands on this host, so pass --allow-remote if you really mean it`);
+  }
 
   const options: Parameters<typeof startKubeSim>[0] = { port };
   if (values.host !== undefined) options.host = values.host;

@@ -122,13 +122,19 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
     assert.equal(await exited, 0);
   });
 
-  it('rejects bad CLI arguments with exit code 2', async () => {
-    const child = spawn(process.execPath, [join(packageRoot, 'dist', 'cli.js'), '--port', 'abc'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    assert.equal(code, 2);
-    assert.match(stderr, /--port must be an integer/);
+  it('rejects bad CLI arguments, and a non-loopback host without --allow-remote, with exit code 2', async () => {
+    for (const [args, message] of [
+      [['--port', 'abc'], /--port must be an integer/],
+      [['--host', '0.0.0.0'], /--host 0\.0\.0\.0 is not a loopback address; .* --allow-remote/],
+      [['--bogus'], /Unknown option '--bogus'/],
+    ] as const) {
+      const child = spawn(process.execPath, [join(packageRoot, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, message);
+    }
   });
 });
