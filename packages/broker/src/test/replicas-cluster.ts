@@ -40,7 +40,8 @@ export interface ReplicaCluster {
   gauges(r: Replica): Promise<Record<string, number>>;
   /** Waits until every live replica's gauges are 0 and Redis holds no registry key (rate counters aside). */
   waitAllIdle(timeoutMs?: number): Promise<void>;
-  close(): Promise<void>;
+  /** Drains every live replica (SIGTERM), then stops kube-sim and Redis. Returns the registry keys that were left (rate counters aside). */
+  close(): Promise<string[]>;
 }
 
 export const HEARTBEAT_SECONDS = 1;
@@ -154,9 +155,11 @@ export async function startReplicaCluster(options: { replicas?: number; maxConcu
             await r.exited;
           }),
         );
+        const left = await sessionKeys(redis.client()).catch((err: Error) => [`(Redis unreachable: ${err.message})`]);
         await sim.close();
         await redis.stop();
         rmSync(dir, { recursive: true, force: true });
+        return left;
       },
     };
   } catch (err) {
