@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { KubeSim } from '../http/api-server.js';
+import { chooseContainer } from '../http/exec-options.js';
+import { defaultFixture } from '../fixtures/defaults.js';
 import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec } from './http-support.js';
 
 const b64url = (s: string): string => Buffer.from(s, 'utf8').toString('base64url');
@@ -86,6 +88,14 @@ describe('exec/attach routing and handoff', () => {
     await ws('/api/v1/namespaces/default/pods/many/exec?command=true&container=debugger');
     await ws('/api/v1/namespaces/default/pods/many/exec?command=true&container=init');
     assert.deepEqual(exec.handed.map((h) => h.exec.container.name), ['debugger', 'init']);
+  });
+
+  it('defaults to the only regular container even when init containers exist', () => {
+    const base = defaultFixture().pods[0];
+    assert.ok(base !== undefined);
+    const c = (name: string): (typeof base.containers)[number] => ({ name, image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true });
+    assert.equal(chooseContainer({ ...base, containers: [c('main')], initContainers: [c('setup')] }, '').name, 'main');
+    assert.throws(() => chooseContainer({ ...base, containers: [] }, ''), /^StatusError: a container name must be specified for pod demo$/);
   });
 
   it('rejects an unscheduled pod with 400', async () => {

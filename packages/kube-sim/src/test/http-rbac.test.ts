@@ -152,6 +152,14 @@ describe('RBAC over HTTP with the default users (1.35 semantics)', () => {
     assert.equal(exec.handed.length, before + 1);
   });
 
+  it('authorizes attach as its own subresource', async () => {
+    const r = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execGetOnly}`]));
+    assert.equal(r.status, 403);
+    assert.equal(JSON.parse(r.body).message, 'pods "demo" is forbidden: User "exec-getter" cannot get resource "pods/attach" in API group "" in the namespace "default"');
+    const ok = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execUser}`]));
+    assert.equal(ok.status, 418);
+  });
+
   it('checks RBAC before the pod exists, so a forbidden user cannot probe pod names', async () => {
     const r = await wsExec(DEFAULT_USER_TOKENS.viewer, 'default', 'no-such-pod');
     assert.equal(r.status, 403);
