@@ -78,8 +78,9 @@ function run(command, argv, options = {}) {
 }
 
 /** Starts a long-running child; its output lines are prefixed with `name`. Resolves when `ready(line)` matches. */
-function startChild(name, argv, env, ready, timeoutMs = 60_000) {
-  const child = spawn(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name, argv, env, ready, { timeoutMs = 60_000, ownGroup = false } = {}) {
+  // `ownGroup`: the terminal's Ctrl-C does not reach it; stop() ends it after the children started later.
+  const child = spawn(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   const entry = { name, child, exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))) };
   children.push(entry);
   return new Promise((resolveStart, reject) => {
@@ -142,9 +143,14 @@ async function stop(exitCode) {
   process.exit(exitCode);
 }
 
-// Ctrl-C reaches the children too (same process group); stop() waits for them in order either way.
+// Ctrl-C reaches the broker too (same process group) and it starts draining at once; kube-sim runs in
+// its own group so it outlives the broker's drain (which ends the shells it started) and is stopped last.
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+// Whatever happens to this script, a detached child must not outlive it.
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 try {
   if (!args['no-build']) {
@@ -161,7 +167,7 @@ try {
   if (kubeconfig === undefined) {
     kubeconfig = join(tempDir, 'kubeconfig');
     say('starting kube-sim (simulated cluster, default fixtures)…');
-    await startChild('kube-sim', [simCli, '--kubeconfig-out', kubeconfig], {}, (line) => line.startsWith('kubeconfig written to'));
+    await startChild('kube-sim', [simCli, '--kubeconfig-out', kubeconfig], {}, (line) => line.startsWith('kubeconfig written to'), { ownGroup: true });
   } else {
     say(`using the cluster of ${kubeconfig}`);
   }
