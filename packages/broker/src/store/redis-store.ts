@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
@@ -12,12 +12,16 @@ import {
   REAPER_LOCK_KEY,
   REAP_LUA,
   RECONCILE_LUA,
-  RECORD_FIELDS,
   RELEASE_LUA,
   UNLOCK_LUA,
   UPDATE_EXPIRY_LUA,
   keys,
 } from './redis-scripts.js';
+import { decodeRecord, encodeRecord, parseControlCommand, recordFromFields } from './redis-codec.js';
+import { redisConnectionOptions } from './redis-options.js';
+
+export { parseControlCommand } from './redis-codec.js';
+export { redisConnectionOptions } from './redis-options.js';
 
 export interface RedisStoreOptions {
   /** redis:// or rediss:// URL; with Sentinels, only its credentials, db and TLS are used. */
@@ -47,95 +51,6 @@ interface ScriptCommands {
   psUnlock(key: string, owner: string): Promise<number>;
 }
 type ScriptedRedis = Redis & ScriptCommands;
-
-/** Numbers travel as strings so Lua never formats a timestamp in exponent notation. */
-function encodeRecord(r: SessionRecord): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of RECORD_FIELDS) out[f] = String(r[f]);
-  return out;
-}
-
-function decodeRecord(h: Record<string, string>): SessionRecord | null {
-  if (!h['id'] || !h['tenant']) return null;
-  return {
-    id: h['id'],
-    tenant: h['tenant'],
-    subject: h['subject'] ?? '',
-    namespace: h['namespace'] ?? '',
-    pod: h['pod'] ?? '',
-    container: h['container'] ?? '',
-    replica: h['replica'] ?? '',
-    clientIp: h['clientIp'] ?? '',
-    startedAt: Number(h['startedAt']),
-    expiresAt: Number(h['expiresAt']),
-  };
-}
-
-/** Validates a control message from the channel; anything malformed is dropped (returns null). */
-export function parseControlCommand(text: string): ControlCommand | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const m = v as Record<string, unknown>;
-  const s = (k: string): boolean => typeof m[k] === 'string' && (m[k] as string).length > 0;
-  const message = typeof m['message'] === 'string' ? { message: m['message'] } : {};
-  switch (m['kind']) {
-    case 'kill':
-      return s('sessionId') ? { kind: 'kill', sessionId: m['sessionId'] as string, ...message } : null;
-    case 'kill-subject':
-      return s('tenant') && s('subject') ? { kind: 'kill-subject', tenant: m['tenant'] as string, subject: m['subject'] as string, ...message } : null;
-    case 'kill-tenant':
-      return s('tenant') ? { kind: 'kill-tenant', tenant: m['tenant'] as string, ...message } : null;
-    case 'set-expiry':
-      return s('sessionId') && Number.isFinite(m['expiresAt'])
-        ? { kind: 'set-expiry', sessionId: m['sessionId'] as string, expiresAt: m['expiresAt'] as number }
-        : null;
-    default:
-      return null;
-  }
-}
-
-function recordFromFields(values: Array<string | null>): SessionRecord | null {
-  const h: Record<string, string> = {};
-  RECORD_FIELDS.forEach((f, i) => {
-    const v = values[i];
-    if (typeof v === 'string') h[f] = v;
-  });
-  return decodeRecord(h);
-}
-
-/** Builds the ioredis options: fail fast (no offline queue, one retry, short timeouts), reconnect forever with capped backoff. */
-export function redisConnectionOptions(o: RedisStoreOptions): { url: string | undefined; options: RedisOptions } {
-  const options: RedisOptions = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: o.commandTimeoutMs,
-    connectTimeout: Math.max(o.commandTimeoutMs, 1000),
-    // Capped, jittered backoff: a restarted Redis is found again within about a second.
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000) + Math.floor(Math.random() * 100),
-    connectionName: `pod-shell:${o.replicaId}`,
-    lazyConnect: false,
-  };
-  if (o.sentinels && o.sentinels.length > 0 && o.sentinelName) {
-    options.sentinels = o.sentinels.map((s) => ({ host: s.host, port: s.port }));
-    options.name = o.sentinelName;
-    options.sentinelRetryStrategy = options.retryStrategy;
-    if (o.url) {
-      const u = new URL(o.url);
-      if (u.username) options.username = decodeURIComponent(u.username);
-      if (u.password) options.password = decodeURIComponent(u.password);
-      const db = u.pathname.replace(/^\//, '');
-      if (db) options.db = Number(db);
-      if (u.protocol === 'rediss:') options.tls = {};
-    }
-    return { url: undefined, options };
-  }
-  return { url: o.url, options };
-}
 
 /**
  * The shared session registry on Redis (standalone or Sentinel). Any replica can count, list, shorten

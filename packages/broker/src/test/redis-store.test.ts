@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { RedisStore, redisConnectionOptions } from '../store/redis-store.js';
+import { RedisStore, parseControlCommand, redisConnectionOptions } from '../store/redis-store.js';
 import type { AcquireRequest, ControlCommand, SessionRecord } from '../store/session-store.js';
 import { PodShellError } from '../errors.js';
 import { sessionKeys, startRedis, startSentinel, until, type RedisProcess } from './redis-harness.js';
@@ -75,6 +75,15 @@ describe('RedisStore against a private redis-server', () => {
     assert.equal(sentinel.options.password, 'p@ss');
     assert.equal(sentinel.options.db, 3);
     assert.deepEqual(sentinel.options.tls, {});
+  });
+
+  it('acts only on well-formed control messages', () => {
+    assert.deepEqual(parseControlCommand('{"kind":"kill","sessionId":"abc","message":"m"}'), { kind: 'kill', sessionId: 'abc', message: 'm' });
+    assert.deepEqual(parseControlCommand('{"kind":"kill-subject","tenant":"t","subject":"s"}'), { kind: 'kill-subject', tenant: 't', subject: 's' });
+    assert.deepEqual(parseControlCommand('{"kind":"set-expiry","sessionId":"abc","expiresAt":5}'), { kind: 'set-expiry', sessionId: 'abc', expiresAt: 5 });
+    for (const bad of ['nope', 'null', '[]', '{"kind":"kill"}', '{"kind":"kill-subject","tenant":"t"}', '{"kind":"kill-tenant","tenant":""}', '{"kind":"set-expiry","sessionId":"a","expiresAt":"soon"}', '{"kind":"reboot"}']) {
+      assert.equal(parseControlCommand(bad), null, bad);
+    }
   });
 
   it('finds the master through a real Redis Sentinel', async () => {
