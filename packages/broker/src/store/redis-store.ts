@@ -19,6 +19,7 @@ import {
 } from './redis-scripts.js';
 import { decodeRecord, encodeRecord, parseControlCommand, recordFromFields } from './redis-codec.js';
 import { redisConnectionOptions } from './redis-options.js';
+import { MARKER_TTL_SECONDS, findMissedCommands, markerFor } from './redis-missed-commands.js';
 
 export { parseControlCommand } from './redis-codec.js';
 export { redisConnectionOptions } from './redis-options.js';
@@ -71,6 +72,8 @@ export class RedisStore implements SessionStore {
   private readonly mine = new Map<string, SessionRecord>();
   /** Acquires sent but not answered: reconcile must neither remove nor re-register them. */
   private readonly inFlight = new Map<string, string>();
+  /** Sessions whose latest local expiry may not have reached Redis yet (refresh during an outage). */
+  private readonly expiryDirty = new Set<string>();
   private handler: ((c: ControlCommand) => void) | null = null;
   private reapedHandler: ((records: SessionRecord[]) => void) | null = null;
   private healthy = true;
@@ -94,6 +97,15 @@ export class RedisStore implements SessionStore {
     // The subscriber may queue its SUBSCRIBE until connected and retries forever: it carries no request path.
     this.sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `pod-shell:${o.replicaId}:sub` });
     this.sub.on('error', () => undefined);
+    // Messages published while the subscriber was away are lost: look for them on its return.
+    let subWasUp = false;
+    this.sub.on('ready', () => {
+      if (subWasUp) {
+        this.needsReconcile = true;
+        void this.heartbeat();
+      }
+      subWasUp = true;
+    });
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.subscribed = this.sub.subscribe(CONTROL_CHANNEL).then(
       () => true,
@@ -209,6 +221,7 @@ export class RedisStore implements SessionStore {
 
   async release(tenant: string, sessionId: string): Promise<void> {
     this.mine.delete(sessionId);
+    this.expiryDirty.delete(sessionId);
     try {
       await this.redis.psRelease(tenant, sessionId);
     } catch (err) {
@@ -226,8 +239,11 @@ export class RedisStore implements SessionStore {
   async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
     const local = this.mine.get(sessionId);
     if (local) local.expiresAt = expiresAt;
+    // Until Redis has it, the local expiry is the truth: a replay must not undo it.
+    this.expiryDirty.add(sessionId);
     try {
       await this.redis.psUpdateExpiry(tenant, sessionId, expiresAt, this.graceMs);
+      if (this.mine.get(sessionId)?.expiresAt === expiresAt) this.expiryDirty.delete(sessionId);
     } catch (err) {
       this.needsReconcile = true;
       throw this.unavailable('update expiry', err);
@@ -274,9 +290,16 @@ export class RedisStore implements SessionStore {
     }
   }
 
+  /** Publishes; kills and revokes also leave a marker, so a replica that missed the message applies it on reconnect. */
   async publish(command: ControlCommand): Promise<void> {
     try {
-      await this.redis.publish(CONTROL_CHANNEL, JSON.stringify(command));
+      const marker = markerFor(command, Date.now());
+      const tx = this.redis.multi();
+      if (marker) tx.set(marker.key, marker.value, 'EX', MARKER_TTL_SECONDS);
+      tx.publish(CONTROL_CHANNEL, JSON.stringify(command));
+      const res = await tx.exec();
+      const failed = res?.find(([err]) => err !== null);
+      if (failed) throw failed[0];
     } catch (err) {
       throw this.unavailable('publish', err);
     }
@@ -296,6 +319,11 @@ export class RedisStore implements SessionStore {
       this.log.warn('store.control_malformed', { length: message.length });
       return;
     }
+    this.deliver(command);
+  }
+
+  private deliver(command: ControlCommand): void {
+    if (!this.handler) return;
     try {
       this.handler(command);
     } catch (err) {
@@ -311,7 +339,10 @@ export class RedisStore implements SessionStore {
       try {
         const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs);
         if (existed === 0) this.needsReconcile = true;
-        if (this.needsReconcile) await this.reconcile();
+        if (this.needsReconcile) {
+          await this.replayMissed();
+          await this.reconcile();
+        }
         this.healthy = true;
         this.setUp(this.redis.status === 'ready');
       } catch (err) {
@@ -325,12 +356,35 @@ export class RedisStore implements SessionStore {
     return this.beating;
   }
 
+  /**
+   * Applies kills, revokes and expiry changes this replica may have missed while disconnected,
+   * before reconcile re-registers its sessions (which would otherwise restore a shortened expiry).
+   * The handler acts synchronously (a kill releases, a set-expiry updates `mine`).
+   */
+  private async replayMissed(): Promise<void> {
+    if (!this.handler) return;
+    const missed = await findMissedCommands(this.redis, [...this.mine.values()]);
+    for (const command of missed) {
+      if (command.kind === 'set-expiry') {
+        if (this.expiryDirty.has(command.sessionId)) continue;
+        // Redis holds the operator's shorter expiry: adopt it, so the reconcile below keeps it.
+        const local = this.mine.get(command.sessionId);
+        if (local) local.expiresAt = command.expiresAt;
+      }
+      this.log.info('store.control_replayed', { kind: command.kind, session: 'sessionId' in command ? command.sessionId : undefined });
+      this.deliver(command);
+    }
+  }
+
   private async reconcile(): Promise<void> {
     // Snapshot and send in the same tick: nothing can be released in between.
     this.needsReconcile = false;
     const live = [...this.mine.values()].map(encodeRecord);
+    const sentExpiry = new Map(live.map((r) => [r['id']!, Number(r['expiresAt'])]));
     try {
       const [removed, registered] = await this.redis.psReconcile(this.o.replicaId, this.graceMs, JSON.stringify(live), JSON.stringify([...this.inFlight.values()]));
+      // Expiries written by the reconcile are in Redis now, unless they changed meanwhile.
+      for (const [id, exp] of sentExpiry) if (this.mine.get(id)?.expiresAt === exp) this.expiryDirty.delete(id);
       if (removed > 0 || registered > 0) this.log.info('store.reconciled', { removed, registered });
     } catch (err) {
       this.needsReconcile = true;

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { isMarkerKey } from '../store/redis-missed-commands.js';
 
 /**
  * A private redis-server child process for one test file: a free port, no persistence (so a restart
@@ -109,10 +110,15 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   }
 }
 
-/** Every registry key left in Redis except rate counters (which expire on their own after two minutes). */
+/**
+ * Every registry key left in Redis except the time-bounded ones: rate counters (two minutes) and
+ * kill markers (MARKER_TTL_SECONDS) — each of those must carry a TTL, which is checked here.
+ */
 export async function sessionKeys(client: Redis): Promise<string[]> {
   const all = await client.keys('ps:*');
-  return all.filter((k) => !/:rate:\d+$/.test(k)).sort();
+  const bounded = all.filter((k) => /:rate:\d+$/.test(k) || isMarkerKey(k));
+  for (const k of bounded) if ((await client.ttl(k)) < 0) return [`${k} (no TTL)`];
+  return all.filter((k) => !bounded.includes(k)).sort();
 }
 
 /** A Redis Sentinel (redis-server --sentinel) monitoring `masterPort` as master group `name`. */

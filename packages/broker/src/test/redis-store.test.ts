@@ -192,6 +192,53 @@ describe('RedisStore against a private redis-server', () => {
     assert.deepEqual(await sessionKeys(redis.client()), []);
   });
 
+  it('applies kills, revokes and shortened expiries a replica missed while its connection was down', async () => {
+    const [x, a] = [await store('mx'), await store('ma')];
+    const s1 = record('t-m', 'mx', { subject: 'alice' });
+    const s2 = record('t-m', 'mx', { subject: 'bob', startedAt: Date.now() - 1000 });
+    const s3 = record('t-m2', 'mx', { subject: 'carol', startedAt: Date.now() - 1000 });
+    const s4 = record('t-m', 'mx', { subject: 'dave' });
+    for (const r of [s1, s2, s3, s4]) assert.ok((await x.acquire(request(r))).ok);
+    // x hears nothing (no handler) while a kills, revokes and shortens.
+    await a.publish({ kind: 'kill', sessionId: s1.id, message: 'gone' });
+    await a.publish({ kind: 'kill-subject', tenant: 't-m', subject: 'bob' });
+    await a.publish({ kind: 'kill-tenant', tenant: 't-m2' });
+    const shorter = s4.expiresAt - 30_000;
+    await a.updateExpiry('t-m', s4.id, shorter);
+    // bob's session opened after the revoke is not revoked by it.
+    const s5 = record('t-m', 'mx', { subject: 'bob', startedAt: Date.now() + 5 });
+    assert.ok((await x.acquire(request(s5))).ok);
+
+    const got: ControlCommand[] = [];
+    const four = new Promise<void>((resolve) =>
+      x.subscribe((cmd) => {
+        got.push(cmd);
+        if (cmd.kind === 'kill') void x.release(cmd.sessionId === s3.id ? 't-m2' : 't-m', cmd.sessionId);
+        if (got.length === 4) resolve();
+      }),
+    );
+    // Drop x's connection (as a network blip would); it reconnects and replays what it missed.
+    const list = await redis.client().client('LIST');
+    const addr = /addr=(\S+) .*name=pod-shell:mx /.exec(String(list))![1]!;
+    await redis.client().client('KILL', 'ADDR', addr);
+    await four;
+    const byKey = (c: ControlCommand): string => JSON.stringify(c);
+    const expected: ControlCommand[] = [
+      { kind: 'kill', sessionId: s1.id, message: 'gone' },
+      { kind: 'kill', sessionId: s2.id },
+      { kind: 'kill', sessionId: s3.id },
+      { kind: 'set-expiry', sessionId: s4.id, expiresAt: shorter },
+    ];
+    assert.deepEqual(got.map(byKey).sort(), expected.map(byKey).sort());
+    // The reconcile that follows keeps the shortened expiry and drops the killed sessions.
+    await until(async () => (await x.count('t-m')) === 2 && (await x.count('t-m2')) === 0, 3000, 'the kills to be released');
+    assert.equal((await x.get(s4.id))!.expiresAt, shorter);
+    await x.release('t-m', s4.id);
+    await x.release('t-m', s5.id);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
   it('reaps the sessions of a replica whose heartbeat lapsed within two periods', async () => {
     const [a, b] = [await store('alive'), await store('dies')];
     const reaped = new Promise<SessionRecord[]>((resolve) => a.onReaped(resolve));
