@@ -142,6 +142,8 @@ export class ApiRouter {
   private serve(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams): void {
     const method = req.method ?? 'GET';
     if (PUBLIC_KINDS.has(route.kind)) {
+      // Anonymous access applies only without credentials: a bad token is a 401 even here.
+      if (req.headers.authorization !== undefined) this.identify(req);
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
       if (route.kind === 'version') sendJson(res, 200, versionInfo());
       else sendText(res, 200, 'ok');

@@ -18,6 +18,8 @@ describe('discovery and authentication', () => {
     assert.equal(r.status, 200);
     assert.equal(r.json()['gitVersion'], 'v1.35.0-kube-sim');
     assert.equal(r.json()['major'], '1');
+    const bad = await call(sim, '/version', { token: 'wrong' });
+    assert.equal(bad.status, 401, 'a bad token is rejected even where anonymous access is allowed');
   });
 
   it('answers legacy discovery even when aggregated discovery is asked, so client-go falls back', async () => {
