@@ -9,7 +9,9 @@ import type { ExecRequest } from './exec-request.js';
 import { faultsFor } from './fault-scope.js';
 import { containerIsRunning, ExecSession } from './exec-session.js';
 import { checkWebSocketHandshake, negotiate, offeredSubprotocols, type Negotiated } from './handshake.js';
-import { statusBody, writeRawResponse, writeRawStatus } from './raw-response.js';
+import { writeRawResponse, writeRawStatus } from '../http/raw-response.js';
+import { sendStatus } from '../http/respond.js';
+import { badRequest, statusErrorForCode } from '../http/status-error.js';
 
 /** Largest inbound message, as golang.org/x/net/websocket's DefaultMaxPayloadBytes. */
 export const MAX_INBOUND_PAYLOAD = 32 * 1024 * 1024;
@@ -75,9 +77,7 @@ export class ExecServer {
 
   handleRequest(req: IncomingMessage, res: ServerResponse, exec: ExecRequest): void {
     this.#count(req, exec, 'http');
-    const body = statusBody(400, 'Upgrade request required');
-    res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+    sendStatus(res, badRequest('Upgrade request required'));
   }
 
   openStreams(): number {
@@ -105,13 +105,14 @@ export class ExecServer {
     const refuse = faultsFor(this.#options.faults(), exec.pod.name).refuseUpgrade;
     if (refuse) {
       this.#count(req, exec, 'websocket');
-      return writeRawStatus(socket, refuse.status, refuse.message ?? `kube-sim refused the upgrade (fault refuseUpgrade ${refuse.status})`, refuse.trailingBytes);
+      const message = refuse.message ?? `kube-sim refused the upgrade (fault refuseUpgrade ${refuse.status})`;
+      return writeRawStatus(socket, statusErrorForCode(refuse.status, message), refuse.trailingBytes);
     }
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
     if (upgrade.startsWith('spdy/')) {
       // kubectl's fallback (≤1.29, or after a failed WebSocket attempt): a Status so it prints `Error from server (BadRequest): …`.
       this.#count(req, exec, 'spdy');
-      return writeRawStatus(socket, 400, SPDY_NOT_SUPPORTED);
+      return writeRawStatus(socket, badRequest(SPDY_NOT_SUPPORTED));
     }
     const rejection = checkWebSocketHandshake(req);
     if (rejection) {

@@ -12,9 +12,10 @@ import { selfSubjectAccessReview } from './access-review.js';
 import { apiGroupList, apiVersions, authorizationGroup, authorizationV1Resources, coreV1Resources, versionInfo } from './discovery.js';
 import { chooseContainer, parseStreamOptions } from './exec-options.js';
 import { getNamespace, getPod, listNamespaces, listPods } from './resources.js';
-import { sendJson, sendStatus, sendText, writeRawStatus } from './respond.js';
+import { writeRawStatus } from './raw-response.js';
+import { sendJson, sendStatus, sendText } from './respond.js';
 import { matchRoute, type Route } from './routes.js';
-import { StatusError, badRequest, methodNotAllowed, notFound, pathNotFound } from './status-error.js';
+import { StatusError, badRequest, internalError, methodNotAllowed, notFound, pathNotFound } from './status-error.js';
 
 /** What the router hands exec/attach requests to once they passed every apiserver check (the exec side's ExecServer). */
 export interface ExecHandler {
@@ -115,7 +116,7 @@ export class ApiRouter {
         socket.destroy();
       }
     } catch (e) {
-      writeRawStatus(socket, e instanceof StatusError ? e : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+      writeRawStatus(socket, internalError(e));
     }
   };
 
@@ -124,8 +125,7 @@ export class ApiRouter {
       res.destroy();
       return;
     }
-    if (e instanceof StatusError) sendStatus(res, e);
-    else sendStatus(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+    sendStatus(res, internalError(e));
   }
 
   /** authn → impersonation. Throws 401/400/403 StatusErrors. */
