@@ -1,32 +1,24 @@
-import type { ExecProcess, OutputStream, ProcessEnd } from './exec-process.js';
+import type { ExecProcess } from './exec-process.js';
+import { ProcessEvents } from './process-events.js';
 
 /**
  * Light container mode: no OS process. Stdin is echoed to stdout, a resize (tty only) prints
  * `\r\n[resized to WxH]\r\n`, and stdin EOF ends it with exit code 0. Holds no buffers of its own,
  * so thousands fit in memory for load tests.
  */
-export class LightProcess implements ExecProcess {
+export class LightProcess extends ProcessEvents implements ExecProcess {
   readonly pid = null;
   readonly #tty: boolean;
-  #output: ((stream: OutputStream, data: Buffer) => void) | undefined;
-  #endListener: ((end: ProcessEnd) => void) | undefined;
-  #ended: ProcessEnd | undefined;
+  /** Set at stdin EOF or kill; the end itself is reported on the next turn. */
+  #stopped = false;
 
   constructor(tty: boolean) {
+    super();
     this.#tty = tty;
   }
 
-  onOutput(listener: (stream: OutputStream, data: Buffer) => void): void {
-    this.#output = listener;
-  }
-
-  onEnd(listener: (end: ProcessEnd) => void): void {
-    this.#endListener = listener;
-    if (this.#ended) listener(this.#ended);
-  }
-
   writeStdin(data: Buffer): boolean {
-    if (!this.#ended && data.length > 0) this.#output?.('stdout', data);
+    if (!this.#stopped && data.length > 0) this.emitOutput('stdout', data);
     return true;
   }
 
@@ -39,8 +31,8 @@ export class LightProcess implements ExecProcess {
   }
 
   resize(cols: number, rows: number): void {
-    if (this.#ended || !this.#tty) return;
-    this.#output?.('stdout', Buffer.from(`\r\n[resized to ${cols}x${rows}]\r\n`));
+    if (this.#stopped || !this.#tty) return;
+    this.emitOutput('stdout', Buffer.from(`\r\n[resized to ${cols}x${rows}]\r\n`));
   }
 
   pause(): void {
@@ -55,9 +47,9 @@ export class LightProcess implements ExecProcess {
   }
 
   #finish(exitCode: number): void {
-    if (this.#ended) return;
-    this.#ended = { kind: 'exit', exitCode };
+    if (this.#stopped) return;
+    this.#stopped = true;
     // Asynchronous like a real exit, so echo written in the same tick is framed first.
-    setImmediate(() => this.#endListener?.(this.#ended!));
+    setImmediate(() => this.emitEnd({ kind: 'exit', exitCode }));
   }
 }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { SpawnError } from './errors.js';
-import { signalExitCode, type ExecProcess, type OutputStream, type ProcessEnd, type SpawnSpec } from './exec-process.js';
+import { signalExitCode, type ExecProcess, type OutputStream, type SpawnSpec } from './exec-process.js';
+import { ProcessEvents } from './process-events.js';
 import { wrapForHostname, type HostnameStrategy } from './container-env.js';
 import { killGroup } from './kill-group.js';
 
@@ -9,15 +10,13 @@ import { killGroup } from './kill-group.js';
  * A command on pipes (no TTY): stdout and stderr stay separate. An unrequested stream is wired to
  * /dev/null, as the runtime drops writes to an unrequested channel and gives EOF on unrequested stdin.
  */
-export class PipeProcess implements ExecProcess {
+export class PipeProcess extends ProcessEvents implements ExecProcess {
   readonly pid: number;
   readonly #child: ChildProcess;
-  #output: ((stream: OutputStream, data: Buffer) => void) | undefined;
-  #endListener: ((end: ProcessEnd) => void) | undefined;
-  #ended: ProcessEnd | undefined;
   #spawnError: Error | undefined;
 
   constructor(spec: SpawnSpec, strategy: HostnameStrategy) {
+    super();
     const run = wrapForHostname(strategy, spec.argv, spec.file, spec.hostname, spec.env);
     this.#child = spawn(run.file, run.args, {
       argv0: strategy.kind === 'shim' ? spec.argv[0] : undefined,
@@ -43,28 +42,13 @@ export class PipeProcess implements ExecProcess {
     });
     // 'close' comes after both output pipes ended, i.e. after the last chunk was delivered.
     this.#child.on('close', (code, signal) => {
-      if (this.#spawnError) this.#finish({ kind: 'error', message: new SpawnError(this.#spawnError.message, this.#spawnError).message });
-      else this.#finish({ kind: 'exit', exitCode: code ?? signalExitCode(signal) });
+      if (this.#spawnError) this.emitEnd({ kind: 'error', message: new SpawnError(this.#spawnError.message, this.#spawnError).message });
+      else this.emitEnd({ kind: 'exit', exitCode: code ?? signalExitCode(signal) });
     });
   }
 
   #wire(stream: Readable | null, name: OutputStream): void {
-    stream?.on('data', (chunk: Buffer) => this.#output?.(name, chunk));
-  }
-
-  #finish(end: ProcessEnd): void {
-    if (this.#ended) return;
-    this.#ended = end;
-    this.#endListener?.(end);
-  }
-
-  onOutput(listener: (stream: OutputStream, data: Buffer) => void): void {
-    this.#output = listener;
-  }
-
-  onEnd(listener: (end: ProcessEnd) => void): void {
-    this.#endListener = listener;
-    if (this.#ended) listener(this.#ended);
+    stream?.on('data', (chunk: Buffer) => this.emitOutput(name, chunk));
   }
 
   writeStdin(data: Buffer): boolean {
@@ -108,7 +92,7 @@ export class PipeProcess implements ExecProcess {
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.#ended || this.pid < 0) return;
+    if (this.hasEnded || this.pid < 0) return;
     killGroup(this.pid, signal);
   }
 }

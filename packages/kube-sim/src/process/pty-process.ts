@@ -1,7 +1,8 @@
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { SpawnError } from './errors.js';
-import { signalExitCode, type ExecProcess, type OutputStream, type ProcessEnd, type SpawnSpec } from './exec-process.js';
+import { signalExitCode, type ExecProcess, type SpawnSpec } from './exec-process.js';
+import { ProcessEvents } from './process-events.js';
 import type { HostnameStrategy } from './container-env.js';
 import { wrapForHostname } from './container-env.js';
 import { killGroup } from './kill-group.js';
@@ -13,18 +14,16 @@ const DEAD_WHILE_PAUSED_POLL_MS = 50;
  * A command in a real pseudo-terminal (node-pty, raw bytes, no decoding). stderr is merged by the
  * PTY itself, as with a real container TTY.
  */
-export class PtyProcess implements ExecProcess {
+export class PtyProcess extends ProcessEvents implements ExecProcess {
   readonly pid: number;
   readonly #term: pty.IPty;
-  #output: ((stream: OutputStream, data: Buffer) => void) | undefined;
-  #endListener: ((end: ProcessEnd) => void) | undefined;
-  #ended: ProcessEnd | undefined;
   #stdinOpen = true;
   #paused = false;
   #pollTimer: NodeJS.Timeout | undefined;
   #slaveFd: number | undefined;
 
   constructor(spec: SpawnSpec, strategy: HostnameStrategy) {
+    super();
     const run = wrapForHostname(strategy, spec.argv, spec.file, spec.hostname, spec.env);
     try {
       this.#term = pty.spawn(run.file, run.args, {
@@ -43,29 +42,19 @@ export class PtyProcess implements ExecProcess {
     this.#term.onData((data) => {
       // encoding: null makes node-pty hand out Buffers; the typing says string.
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : (data as unknown as Buffer);
-      this.#output?.('stdout', buf);
+      this.emitOutput('stdout', buf);
     });
     // node-pty fires onExit only after its read side closed (or 200 ms later), i.e. after the last data.
     this.#term.onExit(({ exitCode, signal }) => {
       this.#stopPoll();
       this.#releaseSlave();
-      this.#ended = signal ? { kind: 'exit', exitCode: signalExitCode(signal) } : { kind: 'exit', exitCode };
-      this.#endListener?.(this.#ended);
+      this.emitEnd({ kind: 'exit', exitCode: signal ? signalExitCode(signal) : exitCode });
     });
-  }
-
-  onOutput(listener: (stream: OutputStream, data: Buffer) => void): void {
-    this.#output = listener;
-  }
-
-  onEnd(listener: (end: ProcessEnd) => void): void {
-    this.#endListener = listener;
-    if (this.#ended) listener(this.#ended);
   }
 
   /** node-pty queues writes itself and exposes no drain signal; the kernel PTY buffer throttles the writer. */
   writeStdin(data: Buffer): boolean {
-    if (this.#stdinOpen && !this.#ended) this.#term.write(data);
+    if (this.#stdinOpen && !this.hasEnded) this.#term.write(data);
     return true;
   }
 
@@ -79,7 +68,7 @@ export class PtyProcess implements ExecProcess {
   }
 
   resize(cols: number, rows: number): void {
-    if (this.#ended || cols < 1 || rows < 1) return;
+    if (this.hasEnded || cols < 1 || rows < 1) return;
     try {
       this.#term.resize(cols, rows);
     } catch {
@@ -93,7 +82,7 @@ export class PtyProcess implements ExecProcess {
    * at most one kernel PTY buffer, so memory stays bounded and the tail of the output is not lost.
    */
   pause(): void {
-    if (this.#paused || this.#ended) return;
+    if (this.#paused || this.hasEnded) return;
     this.#paused = true;
     this.#term.pause();
     this.#pollTimer = setInterval(() => {
@@ -110,7 +99,7 @@ export class PtyProcess implements ExecProcess {
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.#ended) return;
+    if (this.hasEnded) return;
     killGroup(this.pid, signal);
   }
 
