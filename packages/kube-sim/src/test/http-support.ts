@@ -64,11 +64,16 @@ export function rawUpgrade(sim: Pick<KubeSim, 'url' | 'caCert'>, path: string, h
 
 export const WS_HEADERS = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'];
 
-/** Splits a raw response into status code and body. */
-export function parseRaw(text: string): { status: number; head: string; body: string } {
+/** Splits a raw response into status code, head, headers (lowercased names) and body (everything after the head). */
+export function parseRaw(text: string): { status: number; head: string; headers: Record<string, string>; body: string } {
   const i = text.indexOf('\r\n\r\n');
   const head = i < 0 ? text : text.slice(0, i);
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, body: i < 0 ? '' : text.slice(i + 4) };
+  const headers: Record<string, string> = {};
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, headers, body: i < 0 ? '' : text.slice(i + 4) };
 }
 
 export interface HandOff {
