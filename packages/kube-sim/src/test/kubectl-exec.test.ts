@@ -109,6 +109,22 @@ for (const version of ['1.30', '1.32', '1.33']) {
       assert.equal(asViewer.stderr, forbiddenExec('viewer'));
     });
 
+    it('exec into team-a/web-0 runs with HOSTNAME = pod name in the container working directory', async () => {
+      const r = await kubectl.run(version, ['exec', '-n', 'team-a', 'web-0', '--', 'sh', '-c', 'echo "$HOSTNAME"; pwd']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^web-0\n\/.*\/team-a\/web-0\/web\n$/);
+    });
+
+    it('exec into the distroless pod (no shell) fails the way containerd reports a missing binary', async () => {
+      const r = await kubectl.run(version, ['exec', '-n', 'team-a', 'distroless-0', '--', 'sh', '-c', 'echo hi']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.match(
+        r.stderr,
+        /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in \$PATH: unknown\n$/,
+      );
+    });
+
     it('a user with get and create on pods/exec may exec', async () => {
       const r = await kubectl.run(version, ['exec', 'demo', '--', 'sh', '-c', 'echo ok'], { token: DEFAULT_USER_TOKENS.execUser });
       assert.equal(r.code, 0, r.stderr);
@@ -129,6 +145,18 @@ it('kubectl auth can-i answers from the same RBAC (SelfSubjectAccessReview over 
   assert.equal(await can(DEFAULT_USER_TOKENS.execGetOnly, ['create', 'pods', '--subresource=exec']), 'no');
   assert.equal(await can(DEFAULT_USER_TOKENS.impersonator, ['create', 'pods', '--subresource=exec', '--as=exec-user']), 'yes');
   assert.equal(await can(sim.adminToken, ['delete', 'nodes']), 'yes');
+});
+
+it('#5: a connection dropped before the status makes kubectl report "error reading from error stream"', async () => {
+  sim.setFaults({ pod: 'demo', dropAfterBytes: 3 });
+  try {
+    const r = await kubectl.run('1.32', ['exec', 'demo', '--', 'sh', '-c', 'echo hello; sleep 1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, 'hel');
+    assert.match(r.stderr, /\nerror: error reading from error stream: next reader: websocket: close 1006 \(abnormal closure\): unexpected EOF\n$/);
+  } finally {
+    sim.setFaults({});
+  }
 });
 
 for (const version of ['1.27', '1.29']) {
