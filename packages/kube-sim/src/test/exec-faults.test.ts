@@ -100,6 +100,18 @@ describe('exec faults', () => {
   });
 });
 
+test('faults given at start apply from the first exec (startKubeSim({ faults }))', async () => {
+  const h = await startExecHarness({ faults: { pod: 'demo', splitStdoutEvery: 1 } });
+  try {
+    const c = h.open('demo', { command: ['printf', 'abc'], stdout: true });
+    const r = await c.result();
+    assert.equal(r.stdout, 'abc');
+    assert.deepEqual(c.frames.filter((f) => f.channel === 1 && f.payload.length > 0).map((f) => f.payload.toString()), ['a', 'b', 'c']);
+  } finally {
+    await h.close();
+  }
+});
+
 function isValidUtf8(b: Buffer): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(b);

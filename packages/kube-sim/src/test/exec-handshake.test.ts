@@ -50,18 +50,23 @@ describe('exec handshake', () => {
   });
 
   test('v4 negotiation: first match in client order; Status JSON with containerd wording; channel 255 is just an unknown channel', async () => {
+    const key = 'GET /api/v1/namespaces/{ns}/pods/{name}/exec v4.channel.k8s.io';
+    const counted = h.counts()[key] ?? 0;
     const c = h.open('demo', { command: ['sh', '-c', 'read x; echo "got $x"; exit 3'], stdin: true, stdout: true }, ['v2.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io']);
     await c.opened;
     assert.equal(c.ws.protocol, 'v4.channel.k8s.io');
     c.sendRaw([0xff]);
     c.send(0, 'it\n');
     const r = await c.result();
+    assert.deepEqual([c.frames[0]!.channel, c.frames[0]!.payload.length], [1, 0], 'v4 also starts with the empty stdout frame');
+    assert.equal(r.code, 1000, 'close 1000 after the status');
+    assert.equal(c.frames.at(-1)!.channel, 3, 'the status is the last frame');
     assert.equal(r.stdout, 'got it\n');
     assert.equal(r.statuses.length, 1);
     const s = JSON.parse(r.statuses[0]!);
     assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c read x; echo "got $x"; exit 3], exit code 3');
     assert.deepEqual(s.details.causes, [{ reason: 'ExitCode', message: '3' }]);
-    assert.ok(h.counts()['GET /api/v1/namespaces/{ns}/pods/{name}/exec v4.channel.k8s.io']! >= 1);
+    assert.equal(h.counts()[key], counted + 1);
   });
 
   test('channel.k8s.io: nothing on channel 3 for success, plain text for a failure', async () => {
@@ -76,6 +81,8 @@ describe('exec handshake', () => {
   });
 
   test("#3: kubectl's SPDY fallback POST gets a BadRequest Status saying SPDY is not supported", async () => {
+    const key = 'POST /api/v1/namespaces/{ns}/pods/{name}/exec spdy';
+    const counted = h.counts()[key] ?? 0;
     const r = await req('POST', {
       Authorization: `Bearer ${h.sim.adminToken}`,
       Connection: 'Upgrade',
@@ -86,7 +93,7 @@ describe('exec handshake', () => {
     assert.equal(r.headers['content-type'], 'application/json');
     const body = JSON.parse(r.rest);
     assert.deepEqual([body.kind, body.apiVersion, body.reason, body.message, body.code], ['Status', 'v1', 'BadRequest', SPDY_MESSAGE, 400]);
-    assert.ok(h.counts()['POST /api/v1/namespaces/{ns}/pods/{name}/exec spdy']! >= 1);
+    assert.equal(h.counts()[key], counted + 1);
   });
 
   test('fault refuseUpgrade: the given status and Status body, then the trailing bytes, only for the faulted pod', async () => {

@@ -98,6 +98,21 @@ describe('exec stream (v5, raw ws client)', () => {
     assert.deepEqual(r.statuses, [SUCCESS]);
   });
 
+  for (const tty of [true, false]) {
+    test(`output is relayed in large frames, not one per read (${tty ? 'PTY' : 'pipes'})`, async () => {
+      // A PTY hands out ~4 KiB per read: without coalescing, 8 MB would be ~2,000 frames of 4 KiB.
+      const total = 8_000_000;
+      const c = h.open('demo', { command: ['head', '-c', String(total), '/dev/zero'], stdout: true, tty });
+      const r = await c.result(60_000);
+      const frames = c.frames.filter((f) => f.channel === 1 && f.payload.length > 0);
+      assert.equal(c.payloadOf(1).length, total);
+      assert.deepEqual(r.statuses, [SUCCESS]);
+      const average = total / frames.length;
+      assert.ok(average >= 16 * 1024, `average frame ${Math.round(average)} bytes over ${frames.length} frames`);
+      assert.ok(frames.every((f) => f.payload.length <= 1024 * 1024), 'no frame above 1 MiB');
+    });
+  }
+
   test('#10: with tty, stderr arrives on channel 1 and nothing on channel 2', async () => {
     const c = h.open('demo', { command: ['sh', '-c', 'echo to-err >&2; echo to-out'], stdout: true, stderr: true, tty: true });
     const r = await c.result();
