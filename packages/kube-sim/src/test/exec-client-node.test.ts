@@ -19,10 +19,28 @@ class Sink extends Writable {
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
     this.chunks.push(Buffer.from(chunk));
+    this.emit('chunk');
     cb();
   }
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
+  }
+  /** Resolves once the output contains `s` (checked at every write), or rejects after `timeoutMs`. */
+  waitForText(s: string, timeoutMs = 10_000): Promise<void> {
+    if (this.text().includes(s)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!this.text().includes(s)) return;
+        clearTimeout(timer);
+        this.off('chunk', check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('chunk', check);
+        reject(new Error(`timed out waiting for ${JSON.stringify(s)} in ${JSON.stringify(this.text())}`));
+      }, timeoutMs);
+      this.on('chunk', check);
+    });
   }
 }
 
@@ -98,7 +116,7 @@ describe('exec with @kubernetes/client-node 1.4', () => {
     const stdin = new PassThrough();
     const pending = run(['sh'], { tty: true, stdout, stdin });
     stdin.write('stty size\n');
-    await until(() => stdout.text().includes('24 80\r\n'));
+    await stdout.waitForText('24 80\r\n');
     stdout.rows = 30;
     stdout.columns = 100;
     stdout.emit('resize');
@@ -127,12 +145,3 @@ describe('exec with @kubernetes/client-node 1.4', () => {
     assert.equal(done.status.message, 'Internal error occurred: unable to upgrade connection: container not found ("job")');
   });
 });
-
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  // Output arrives through a Writable with no "contains X" event: poll with a deadline.
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -88,6 +88,9 @@ describe('discovery and authentication', () => {
     await call(sim, '/api/v1/namespaces/default/pods/demo');
     await call(sim, '/api/v1/namespaces/team-a/pods/web-0');
     assert.equal(sim.stats().requests['GET /api/v1/namespaces/{ns}/pods/{name} http'], before + 2);
-    assert.equal(typeof sim.stats().openExecStreams, 'number');
+    const lists = sim.stats().requests['GET /api/v1/pods http'] ?? 0;
+    await call(sim, '/api/v1/pods?labelSelector=app%3Ddemo');
+    assert.equal(sim.stats().requests['GET /api/v1/pods http'], lists + 1);
+    assert.equal(sim.stats().requests['GET /api/v1/namespaces/{ns}/pods/{name} http'], before + 2, 'a list is counted under its own path');
   });
 });

@@ -82,6 +82,5 @@ describe('WebSocket exec through the HTTP side', () => {
     const before = sim.stats().requests[key] ?? 0;
     await open(sim, PATH, ['v5.channel.k8s.io'], { Authorization: `Bearer ${sim.adminToken}` });
     assert.equal(sim.stats().requests[key], before + 1);
-    assert.equal(sim.stats().openExecStreams, 0);
   });
 });
