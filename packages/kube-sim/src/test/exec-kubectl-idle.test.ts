@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, test } from 'node:test';
-import { startKubeSim, type KubeSim } from '../kube-sim.js';
-import { KubectlEnv, kubectlBinary } from './kubectl-support.js';
+import { test } from 'node:test';
+import { kubectlBinary, useKubectlSim } from './kubectl-support.js';
 
 /**
  * Checklist #19: client-go pings every 5 s and pushes its 61 s read deadline only with pongs, so a
@@ -11,19 +10,10 @@ import { KubectlEnv, kubectlBinary } from './kubectl-support.js';
  */
 const IDLE_MS = 65_000;
 
-let sim: KubeSim;
-let kubectl: KubectlEnv;
-before(async () => {
-  sim = await startKubeSim();
-  kubectl = new KubectlEnv(sim);
-});
-after(async () => {
-  kubectl.close();
-  await sim.close();
-});
+const t = useKubectlSim();
 
 test('#19: a kubectl 1.32 exec session idle for 65 s (past client-go\'s 61 s pong deadline) still works', { timeout: IDLE_MS + 30_000 }, async () => {
-  const env = kubectl.env(kubectl.kubeconfigFor(sim.adminToken));
+  const env = t.kubectl.env(t.kubectl.kubeconfigFor(t.sim.adminToken));
   const child = spawn(kubectlBinary('1.32'), ['exec', '-i', 'demo', '--', 'sh', '-c', 'echo ready; read x; echo "got $x"'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

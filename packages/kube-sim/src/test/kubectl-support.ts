@@ -2,7 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import type { KubeSim } from '../http/api-server.js';
+import { startKubeSim } from '../kube-sim.js';
 
 /**
  * Locating and running the real kubectl binaries: `kubectl` on PATH with `kubectl.1.27` … `kubectl.1.33`
@@ -81,4 +83,24 @@ export function runProcess(bin: string, args: string[], env: NodeJS.ProcessEnv, 
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
   });
+}
+
+/** A simulator (built-in cluster) and a KubectlEnv for it, started before and closed after the file's tests. */
+export interface KubectlSim {
+  readonly sim: KubeSim;
+  readonly kubectl: KubectlEnv;
+}
+
+/** Registers the file-level before/after hooks that every kubectl test file needs; read the fields inside tests. */
+export function useKubectlSim(): KubectlSim {
+  const ctx = {} as { sim: KubeSim; kubectl: KubectlEnv };
+  before(async () => {
+    ctx.sim = await startKubeSim();
+    ctx.kubectl = new KubectlEnv(ctx.sim);
+  });
+  after(async () => {
+    ctx.kubectl.close();
+    await ctx.sim.close();
+  });
+  return ctx;
 }

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as pty from 'node-pty';
-import type { KubeSim } from '../http/api-server.js';
-import { startKubeSim } from '../kube-sim.js';
-import { KubectlEnv, kubectlBinary } from './kubectl-support.js';
+import { kubectlBinary, useKubectlSim } from './kubectl-support.js';
 
 /**
  * `kubectl exec -it` under a real pseudo-terminal: kubectl puts its terminal in raw mode, sends the
  * size on channel 4 and again on SIGWINCH, which node-pty's resize() raises.
  */
 
-let sim: KubeSim;
-let kubectl: KubectlEnv;
-before(async () => {
-  sim = await startKubeSim();
-  kubectl = new KubectlEnv(sim);
-});
-after(async () => {
-  kubectl.close();
-  await sim.close();
-});
+const t = useKubectlSim();
 
 /** Collects a PTY's output and resolves when a pattern appears (with a deadline, so a hang fails). */
 class Screen {
@@ -53,12 +42,12 @@ class Screen {
 for (const version of ['1.30', '1.32', '1.33']) {
   describe(`kubectl ${version} exec -it`, () => {
     it('runs an interactive shell whose size follows the terminal', async () => {
-      const kubeconfig = kubectl.kubeconfigFor(sim.adminToken);
+      const kubeconfig = t.kubectl.kubeconfigFor(t.sim.adminToken);
       const term = pty.spawn(kubectlBinary(version), ['exec', '-it', 'demo', '--', 'sh'], {
         name: 'xterm-256color',
         cols: 80,
         rows: 24,
-        env: { ...kubectl.env(kubeconfig), TERM: 'xterm-256color' },
+        env: { ...t.kubectl.env(kubeconfig), TERM: 'xterm-256color' },
       });
       const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
       const screen = new Screen(term);
