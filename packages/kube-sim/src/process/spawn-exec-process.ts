@@ -1,4 +1,4 @@
-import type { ContainerFixture, PodFixture } from '../fixtures/types.js';
+import type { ExecRequest } from '../exec/exec-request.js';
 import { containerEnv, containerWorkDir, hostnameStrategy, podHostname, withHostnameShim, type HostnameStrategy } from './container-env.js';
 import type { ExecProcess } from './exec-process.js';
 import { LightProcess } from './light-process.js';
@@ -6,17 +6,8 @@ import { PipeProcess } from './pipe-process.js';
 import { PtyProcess } from './pty-process.js';
 import { resolveCommand } from './resolve-command.js';
 
-export interface StartOptions {
-  pod: PodFixture;
-  container: ContainerFixture;
-  command: string[];
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-  cols: number;
-  rows: number;
-}
+/** What an exec asks for (the ExecRequest's pod, container, argv and streams), plus the initial PTY size. */
+export type StartOptions = Pick<ExecRequest, 'pod' | 'container' | 'command' | 'stdin' | 'stdout' | 'stderr' | 'tty'> & { cols: number; rows: number };
 
 /**
  * Starts the process behind an exec: light echo, a PTY (tty) or pipes. Throws MissingBinaryError
