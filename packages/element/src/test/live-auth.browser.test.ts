@@ -30,6 +30,10 @@ async function blankDemo(origin = stack.origin): Promise<{ context: BrowserConte
   const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
+  // Browser-side errors (a failed WebSocket says why only here) end up in the test output.
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[browser console] ${m.text()}`);
+  });
   await page.goto(`${origin}/?autoconnect=0`);
   return { context, page };
 }
@@ -85,14 +89,14 @@ test('a page on an origin the tenant does not allow never gets a session', async
 test('an expiring token shows the warning, fires pod-shell-expiring, then closes with 4408', async () => {
   const { context, page } = await blankDemo();
   try {
-    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 3 }));
+    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
     await waitForStatus(page, 'connected');
     const open = await waitForEvent(page, 'pod-shell-open');
     const expiresAt = Number(open.detail['expiresAt']);
-    const expiring = await waitForEvent(page, 'pod-shell-expiring', 0, 15_000);
+    const expiring = await waitForEvent(page, 'pod-shell-expiring', 0, 20_000);
     assert.equal(expiring.detail['at'], expiresAt);
     assert.match(await statusText(page), /Session expires in \d s\./);
-    const close = await waitForEvent(page, 'pod-shell-close', 0, 15_000);
+    const close = await waitForEvent(page, 'pod-shell-close', 0, 20_000);
     assert.equal(close.detail['code'], 4408);
     assert.ok(close.at >= expiresAt - 50, 'not closed before the token expired');
     const shown = await statusText(page);
@@ -107,12 +111,12 @@ test('an expiring token shows the warning, fires pod-shell-expiring, then closes
 test('a fresh token set before expiry keeps the same shell', async () => {
   const { context, page } = await blankDemo();
   try {
-    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 3 }));
+    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
     await waitForStatus(page, 'connected');
     const open = await waitForEvent(page, 'pod-shell-open');
     const firstExpiry = Number(open.detail['expiresAt']);
     await run(page, 'KEPT=still-$((20+1)); echo set-$((1+1))', /^set-2$/m);
-    await waitForEvent(page, 'pod-shell-expiring', 0, 15_000);
+    await waitForEvent(page, 'pod-shell-expiring', 0, 20_000);
     const fresh = stack.mint({ ttlSeconds: 600 });
     await page.evaluate((t) => {
       document.querySelector('pod-shell')!.token = t;

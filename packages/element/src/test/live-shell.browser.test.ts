@@ -28,6 +28,10 @@ async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 720 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
+  // Browser-side errors (a failed WebSocket says why only here) end up in the test output.
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[browser console] ${m.text()}`);
+  });
   await page.goto(`${stack.origin}/`);
   await waitForStatus(page, 'connected');
   await waitForText(page, /[#$] $/m); // the prompt

@@ -59,7 +59,7 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
       TENANTS_FILE: tenantsFile,
       KUBECONFIG: kubeconfig,
       DEMO_MODE: 'true',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env['POD_SHELL_TEST_LOG_LEVEL'] ?? 'error',
       EXPIRING_WARNING_SECONDS: String(options.expiringWarningSeconds ?? 60),
     });
     const tenants = createTenantRegistry({ file: tenantsFile, watch: false });

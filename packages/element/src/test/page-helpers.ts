@@ -109,7 +109,12 @@ export function cellWidthsOf(page: Page, chars: string, selector = 'pod-shell'):
 
 /** Waits for the element's `status` attribute (reflected state) to become `status`. */
 export async function waitForStatus(page: Page, status: string, ms = 15_000, selector = 'pod-shell'): Promise<void> {
-  await page.waitForFunction(([sel, s]) => document.querySelector(sel)?.getAttribute('status') === s, [selector, status] as const, { timeout: ms, polling: 50 });
+  try {
+    await page.waitForFunction(([sel, s]) => document.querySelector(sel)?.getAttribute('status') === s, [selector, status] as const, { timeout: ms, polling: 50 });
+  } catch (error) {
+    const state = await page.evaluate((sel) => ({ status: document.querySelector(sel)?.getAttribute('status'), events: window.__events }), selector).catch(() => undefined);
+    throw new Error(`<pod-shell> never reached status "${status}": ${JSON.stringify(state)} (status layer: ${await statusText(page, selector).catch(() => '?')})`, { cause: error });
+  }
 }
 
 /** Runs a shell command line in the terminal and waits for `pattern` in the buffer. */
