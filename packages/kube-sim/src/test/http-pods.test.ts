@@ -72,6 +72,9 @@ describe('pods and namespaces', () => {
     assert.deepEqual(await sel('tier'), ['default/demo']);
     assert.deepEqual(await sel('!tier,app in (demo,multi)'), ['default/multi']);
     assert.deepEqual(await sel('mode=light'), ['default/echo-0']);
+    // Within one namespace the selector and the namespace both apply.
+    const inTeamA = (await call(sim, `/api/v1/namespaces/team-a/pods?labelSelector=${encodeURIComponent('app in (demo,web)')}`)).json() as unknown as PodList;
+    assert.deepEqual(names(inTeamA), ['team-a/web-0']);
   });
 
   it('rejects a malformed labelSelector with 400', async () => {

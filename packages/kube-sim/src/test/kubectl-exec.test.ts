@@ -46,7 +46,10 @@ for (const version of ['1.30', '1.32', '1.33']) {
       const r = await t.kubectl.run(version, ['exec', 'multi', '--', 'hostname']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'multi\n');
+      // Without the annotation kubectl would print `Defaulted container "app" out of: app, sidecar`.
       assert.equal(r.stderr, '');
+      const where = await t.kubectl.run(version, ['exec', 'multi', '--', 'pwd']);
+      assert.match(where.stdout, /\/default\/multi\/app\n$/, 'the exec ran in container app');
     });
 
     it('a missing pod gives NotFound', async () => {
