@@ -16,9 +16,9 @@ export interface Faults {
   refuseUpgrade?: { status: number; message?: string; trailingBytes?: string };
   /** Destroy the TCP connection (no close frame, no status) after this many stdout/stderr payload bytes. */
   dropAfterBytes?: number;
-  /** Split stdout payloads into frames of at most this many bytes (to cut UTF-8 characters across frames). */
+  /** Split every output payload (stdout, and stderr without tty) into frames of at most this many bytes (to cut UTF-8 characters across frames). */
   splitStdoutEvery?: number;
-  /** Hold all stdout/stderr output (the process keeps running) until the fault is cleared. */
+  /** Hold all output and the status until the fault is cleared; the process is paused as for a slow client. */
   stallOutput?: boolean;
   /** Deliver stdin to the process at most this many bytes per second. */
   stdinBytesPerSecond?: number;
