@@ -1,4 +1,4 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { Terminal } from '@xterm/xterm';
 import { interpretStatus, CloseCode, type ClosingMessage, type ServerControlMessage } from '@pod-shell/protocol';
@@ -12,7 +12,7 @@ import { ColorSchemeController } from './controllers/color-scheme-controller.js'
 import { resolveBrokerUrl } from './connection/broker-url.js';
 import { WriteFlowControl } from './flow/flow-control.js';
 import { closeMessage, sanitizeStatusText } from './status/close-message.js';
-import { formatRemaining } from './status/format-remaining.js';
+import { renderStatusLayer } from './status/status-layer.js';
 import { paletteFor, resolvePalette, type ThemeName } from './theme/palettes.js';
 import { podShellEvent, type PodShellCloseDetail } from './events.js';
 
@@ -223,48 +223,15 @@ export class PodShell extends LitElement {
   protected override render(): TemplateResult {
     return html`<div part="base" class="base">
       <div part="terminal" class="terminal-box"></div>
-      ${this.renderStatus()}
+      ${renderStatusLayer({
+        status: this.status,
+        hasToken: this.token !== '',
+        expiringAt: this.countdown.at,
+        notice: this.notice,
+        closeDetail: this.closeDetail,
+        onReconnect: () => this.reconnect(),
+      })}
     </div>`;
-  }
-
-  private renderStatus(): TemplateResult | typeof nothing {
-    // Every broker-provided string below is bound as text, never as HTML.
-    switch (this.status) {
-      case 'idle':
-        return this.token
-          ? nothing
-          : html`<div part="status" class="status" data-status="idle" role="status">
-              <span class="text">No session token: set the <code>token</code> attribute to open a shell.</span>
-            </div>`;
-      case 'connecting':
-        return html`<div part="status" class="status" data-status="connecting" role="status">
-          <span class="spinner" aria-hidden="true"></span><span class="text">Connecting…</span>
-        </div>`;
-      case 'connected': {
-        const at = this.countdown.at;
-        if (at === undefined && !this.notice) return nothing;
-        return html`<div part="status" class="status warning" data-status="connected" role="status">
-          <span class="text">
-            ${at !== undefined ? html`<span class="title">Session expires in ${formatRemaining(at, Date.now())}.</span>` : nothing}
-            ${this.notice}
-          </span>
-        </div>`;
-      }
-      case 'closed': {
-        const detail = this.closeDetail;
-        return html`<div
-          part="status"
-          class="status"
-          data-status="closed"
-          data-code=${detail?.code ?? ''}
-          data-exit=${detail?.exitCode ?? ''}
-          role="alert"
-        >
-          <span class="text"><span class="title">Session closed.</span>${detail?.message ?? ''}</span>
-          <button part="reconnect-button" type="button" @click=${() => this.reconnect()}>Reconnect</button>
-        </div>`;
-      }
-    }
   }
 
   private terminalSettings(): TerminalSettings {

@@ -141,6 +141,8 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
       const origin = req.getHeader('origin');
       const contentType = req.getHeader('content-type');
       const bodyPromise = readBody(res, MAX_TOKEN_REQUEST_BYTES);
+      // Answer only once the whole request is in: uWS must not see request bytes after the reply.
+      const body = await bodyPromise;
       const t = tenant();
       if (!t) {
         replyJson(res, 500, demoError(ErrorCode.CONFIG_INVALID, `the tenants file has no tenant named "${tenantName}"`));
@@ -154,7 +156,6 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
         replyJson(res, 415, demoError(ErrorCode.BAD_REQUEST, 'send the target as application/json'));
         return;
       }
-      const body = await bodyPromise;
       const target = body === null ? null : parseTarget(body);
       if (target === null) {
         replyJson(res, 400, demoError(ErrorCode.BAD_REQUEST, 'expected {"namespace","pod","container"} (at most 1 KiB)'));
