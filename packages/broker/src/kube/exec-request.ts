@@ -16,7 +16,7 @@ export interface ExecTarget {
  * omitted. The target comes from the verified token only.
  */
 export function execUrl(server: string, target: ExecTarget): string {
-  const wsBase = server.replace(/^http(s?):\/\//, 'ws$1://');
+  const wsBase = server.replace(/^http(s?):\/\//, 'ws$1://').replace(/\/+$/, '');
   const params = new URLSearchParams();
   for (const arg of target.command) params.append('command', arg);
   if (target.container !== undefined && target.container !== '') params.append('container', target.container);

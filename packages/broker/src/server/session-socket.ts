@@ -96,6 +96,7 @@ export function sessionSocketBehavior(
       if (data.closed) return;
       data.closed = true;
       try {
+        logger.debug('socket.closed', { code, message: arrayBufferToText(message), session: data.session?.id ?? null });
         gauges.dec('clientSockets');
         data.session?.onClientClosed(code, arrayBufferToText(message));
       } catch (err) {

@@ -49,6 +49,8 @@ export class TestClient {
   readonly controls: ServerControlMessage[] = [];
   status: string | null = null;
   closeEvent: CloseEvent | null = null;
+  /** The socket error, if any (e.g. an invalid frame from the server). */
+  error: Error | null = null;
   /** The order in which frames and the close arrived: 'stdout' | 'status' | control type | 'close'. */
   readonly sequence: string[] = [];
   private waiters: Waiter[] = [];
@@ -78,7 +80,10 @@ export class TestClient {
       this.sequence.push('close');
       this.notify();
     });
-    socket.on('error', () => this.notify());
+    socket.on('error', (err) => {
+      this.error = err;
+      this.notify();
+    });
   }
 
   /** Opens a session; rejects with UpgradeRefused (status + body) when the broker answers without a 101. */

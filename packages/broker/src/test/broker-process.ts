@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { KubeSim } from '@pod-shell/kube-sim';
+import { ADMIN_TOKEN, tenantDoc } from './harness.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
+
+/** The real `pod-shell-broker` CLI as a child process, configured against a kube-sim; ports read from its log. */
+export interface BrokerProcess {
+  child: ChildProcess;
+  port: number;
+  adminPort: number;
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code (and signal) when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  cleanup(): void;
+}
+
+export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()]): Promise<BrokerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'pod-shell-broker-'));
+  const tenantsFile = join(dir, 'tenants.yaml');
+  writeFileSync(tenantsFile, stringify({ tenants }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, sim.kubeconfig, { mode: 0o600 });
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { PATH: process.env['PATH'] ?? '', ADMIN_TOKEN, TENANTS_FILE: tenantsFile, KUBECONFIG: kubeconfig, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', IP_CONNECTS_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const rec = JSON.parse(line) as Record<string, unknown>;
+          logs.push(rec);
+          if (rec['event'] === 'broker.listening') resolve({ port: rec['port'] as number, adminPort: rec['adminPort'] as number });
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    void exited.then((e) => reject(new Error(`broker exited early (${JSON.stringify(e)}): ${stderr}`)));
+  });
+  return { child, ...ports, logs, exited, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
