@@ -16,8 +16,8 @@ import { SEND_DROPPED, type ClientSocket, type SessionContext } from './session-
 import { SessionTimers } from './session-timers.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
 
-/** Largest upstream frame accepted; the apiserver writes stdout in ≤ 32 KiB frames. */
-const UPSTREAM_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Largest upstream frame accepted: the apiserver writes stdout in ≤ 32 KiB frames, kube-sim coalesces up to 1 MiB. */
+const UPSTREAM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 export type SessionState = 'connecting' | 'open' | 'closed';
 
