@@ -26,8 +26,7 @@ const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024;
 /**
  * Log sink for the process: stdout in non-blocking mode. Node makes stdout pipes synchronous on
  * Linux, so a slow log reader (a busy parent, a stalled collector) would block the event loop inside
- * write(2) — every session stalls with it, and uWS was seen dropping freshly opened sockets after
- * such stalls. Lines wait in memory instead, up to MAX_PENDING_LOG_BYTES; past that they are dropped
+ * write(2), and every session would stall with it. Lines wait in memory instead, up to MAX_PENDING_LOG_BYTES; past that they are dropped
  * and the number dropped is reported with the next line that fits.
  */
 function stdoutSink(): (line: string) => void {

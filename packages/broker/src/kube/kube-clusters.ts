@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClientOptions } from 'ws';
 import { ConfigError } from '../errors.js';
@@ -40,6 +42,8 @@ export interface ClusterDial {
  */
 export class KubeClusters {
   private readonly perContext = new Map<string, KubeConfig>();
+  /** TLS contexts by the hash of their CA, certificate and key: one per credential set, not per session. */
+  private readonly secureContexts = new Map<string, SecureContext>();
 
   constructor(private readonly base: KubeConfig) {}
 
@@ -68,6 +72,40 @@ export class KubeClusters {
     if (cluster === null) throw new ConfigError(`kubeconfig context ${JSON.stringify(context)} names no cluster`, { tenants: true });
     const options: ClientOptions = {};
     await kc.applyToHTTPSOptions(options);
-    return { server: cluster.server.replace(/\/+$/, ''), options };
+    return { server: cluster.server.replace(/\/+$/, ''), options: this.shareTls(options, cluster.proxyUrl !== undefined) };
+  }
+
+  /**
+   * Node builds a new SecureContext (the parsed CA store, certificate and key: tens of KB of native
+   * memory) for every connection given raw `ca`/`cert`/`key`. Sessions of one context share one
+   * instead, keyed by the credentials' content, so a rotated certificate gets a new one. The
+   * per-call agent client-node creates is dropped too unless a proxy needs it (an upgrade socket
+   * leaves the agent anyway).
+   */
+  private shareTls(options: ClientOptions, proxied: boolean): ClientOptions {
+    const o = options as ClientOptions & { ca?: unknown; cert?: unknown; key?: unknown; passphrase?: string; pfx?: unknown; secureContext?: SecureContext };
+    if (!proxied) delete o.agent;
+    if (o.pfx !== undefined) return o;
+    const material = [o.ca, o.cert, o.key, o.passphrase].map((v) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : String(v)));
+    if (material.every((m) => m === '')) return o;
+    const key = createHash('sha256').update(material.join('\0')).digest('hex');
+    let ctx = this.secureContexts.get(key);
+    if (ctx === undefined) {
+      ctx = createSecureContext({
+        ...(o.ca !== undefined ? { ca: o.ca as Buffer } : {}),
+        ...(o.cert !== undefined ? { cert: o.cert as Buffer } : {}),
+        ...(o.key !== undefined ? { key: o.key as Buffer } : {}),
+        ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+      });
+      // Bounded: a handful of contexts × credential rotations; drop the oldest beyond 32.
+      if (this.secureContexts.size >= 32) this.secureContexts.delete(this.secureContexts.keys().next().value!);
+      this.secureContexts.set(key, ctx);
+    }
+    delete o.ca;
+    delete o.cert;
+    delete o.key;
+    delete o.passphrase;
+    o.secureContext = ctx;
+    return o;
   }
 }

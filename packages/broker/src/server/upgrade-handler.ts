@@ -46,6 +46,17 @@ export interface UpgradeDeps {
  *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
  * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
  */
+/**
+ * Upgrades WITHOUT wrapping the call in `res.cork()`. In this uWS build (20.30), `res.cork()` after
+ * the handler returned, around `res.upgrade()`, is unsafe: the upgrade reallocates the socket, and
+ * when the allocation keeps its address, cork's epilogue reads HTTP response state from what is now
+ * WebSocket data and may shut the fresh WebSocket down (seen under load as a socket closed with 1006
+ * right after `open`, strace: shutdown(SHUT_WR)+close by uWS). `upgrade` corks internally.
+ */
+function upgradeUncorked(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t): void {
+  res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
+}
+
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { config, logger, metrics } = deps;
 
@@ -66,9 +77,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r.credentials.origin ?? null, clientIp: r.credentials.clientIp ?? null, inBand: true });
     const data: SocketData = { session: null, failure: closeInfoFor(err), closed: false };
     markDone(res);
-    res.cork(() => {
-      res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
-    });
+    upgradeUncorked(res, data, r, context);
   };
 
   async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
@@ -100,9 +109,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       ? { session: null, failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' }, closed: false }
       : { session, failure: null, closed: false };
     markDone(res);
-    res.cork(() => {
-      res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
-    });
+    upgradeUncorked(res, data, r, context);
   }
 
   return function upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {

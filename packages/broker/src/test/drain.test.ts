@@ -18,7 +18,7 @@ describe('graceful drain of the real CLI process', () => {
     await sim.close();
   });
 
-  test('SIGTERM with 50 open sessions: 50 closing frames + 4503, listen socket closed, exit 0', async (t) => {
+  test('SIGTERM with 50 open sessions: 50 closing frames + 4503, listen socket closed, exit 0', async () => {
     const b = await spawnBroker(sim, { DRAIN_SECONDS: '10' });
     try {
       const tenant = parseTenants(stringify({ tenants: [tenantDoc()] }), { file: 't.yaml', baseDir: '/' })[0]!;
@@ -29,18 +29,7 @@ describe('graceful drain of the real CLI process', () => {
         await c.waitForControl('hello');
         return c;
       };
-      let clients = await Promise.all(Array.from({ length: 50 }, (_, i) => open(i)));
-      // FIXME: in this child-process setup uWS occasionally drops a just-opened socket (1006, seen
-      // with strace as uWS's own shutdown+close); not reproduced in-process. Replace any such socket
-      // so the drain is exercised with exactly 50 open sessions, and report how many were replaced.
-      let replaced = 0;
-      for (let round = 0; round < 5 && clients.some((c) => c.closeEvent !== null); round++) {
-        const gone = clients.filter((c) => c.closeEvent !== null).length;
-        replaced += gone;
-        clients = [...clients.filter((c) => c.closeEvent === null), ...(await Promise.all(Array.from({ length: gone }, (_, k) => open(100 + replaced + k))))];
-      }
-      assert.equal(clients.filter((c) => c.closeEvent === null).length, 50, '50 open sessions before SIGTERM');
-      if (replaced > 0) t.diagnostic(`replaced ${replaced} sockets uWS dropped right after open`);
+      const clients = await Promise.all(Array.from({ length: 50 }, (_, i) => open(i)));
       const ready = await fetch(`http://127.0.0.1:${b.port}/readyz`);
       assert.equal(ready.status, 200);
       assert.match(await ready.text(), /memory store: single replica/);
@@ -48,21 +37,16 @@ describe('graceful drain of the real CLI process', () => {
       b.child.kill('SIGTERM');
       const closes = await Promise.all(clients.map((c) => c.waitForClose(10_000)));
       const drainedLog = b.logs.find((l) => l['event'] === 'broker.draining');
-      const drained = drainedLog?.['sessions'] as number;
-      // Every session the broker still held at SIGTERM gets closing + 4503; a socket uWS dropped
-      // before the drain (the FIXME above) is the only other outcome allowed, and it must be rare.
-      const got4503 = clients.filter((c) => c.closeEvent?.code === 4503 && c.control('closing')?.code === 4503).length;
-      assert.equal(got4503, drained, 'one closing frame + 4503 per drained session');
-      assert.ok(drained >= 49, `drained ${drained} of 50`);
-      assert.deepEqual(closes.filter((c) => c.code !== 4503).map((c) => c.code), Array(50 - drained).fill(1006));
-      if (drained < 50) t.diagnostic(`${50 - drained} socket(s) dropped by uWS before the drain`);
+      assert.equal(drainedLog?.['sessions'], 50, 'the broker drained 50 sessions');
+      assert.deepEqual(closes.map((c) => c.code), Array(50).fill(4503));
+      assert.equal(clients.filter((c) => c.control('closing')?.code === 4503).length, 50, '50 closing frames');
       const exit = await b.exited;
       assert.deepEqual(exit, { code: 0, signal: null });
       assert.ok(Date.now() - t0 < 10_000, 'exited before DRAIN_SECONDS');
       // The listen socket is gone.
       await assert.rejects(fetch(`http://127.0.0.1:${b.port}/healthz`));
       const ends = b.logs.filter((l) => l['event'] === 'session.end' && l['closeReason'] === 'draining');
-      assert.equal(ends.length, drained, 'one session.end (draining) per drained session');
+      assert.equal(ends.length, 50, 'one session.end (draining) per session');
       assert.ok(b.logs.some((l) => l['event'] === 'broker.stopped' && l['clean'] === true));
     } finally {
       if (b.child.exitCode === null) b.child.kill('SIGKILL');
