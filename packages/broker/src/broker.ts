@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Authenticator } from './auth/authorized-session.js';
 import type { BrokerConfig } from './config/config.js';
+import { registerDebugRoutes } from './debug/debug-routes.js';
 import { ErrorCode, PodShellError } from './errors.js';
 import { KubeClusters, loadKubeConfig } from './kube/kube-clusters.js';
 import { endReapedShells, settleShellCleanups } from './kube/shell-reaper.js';
@@ -31,7 +32,7 @@ export interface BrokerDeps {
   metrics?: BrokerMetrics;
   /** Demo routes on the public port (src/demo/demo-routes.ts `registerDemoRoutes`), only with DEMO_MODE. */
   demoRoutes?: RouteRegistrar;
-  /** Debug endpoints on the admin port (src/debug/); built-in minimal ones when absent. */
+  /** Debug endpoints on the admin port; default src/debug/ `registerDebugRoutes` (sessions, resources, heap, profile). */
   debugRoutes?: RouteRegistrar;
   /** Extra admin-port routes, after the built-in /admin/* API. */
   adminRoutes?: RouteRegistrar;
@@ -109,7 +110,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const upgrade = createUpgradeHandler({ config, logger, metrics, authenticator: deps.authenticator, sessions, isDraining: () => draining });
   buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger);
   const adminApp = uws.App();
-  buildAdminApp(adminApp, ctx, { ...(deps.debugRoutes ? { debugRoutes: deps.debugRoutes } : {}), ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
+  buildAdminApp(adminApp, ctx, { debugRoutes: deps.debugRoutes ?? registerDebugRoutes, ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
 
   let publicSocket: us_listen_socket | null = await listen(uws, publicApp, config.host, config.port, 'PORT');
   let adminSocket: us_listen_socket | null;

@@ -52,6 +52,8 @@ export interface UpgradeDeps {
  * when the allocation keeps its address, cork's epilogue reads HTTP response state from what is now
  * WebSocket data and may shut the fresh WebSocket down (seen under load as a socket closed with 1006
  * right after `open`, strace: shutdown(SHUT_WR)+close by uWS). `upgrade` corks internally.
+ * FIXME: the addon prints "uWS.HttpResponse writes must be made from within a corked callback" to
+ * stderr for these upgrades; harmless, but noisy. Revisit when moving to a uWS build with the fix.
  */
 function upgradeUncorked(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t): void {
   res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
