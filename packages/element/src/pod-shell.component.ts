@@ -1,5 +1,6 @@
 import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { Terminal } from '@xterm/xterm';
 import { interpretStatus, CloseCode, type ClosingMessage, type ServerControlMessage } from '@pod-shell/protocol';
 import styles from './pod-shell.styles.js';
@@ -110,6 +111,7 @@ export class PodShell extends LitElement {
 
   @state() private closeDetail: PodShellCloseDetail | undefined;
   @state() private notice = '';
+  @state() private background = '';
 
   @query('.terminal-box') private container!: HTMLDivElement;
 
@@ -216,12 +218,14 @@ export class PodShell extends LitElement {
     if (!this.isConnected) return;
     const computed = getComputedStyle(this);
     const palette = resolvePalette(paletteFor(this.theme, this.colorScheme.prefersDark), (name) => computed.getPropertyValue(name));
-    this.style.setProperty('background', palette.background);
+    this.background = palette.background;
     this.terminalController.update({ theme: palette });
   }
 
   protected override render(): TemplateResult {
-    return html`<div part="base" class="base">
+    // The grid's background also fills the padding around it (on the inner box: the host's own
+    // style attribute belongs to the page).
+    return html`<div part="base" class="base" style=${styleMap({ background: this.background })}>
       <div part="terminal" class="terminal-box"></div>
       ${renderStatusLayer({
         status: this.status,
