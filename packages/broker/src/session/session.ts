@@ -13,6 +13,7 @@ import { closeFrameReason, closingFrame, sanitizeMessage, type CloseInfo } from 
 import { FlowControl } from './flow-control.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import { SEND_DROPPED, type ClientSocket, type SessionContext } from './session-context.js';
+import { podTarget, sessionWho } from './session-identity.js';
 import { SessionTimers } from './session-timers.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
 
@@ -82,16 +83,7 @@ export class Session {
       () => this.upstream?.resume(),
       () => this.ctx.metrics.backpressurePauses.inc(),
     );
-    this.audit = {
-      session: this.id,
-      tenant: auth.tenant.name,
-      subject: auth.subject,
-      namespace: auth.namespace,
-      pod: auth.pod,
-      container: auth.container ?? '',
-      command: auth.command,
-      clientIp,
-    };
+    this.audit = { session: this.id, ...sessionWho(auth), command: auth.command, clientIp };
   }
 
   get isDisposed(): boolean {
@@ -117,11 +109,7 @@ export class Session {
         acquired = await store.acquire({
           record: {
             id: this.id,
-            tenant: this.auth.tenant.name,
-            subject: this.auth.subject,
-            namespace: this.auth.namespace,
-            pod: this.auth.pod,
-            container: this.auth.container ?? '',
+            ...sessionWho(this.auth),
             replica: config.replicaId,
             clientIp: this.clientIp,
             startedAt: this.startedAt,
@@ -143,8 +131,7 @@ export class Session {
 
       const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
       this.throwIfDisposed();
-      const target = { namespace: this.auth.namespace, pod: this.auth.pod, command: this.execCommand, tty: true } as const;
-      const up = dialExec(dial, this.auth.container === undefined ? target : { ...target, container: this.auth.container }, {
+      const up = dialExec(dial, { ...podTarget(this.auth), command: this.execCommand, tty: true }, {
         headers: impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject)),
         handshakeTimeoutMs: config.upgradeTimeoutMs,
         maxPayloadBytes: UPSTREAM_MAX_PAYLOAD_BYTES,
@@ -521,11 +508,9 @@ export class Session {
   private endOrphanedShell(): void {
     const shell = trackedShell(this.auth.command);
     if (!this.auth.tenant.endOrphanedShells || shell === null || !this.upstreamOpen) return;
-    const target: { namespace: string; pod: string; container?: string } = { namespace: this.auth.namespace, pod: this.auth.pod };
-    if (this.auth.container !== undefined) target.container = this.auth.container;
     void endRemoteShell({
       kube: () => this.ctx.clusters.dial(this.auth.tenant.kubeContext),
-      target,
+      target: podTarget(this.auth),
       sessionId: this.id,
       identity: resolveIdentity(this.auth.tenant.identity, this.auth.subject),
       shell,
@@ -564,11 +549,7 @@ export class Session {
   info(): Record<string, unknown> {
     return {
       id: this.id,
-      tenant: this.auth.tenant.name,
-      subject: this.auth.subject,
-      namespace: this.auth.namespace,
-      pod: this.auth.pod,
-      container: this.auth.container ?? '',
+      ...sessionWho(this.auth),
       command: [...this.auth.command],
       clientIp: this.clientIp,
       state: this.state,
