@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type WebSocket from 'ws';
 import { Channel, CloseCode, encodeControl, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
-import { dialExec } from '../kube/exec-client.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
 import { endRemoteShell, trackedShell, wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
@@ -16,6 +14,7 @@ import { SEND_DROPPED, type ClientSocket, type SessionContext } from './session-
 import { podTarget, sessionWho } from './session-identity.js';
 import { SessionTimers } from './session-timers.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
+import { UpstreamLink } from './upstream-link.js';
 
 /** Largest upstream frame accepted: the apiserver writes stdout in ≤ 32 KiB frames, kube-sim coalesces up to 1 MiB. */
 const UPSTREAM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -51,11 +50,7 @@ export class Session {
   private client: ClientSocket | null = null;
   private clientClosed = false;
   private readingStopped = false;
-  private upstream: WebSocket | null = null;
-  private upstreamOpen = false;
-  private upstreamCounted = false;
-  private upstreamFailed = false;
-  private awaitingPong = false;
+  private readonly upstream: UpstreamLink;
   private resize: ResizeLimiter | null = null;
   private storeHeld = false;
   private started = false;
@@ -78,9 +73,14 @@ export class Session {
     this.expiresAt = Math.min(auth.tokenExpiresAt, this.startedAt + auth.tenant.limits.maxSessionSeconds * 1000);
     this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
+    this.upstream = new UpstreamLink(ctx.gauges, ctx.logger, this.id, {
+      message: (data, isBinary) => this.onUpstreamMessage(data, isBinary),
+      closed: (code, reason) => this.onUpstreamClosed(code, reason),
+      fail: (err) => this.fail(err),
+    });
     this.flow = new FlowControl(
-      () => this.upstream?.pause(),
-      () => this.upstream?.resume(),
+      () => this.upstream.pause(),
+      () => this.upstream.resume(),
       () => this.ctx.metrics.backpressurePauses.inc(),
     );
     this.audit = { session: this.id, ...sessionWho(auth), command: auth.command, clientIp };
@@ -131,15 +131,13 @@ export class Session {
 
       const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
       this.throwIfDisposed();
-      const up = dialExec(dial, { ...podTarget(this.auth), command: this.execCommand, tty: true }, {
+      await this.upstream.dial(dial, { ...podTarget(this.auth), command: this.execCommand, tty: true }, {
         headers: impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject)),
         handshakeTimeoutMs: config.upgradeTimeoutMs,
         maxPayloadBytes: UPSTREAM_MAX_PAYLOAD_BYTES,
       });
-      this.adoptUpstream(up.socket);
-      await up.opened;
       this.throwIfDisposed();
-      this.upstreamOpen = true;
+      this.upstream.markOpen();
       metrics.connectSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     } finally {
       metrics.connectsInFlight.dec();
@@ -152,31 +150,6 @@ export class Session {
       const code = info.code === CloseCode.Unavailable ? ErrorCode.DRAINING : ErrorCode.INTERNAL;
       throw new PodShellError(code, info.message);
     }
-  }
-
-  /** Registers the upstream socket: counted now, uncounted exactly once on its `close` event. */
-  private adoptUpstream(socket: WebSocket): void {
-    this.upstream = socket;
-    this.upstreamCounted = true;
-    this.ctx.gauges.inc('upstreamSockets');
-    // Hold output until the client is attached (the queue stays small: the socket is paused).
-    socket.once('open', () => socket.pause());
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.guard(() => this.onUpstreamMessage(data, isBinary)));
-    socket.on('pong', () => {
-      this.awaitingPong = false;
-    });
-    socket.on('error', (err) => {
-      this.ctx.logger.debug('session.upstream_error', { session: this.id, err });
-    });
-    socket.once('close', (code: number, reason: Buffer) => {
-      if (this.upstreamCounted) {
-        this.upstreamCounted = false;
-        this.ctx.gauges.dec('upstreamSockets');
-      }
-      socket.removeAllListeners('message');
-      socket.removeAllListeners('pong');
-      this.guard(() => this.onUpstreamClosed(code, reason.toString('utf8')));
-    });
   }
 
   /** Attaches the upgraded client socket (uWS `open`): starts the relay, timers and audit. */
@@ -213,7 +186,7 @@ export class Session {
       if (ev.kind === 'message') this.relayUpstream(ev.data, ev.isBinary);
       else this.onUpstreamClosed(ev.code, ev.reason);
     }
-    if (!this.disposed && !this.flow.paused) this.upstream?.resume();
+    if (!this.disposed && !this.flow.paused) this.upstream.resume();
   }
 
   // ---- upstream → client -------------------------------------------------------------------
@@ -234,7 +207,7 @@ export class Session {
       case 'drop':
         return;
       case 'reject':
-        this.upstreamFailed = true;
+        this.upstream.markFailed();
         this.dispose({ code: CloseCode.Upstream, reason: 'upstream_protocol', message: action.message });
         return;
       case 'data':
@@ -276,12 +249,12 @@ export class Session {
   }
 
   private onUpstreamClosed(code: number, reason: string): void {
-    if (this.disposed || !this.upstreamOpen) return;
+    if (this.disposed || !this.upstream.isOpen) return;
     if (this.state === 'connecting') {
       this.pending.push({ kind: 'close', code, reason });
       return;
     }
-    this.upstreamFailed = true;
+    this.upstream.markFailed();
     const detail = reason !== '' ? `${code} ${reason}` : `code ${code}`;
     this.dispose({ code: CloseCode.Upstream, reason: 'upstream_closed', message: `the exec stream from the Kubernetes API ended without an exit status (${sanitizeMessage(detail)})` });
   }
@@ -293,7 +266,7 @@ export class Session {
     if (this.disposed || this.readingStopped || this.state !== 'open') return;
     const bytes = new Uint8Array(message);
     const action = classifyClientFrame(bytes, isBinary, this.ctx.config.maxInboundFrameBytes + 1);
-    const upstream = this.upstream!;
+    const upstream = this.upstream;
     switch (action.kind) {
       case 'ignore':
         return;
@@ -332,7 +305,7 @@ export class Session {
 
   /** Resize is forwarded only for TTY sessions (every broker session is TTY today). */
   private forwardResize(size: TerminalSize): void {
-    if (this.disposed || this.upstream === null) return;
+    if (this.disposed) return;
     this.upstream.send(Buffer.from(encodeFrame(Channel.Resize, encodeResize(size))));
   }
 
@@ -407,20 +380,8 @@ export class Session {
 
   /** Upstream keepalive: a ping per period; no pong by the next period ends the session (4500). */
   private keepalive(): void {
-    const up = this.upstream;
-    if (this.disposed || up === null) return;
-    // A paused socket does not read, so its pongs cannot arrive: skip the check while paused.
-    if (this.flow.paused) {
-      this.awaitingPong = false;
-      return;
-    }
-    if (this.awaitingPong) {
-      this.upstreamFailed = true;
-      this.dispose({ code: CloseCode.Upstream, reason: 'upstream_timeout', message: 'the Kubernetes API stopped answering keepalive pings' });
-      return;
-    }
-    this.awaitingPong = true;
-    up.ping();
+    if (this.disposed || this.upstream.keepalive(this.flow.paused)) return;
+    this.dispose({ code: CloseCode.Upstream, reason: 'upstream_timeout', message: 'the Kubernetes API stopped answering keepalive pings' });
   }
 
   // ---- client socket -----------------------------------------------------------------------
@@ -454,14 +415,6 @@ export class Session {
     this.dispose(closeInfoFor(err));
   }
 
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
   /** The single teardown. Idempotent; fixed order (see the class comment). */
   dispose(info: CloseInfo): void {
     if (this.disposed) return;
@@ -472,7 +425,7 @@ export class Session {
     // 1. stop reading the client
     this.readingStopped = true;
     // 2. end the upstream
-    this.endUpstream();
+    this.upstream.end();
     // 3. clear timers and the resize handler
     this.timers.clearAll();
     if (this.resize !== null) {
@@ -507,7 +460,7 @@ export class Session {
    */
   private endOrphanedShell(): void {
     const shell = trackedShell(this.auth.command);
-    if (!this.auth.tenant.endOrphanedShells || shell === null || !this.upstreamOpen) return;
+    if (!this.auth.tenant.endOrphanedShells || shell === null || !this.upstream.isOpen) return;
     void endRemoteShell({
       kube: () => this.ctx.clusters.dial(this.auth.tenant.kubeContext),
       target: podTarget(this.auth),
@@ -518,21 +471,6 @@ export class Session {
       logger: this.ctx.logger,
       metrics: this.ctx.metrics,
     });
-  }
-
-  private endUpstream(): void {
-    const up = this.upstream;
-    if (up === null) return;
-    up.removeAllListeners('message');
-    if (up.readyState === up.CONNECTING || this.upstreamFailed) {
-      up.terminate();
-      return;
-    }
-    if (up.readyState === up.OPEN) {
-      // A paused socket would never read the apiserver's close reply: resume so the close completes.
-      up.resume();
-      up.close(1000);
-    }
   }
 
   private async releaseStore(force: boolean): Promise<void> {
@@ -561,11 +499,11 @@ export class Session {
       bytesOut: this.bytesOut,
       paused: this.flow.list(),
       clientBufferedBytes: this.client !== null && !this.clientClosed ? this.client.getBufferedAmount() : 0,
-      upstreamBufferedBytes: this.upstream?.bufferedAmount ?? 0,
+      upstreamBufferedBytes: this.upstream.bufferedAmount,
       resizeDropped: this.resize?.dropped ?? 0,
       resources: {
         clientSocket: this.client !== null && !this.clientClosed,
-        upstreamSocket: this.upstreamCounted,
+        upstreamSocket: this.upstream.isCounted,
         resizeHandler: this.resize !== null,
         storeEntry: this.storeHeld,
         timers: this.timers.names(),
