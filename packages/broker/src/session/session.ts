@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Channel, CloseCode, encodeControl, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
+import { Channel, CloseCode, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
@@ -7,10 +7,11 @@ import { endRemoteShell, trackedShell, wrapCommandForPidTracking } from '../kube
 import { resolveIdentity } from '../tenants/identity.js';
 import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
 import { classifyClientFrame } from './client-frames.js';
-import { closeFrameReason, closingFrame, sanitizeMessage, type CloseInfo } from './closing.js';
+import { ClientLink } from './client-link.js';
+import { sanitizeMessage, type CloseInfo } from './closing.js';
 import { FlowControl } from './flow-control.js';
 import { ResizeLimiter } from './resize-limiter.js';
-import { SEND_DROPPED, type ClientSocket, type SessionContext } from './session-context.js';
+import type { ClientSocket, SessionContext } from './session-context.js';
 import { podTarget, sessionWho } from './session-identity.js';
 import { SessionTimers } from './session-timers.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
@@ -36,7 +37,7 @@ export function closeInfoFor(err: unknown): CloseInfo {
  * are released by one idempotent `dispose(reason)` in a fixed order:
  *   stop reading the client → end the upstream → clear timers (and the resize handler) → release the
  *   store entry → update gauges and audit → send `closing` and close the client if still open.
- * Nothing touches the client socket after its uWS close handler ran (`clientClosed`).
+ * Nothing touches the client socket after its uWS close handler ran (`ClientLink.markClosed`).
  */
 export class Session {
   readonly id = randomBytes(16).toString('base64url');
@@ -47,8 +48,7 @@ export class Session {
   private readonly timers: SessionTimers;
   private readonly flow: FlowControl;
   private readonly audit: AuditSubject;
-  private client: ClientSocket | null = null;
-  private clientClosed = false;
+  private readonly client = new ClientLink();
   private readingStopped = false;
   private readonly upstream: UpstreamLink;
   private resize: ResizeLimiter | null = null;
@@ -156,11 +156,11 @@ export class Session {
   attachClient(ws: ClientSocket): void {
     if (this.disposed) {
       // Ended between the upgrade and `open` (drain): tell the client why.
-      this.client = ws;
-      this.sendClosing(this.closeInfo!);
+      this.client.attach(ws);
+      this.client.sendClosing(this.closeInfo!);
       return;
     }
-    this.client = ws;
+    this.client.attach(ws);
     this.state = 'open';
     this.started = true;
     const { metrics, config } = this.ctx;
@@ -169,7 +169,7 @@ export class Session {
     auditStart(this.ctx.logger, this.audit, this.expiresAt);
     this.resize = new ResizeLimiter(config.resizePerSecond, this.timers, (size) => this.forwardResize(size));
     this.ctx.gauges.inc('resizeHandlers');
-    this.sendControl({
+    this.client.sendControl({
       type: 'hello',
       session: this.id,
       expiresAt: this.expiresAt,
@@ -229,21 +229,19 @@ export class Session {
 
   /** Sends to the client and applies backpressure: above the high watermark the upstream pauses. */
   private sendToClient(frame: Uint8Array): void {
-    const client = this.client;
-    if (client === null || this.clientClosed) return;
-    const result = client.send(frame, true);
-    if (this.clientClosed) return; // closeOnBackpressureLimit may have closed it inside send
-    if (result === SEND_DROPPED) {
+    const result = this.client.send(frame);
+    if (result === 'gone') return;
+    if (result === 'dropped') {
       this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'the client fell too far behind the output (per-session buffer cap reached)')));
       return;
     }
-    if (client.getBufferedAmount() > this.ctx.config.backpressureHighBytes) this.flow.set('backpressure');
+    if (this.client.bufferedAmount > this.ctx.config.backpressureHighBytes) this.flow.set('backpressure');
   }
 
   /** uWS `drain`: resume once the client's buffer is back under half the watermark. */
   onClientDrain(): void {
-    if (this.disposed || this.clientClosed || this.client === null) return;
-    if (this.flow.has('backpressure') && this.client.getBufferedAmount() <= this.ctx.config.backpressureHighBytes / 2) {
+    if (this.disposed || !this.client.isOpen) return;
+    if (this.flow.has('backpressure') && this.client.bufferedAmount <= this.ctx.config.backpressureHighBytes / 2) {
       this.flow.clear('backpressure');
     }
   }
@@ -316,11 +314,11 @@ export class Session {
       if (this.disposed) return;
       this.tokenExpiresAt = tokenExp;
       this.setExpiry(Math.min(tokenExp, this.startedAt + this.auth.tenant.limits.maxSessionSeconds * 1000));
-      this.sendControl({ type: 'extended', expiresAt: this.expiresAt });
+      this.client.sendControl({ type: 'extended', expiresAt: this.expiresAt });
     } catch (err) {
       if (this.disposed) return;
       const e = toPodShellError(err);
-      this.sendControl({ type: 'error', code: e.code, message: sanitizeMessage(e.message) });
+      this.client.sendControl({ type: 'error', code: e.code, message: sanitizeMessage(e.message) });
     }
   }
 
@@ -355,7 +353,7 @@ export class Session {
     const warn = (): void => {
       if (this.expiringSentFor === at) return;
       this.expiringSentFor = at;
-      this.sendControl({ type: 'expiring', at });
+      this.client.sendControl({ type: 'expiring', at });
     };
     if (warnAt <= Date.now()) {
       this.timers.clear('expiring');
@@ -388,23 +386,8 @@ export class Session {
 
   /** uWS `close` handler: from here on the client socket is never touched again. */
   onClientClosed(code: number, message: string): void {
-    this.clientClosed = true;
-    this.client = null;
+    this.client.markClosed();
     this.dispose({ code, reason: 'client_closed', message: message === '' ? 'the client closed the connection' : sanitizeMessage(message) });
-  }
-
-  private sendControl(msg: Parameters<typeof encodeControl>[0]): void {
-    if (this.client === null || this.clientClosed) return;
-    this.client.send(encodeControl(msg), true);
-  }
-
-  private sendClosing(info: CloseInfo): void {
-    const client = this.client;
-    if (client === null || this.clientClosed) return;
-    client.cork(() => {
-      client.send(closingFrame(info), true);
-      if (!this.clientClosed) client.end(info.code, closeFrameReason(info));
-    });
   }
 
   // ---- teardown ----------------------------------------------------------------------------
@@ -448,7 +431,7 @@ export class Session {
       auditRejected(logger, this.audit, info);
     }
     // 6. closing frame, then close the client if still open
-    this.sendClosing(info);
+    this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);
     if (wasStarted && info.reason !== 'exited') this.endOrphanedShell();
   }
@@ -498,11 +481,11 @@ export class Session {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       paused: this.flow.list(),
-      clientBufferedBytes: this.client !== null && !this.clientClosed ? this.client.getBufferedAmount() : 0,
+      clientBufferedBytes: this.client.bufferedAmount,
       upstreamBufferedBytes: this.upstream.bufferedAmount,
       resizeDropped: this.resize?.dropped ?? 0,
       resources: {
-        clientSocket: this.client !== null && !this.clientClosed,
+        clientSocket: this.client.isOpen,
         upstreamSocket: this.upstream.isCounted,
         resizeHandler: this.resize !== null,
         storeEntry: this.storeHeld,
