@@ -13,7 +13,9 @@ import { FlowControl } from './flow-control.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
 import { podTarget, sessionWho } from './session-identity.js';
+import { SessionDeadlines } from './session-deadlines.js';
 import { SessionTimers } from './session-timers.js';
+import { SessionTraffic } from './session-traffic.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
 import { UpstreamLink } from './upstream-link.js';
 
@@ -43,9 +45,9 @@ export class Session {
   readonly id = randomBytes(16).toString('base64url');
   readonly startedAt = Date.now();
   state: SessionState = 'connecting';
-  expiresAt: number;
-  private tokenExpiresAt: number;
   private readonly timers: SessionTimers;
+  private readonly deadlines: SessionDeadlines;
+  private readonly traffic: SessionTraffic;
   private readonly flow: FlowControl;
   private readonly audit: AuditSubject;
   private readonly client = new ClientLink();
@@ -56,10 +58,6 @@ export class Session {
   private started = false;
   private disposed = false;
   private pending: PendingUpstream[] = [];
-  private expiringSentFor = 0;
-  private bytesIn = 0;
-  private bytesOut = 0;
-  private lastActivity = Date.now();
   /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
   private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
@@ -69,10 +67,24 @@ export class Session {
     readonly auth: AuthorizedSession,
     readonly clientIp: string,
   ) {
-    this.tokenExpiresAt = auth.tokenExpiresAt;
-    this.expiresAt = Math.min(auth.tokenExpiresAt, this.startedAt + auth.tenant.limits.maxSessionSeconds * 1000);
     this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
+    this.traffic = new SessionTraffic(ctx.metrics);
+    this.deadlines = new SessionDeadlines(
+      this.timers,
+      {
+        startedAt: this.startedAt,
+        tokenExpiresAt: auth.tokenExpiresAt,
+        maxSessionSeconds: auth.tenant.limits.maxSessionSeconds,
+        expiringWarningSeconds: ctx.config.expiringWarningSeconds,
+        idleTimeoutSeconds: auth.tenant.limits.idleTimeoutSeconds,
+      },
+      {
+        end: (err) => this.dispose(closeInfoFor(err)),
+        warn: (at) => this.client.sendControl({ type: 'expiring', at }),
+        lastActivity: () => this.traffic.lastActivity,
+      },
+    );
     this.upstream = new UpstreamLink(ctx.gauges, ctx.logger, this.id, {
       message: (data, isBinary) => this.onUpstreamMessage(data, isBinary),
       closed: (code, reason) => this.onUpstreamClosed(code, reason),
@@ -90,8 +102,9 @@ export class Session {
     return this.disposed;
   }
 
-  private get idleTimeoutMs(): number {
-    return Math.max(0, this.auth.tenant.limits.idleTimeoutSeconds) * 1000;
+  /** Epoch ms when the session is force-closed (token expiry, capped by the tenant's maximum duration). */
+  get expiresAt(): number {
+    return this.deadlines.expiresAt;
   }
 
   /**
@@ -173,11 +186,11 @@ export class Session {
       type: 'hello',
       session: this.id,
       expiresAt: this.expiresAt,
-      idleTimeoutMs: this.idleTimeoutMs,
+      idleTimeoutMs: this.deadlines.idleTimeoutMs,
       target: { namespace: this.auth.namespace, pod: this.auth.pod, container: this.auth.container ?? '' },
     });
-    this.armExpiry();
-    this.armIdle();
+    this.deadlines.armExpiry();
+    this.deadlines.armIdle();
     this.timers.every('keepalive', config.keepaliveSeconds * 1000, () => this.keepalive());
     const queued = this.pending;
     this.pending = [];
@@ -211,9 +224,7 @@ export class Session {
         this.dispose({ code: CloseCode.Upstream, reason: 'upstream_protocol', message: action.message });
         return;
       case 'data':
-        this.bytesOut += action.payloadBytes;
-        this.lastActivity = Date.now();
-        this.ctx.metrics.bytes.inc({ direction: 'stdout' }, action.payloadBytes);
+        this.traffic.stdout(action.payloadBytes);
         this.sendToClient(data);
         return;
       case 'status': {
@@ -276,9 +287,7 @@ export class Session {
         );
         return;
       case 'stdin':
-        this.bytesIn += action.payloadBytes;
-        this.lastActivity = Date.now();
-        this.ctx.metrics.bytes.inc({ direction: 'stdin' }, action.payloadBytes);
+        this.traffic.stdin(action.payloadBytes);
         upstream.send(Buffer.from(bytes)); // copy: uWS neuters the buffer after this callback
         if (upstream.bufferedAmount > this.ctx.config.backpressureLimitBytes) {
           this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'input arrives faster than the container reads it (per-session buffer cap reached)')));
@@ -312,8 +321,7 @@ export class Session {
     try {
       const tokenExp = await this.ctx.authenticator.verifyRefresh(this.auth, token);
       if (this.disposed) return;
-      this.tokenExpiresAt = tokenExp;
-      this.setExpiry(Math.min(tokenExp, this.startedAt + this.auth.tenant.limits.maxSessionSeconds * 1000));
+      this.setExpiry(this.deadlines.extendToken(tokenExp));
       this.client.sendControl({ type: 'extended', expiresAt: this.expiresAt });
     } catch (err) {
       if (this.disposed) return;
@@ -327,52 +335,15 @@ export class Session {
   /** Moves the forced-close deadline (refresh, or an operator's set-expiry) and re-arms both timers. */
   setExpiry(expiresAt: number): void {
     if (this.disposed) return;
-    this.expiresAt = expiresAt;
+    this.deadlines.expiresAt = expiresAt;
     this.storeUpdate();
-    if (this.state === 'open') this.armExpiry();
+    if (this.state === 'open') this.deadlines.armExpiry();
   }
 
   private storeUpdate(): void {
     if (!this.storeHeld) return;
     this.ctx.store.updateExpiry(this.auth.tenant.name, this.id, this.expiresAt).catch((err: unknown) => {
       this.ctx.logger.warn('session.store_update_failed', { session: this.id, err });
-    });
-  }
-
-  private armExpiry(): void {
-    const at = this.expiresAt;
-    const tokenExpired = at >= this.tokenExpiresAt;
-    this.timers.at('expiry', at, () =>
-      this.dispose(
-        closeInfoFor(
-          new PodShellError(ErrorCode.SESSION_EXPIRED, tokenExpired ? 'The session token expired.' : 'The session reached its maximum duration.'),
-        ),
-      ),
-    );
-    const warnAt = at - this.ctx.config.expiringWarningSeconds * 1000;
-    const warn = (): void => {
-      if (this.expiringSentFor === at) return;
-      this.expiringSentFor = at;
-      this.client.sendControl({ type: 'expiring', at });
-    };
-    if (warnAt <= Date.now()) {
-      this.timers.clear('expiring');
-      warn();
-    } else {
-      this.timers.at('expiring', warnAt, warn);
-    }
-  }
-
-  /** Idle is measured on real stdin/stdout bytes only; one timer, re-armed lazily from the last activity. */
-  private armIdle(): void {
-    const idle = this.idleTimeoutMs;
-    if (idle <= 0) return;
-    this.timers.at('idle', this.lastActivity + idle, () => {
-      if (Date.now() - this.lastActivity >= idle) {
-        this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_IDLE, `The session was idle for ${Math.round(idle / 1000)} seconds.`)));
-      } else {
-        this.armIdle();
-      }
     });
   }
 
@@ -425,7 +396,7 @@ export class Session {
       metrics.sessionsEnded.inc({ reason: info.reason });
       const durationMs = Date.now() - this.startedAt;
       metrics.sessionDuration.observe(durationMs / 1000);
-      auditEnd(logger, this.audit, info, { bytesIn: this.bytesIn, bytesOut: this.bytesOut, durationMs });
+      auditEnd(logger, this.audit, info, { bytesIn: this.traffic.bytesIn, bytesOut: this.traffic.bytesOut, durationMs });
     } else {
       metrics.authFailures.inc({ reason: info.reason });
       auditRejected(logger, this.audit, info);
@@ -476,10 +447,10 @@ export class Session {
       state: this.state,
       startedAt: this.startedAt,
       expiresAt: this.expiresAt,
-      idleTimeoutMs: this.idleTimeoutMs,
-      lastActivityAt: this.lastActivity,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
+      idleTimeoutMs: this.deadlines.idleTimeoutMs,
+      lastActivityAt: this.traffic.lastActivity,
+      bytesIn: this.traffic.bytesIn,
+      bytesOut: this.traffic.bytesOut,
       paused: this.flow.list(),
       clientBufferedBytes: this.client.bufferedAmount,
       upstreamBufferedBytes: this.upstream.bufferedAmount,
