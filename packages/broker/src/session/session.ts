@@ -16,6 +16,7 @@ import { podTarget, sessionWho } from './session-identity.js';
 import { SessionDeadlines } from './session-deadlines.js';
 import { SessionTimers } from './session-timers.js';
 import { SessionTraffic } from './session-traffic.js';
+import { refusalError, StoreEntry } from './store-entry.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
 import { UpstreamLink } from './upstream-link.js';
 
@@ -54,7 +55,7 @@ export class Session {
   private readingStopped = false;
   private readonly upstream: UpstreamLink;
   private resize: ResizeLimiter | null = null;
-  private storeHeld = false;
+  private readonly storeEntry: StoreEntry;
   private started = false;
   private disposed = false;
   private pending: PendingUpstream[] = [];
@@ -70,6 +71,7 @@ export class Session {
     this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
     this.traffic = new SessionTraffic(ctx.metrics);
+    this.storeEntry = new StoreEntry(ctx.store, ctx.logger, auth.tenant.name, this.id);
     this.deadlines = new SessionDeadlines(
       this.timers,
       {
@@ -113,34 +115,27 @@ export class Session {
    * upgrade may have ended the session meanwhile, and whatever was acquired late is released at once.
    */
   async connect(): Promise<void> {
-    const { config, store, metrics } = this.ctx;
+    const { config, metrics } = this.ctx;
     const t0 = process.hrtime.bigint();
     metrics.connectsInFlight.inc();
     try {
-      let acquired;
-      try {
-        acquired = await store.acquire({
-          record: {
-            id: this.id,
-            ...sessionWho(this.auth),
-            replica: config.replicaId,
-            clientIp: this.clientIp,
-            startedAt: this.startedAt,
-            expiresAt: this.expiresAt,
-          },
-          maxConcurrent: this.auth.tenant.limits.maxConcurrentSessions,
-          tenantConnectsPerMinute: this.auth.tenant.limits.connectsPerMinute,
-          ipConnectsPerMinute: config.ipConnectsPerMinute,
-        });
-      } catch (err) {
-        throw new PodShellError(ErrorCode.STORE_UNAVAILABLE, 'the session store is unreachable; try again shortly', { cause: err });
-      }
-      if (acquired.ok && this.disposed) void this.releaseStore(true);
+      const acquired = await this.storeEntry.acquire({
+        record: {
+          id: this.id,
+          ...sessionWho(this.auth),
+          replica: config.replicaId,
+          clientIp: this.clientIp,
+          startedAt: this.startedAt,
+          expiresAt: this.expiresAt,
+        },
+        maxConcurrent: this.auth.tenant.limits.maxConcurrentSessions,
+        tenantConnectsPerMinute: this.auth.tenant.limits.connectsPerMinute,
+        ipConnectsPerMinute: config.ipConnectsPerMinute,
+      });
+      if (acquired.ok && this.disposed) void this.storeEntry.release(true);
       this.throwIfDisposed();
-      if (!acquired.ok) {
-        throw new PodShellError(acquired.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : ErrorCode.RATE_LIMITED, acquired.message);
-      }
-      this.storeHeld = true;
+      if (!acquired.ok) throw refusalError(acquired);
+      this.storeEntry.hold();
 
       const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
       this.throwIfDisposed();
@@ -336,15 +331,8 @@ export class Session {
   setExpiry(expiresAt: number): void {
     if (this.disposed) return;
     this.deadlines.expiresAt = expiresAt;
-    this.storeUpdate();
+    this.storeEntry.updateExpiry(this.expiresAt);
     if (this.state === 'open') this.deadlines.armExpiry();
-  }
-
-  private storeUpdate(): void {
-    if (!this.storeHeld) return;
-    this.ctx.store.updateExpiry(this.auth.tenant.name, this.id, this.expiresAt).catch((err: unknown) => {
-      this.ctx.logger.warn('session.store_update_failed', { session: this.id, err });
-    });
   }
 
   /** Upstream keepalive: a ping per period; no pong by the next period ends the session (4500). */
@@ -388,7 +376,7 @@ export class Session {
     }
     this.pending = [];
     // 4. release the store entry
-    void this.releaseStore(false);
+    void this.storeEntry.release(false);
     // 5. gauges, metrics and audit
     const { metrics, logger } = this.ctx;
     if (wasStarted) {
@@ -427,16 +415,6 @@ export class Session {
     });
   }
 
-  private async releaseStore(force: boolean): Promise<void> {
-    if (!this.storeHeld && !force) return;
-    this.storeHeld = false;
-    try {
-      await this.ctx.store.release(this.auth.tenant.name, this.id);
-    } catch (err) {
-      this.ctx.logger.warn('session.store_release_failed', { session: this.id, err });
-    }
-  }
-
   /** A snapshot for /debug/sessions: state, timers and resources, no token, no terminal content. */
   info(): Record<string, unknown> {
     return {
@@ -459,7 +437,7 @@ export class Session {
         clientSocket: this.client.isOpen,
         upstreamSocket: this.upstream.isCounted,
         resizeHandler: this.resize !== null,
-        storeEntry: this.storeHeld,
+        storeEntry: this.storeEntry.isHeld,
         timers: this.timers.names(),
       },
     };
