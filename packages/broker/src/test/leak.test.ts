@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestClient } from './client.js';
-import { startHarness, type Harness } from './harness.js';
+import { auditEvents, startHarness, type Harness } from './harness.js';
 
 const SESSIONS = 1000;
 const PTY_SESSIONS = 20;
@@ -86,5 +86,12 @@ describe('the classic leak', () => {
     assert.match(metrics.text, /podshell_upstream_sockets 0/);
     assert.match(metrics.text, /podshell_resize_handlers 0/);
     assert.match(metrics.text, new RegExp(`podshell_sessions_started_total ${SESSIONS + 1}`));
+    // Threat 2 after a load run: every token was sent, none may surface in logs or metric labels.
+    const logText = h.logs.map((l) => JSON.stringify(l)).join('\n');
+    assert.equal(logText.includes('eyJ'), false, 'no JWT in any log line');
+    assert.equal(metrics.text.includes('eyJ'), false, 'no JWT in any metric label');
+    // Threat 17 at volume: exactly one start and one end audit event per session.
+    assert.equal(auditEvents(h.logs, 'session.start').length, SESSIONS + 1);
+    assert.equal(auditEvents(h.logs, 'session.end').length, SESSIONS + 1);
   });
 });
