@@ -1,4 +1,5 @@
 import { CLOSE_CODE_MESSAGES, encodeControl, type ClosingMessage } from '@pod-shell/protocol';
+import { toPodShellError } from '../errors.js';
 
 /** Longest human message the broker puts in a `closing` or `error` frame. */
 const MAX_MESSAGE_CHARS = 500;
@@ -21,6 +22,12 @@ export interface CloseInfo {
   reason: string;
   message: string;
   exitCode?: number;
+}
+
+/** The close info an error maps to (its PodShellError code decides the close code and reason). */
+export function closeInfoFor(err: unknown): CloseInfo {
+  const e = toPodShellError(err);
+  return { code: e.closeCode, reason: e.reason, message: e.message };
 }
 
 export function closingFrame(info: CloseInfo): Uint8Array {

@@ -6,18 +6,18 @@ import { impersonationHeaders } from '../kube/exec-request.js';
 import { endRemoteShell, trackedShell, wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
 import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
-import { classifyClientFrame } from './client-frames.js';
+import { ClientInput } from './client-input.js';
 import { ClientLink } from './client-link.js';
-import { sanitizeMessage, type CloseInfo } from './closing.js';
+import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
 import { FlowControl } from './flow-control.js';
+import { OutputRelay } from './output-relay.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
-import { podTarget, sessionWho } from './session-identity.js';
 import { SessionDeadlines } from './session-deadlines.js';
+import { podTarget, sessionWho } from './session-identity.js';
 import { SessionTimers } from './session-timers.js';
 import { SessionTraffic } from './session-traffic.js';
 import { refusalError, StoreEntry } from './store-entry.js';
-import { classifyUpstreamFrame } from './upstream-frames.js';
 import { UpstreamLink } from './upstream-link.js';
 
 /** Largest upstream frame accepted: the apiserver writes stdout in ≤ 32 KiB frames, kube-sim coalesces up to 1 MiB. */
@@ -25,13 +25,8 @@ const UPSTREAM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 export type SessionState = 'connecting' | 'open' | 'closed';
 
-type PendingUpstream = { kind: 'message'; data: Buffer; isBinary: boolean } | { kind: 'close'; code: number; reason: string };
-
-/** The close info a PodShellError maps to. */
-export function closeInfoFor(err: unknown): CloseInfo {
-  const e = toPodShellError(err);
-  return { code: e.closeCode, reason: e.reason, message: e.message };
-}
+/** Kept importable from here: the server and the manager map errors to close info through the session module. */
+export { closeInfoFor } from './closing.js';
 
 /**
  * One terminal session, and the ONE owner of everything it creates: the client socket (once
@@ -50,6 +45,8 @@ export class Session {
   private readonly deadlines: SessionDeadlines;
   private readonly traffic: SessionTraffic;
   private readonly flow: FlowControl;
+  private readonly output: OutputRelay;
+  private readonly input: ClientInput;
   private readonly audit: AuditSubject;
   private readonly client = new ClientLink();
   private readingStopped = false;
@@ -58,7 +55,6 @@ export class Session {
   private readonly storeEntry: StoreEntry;
   private started = false;
   private disposed = false;
-  private pending: PendingUpstream[] = [];
   /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
   private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
@@ -97,6 +93,24 @@ export class Session {
       () => this.upstream.resume(),
       () => this.ctx.metrics.backpressurePauses.inc(),
     );
+    this.output = new OutputRelay({
+      client: this.client,
+      upstream: this.upstream,
+      flow: this.flow,
+      traffic: this.traffic,
+      highWatermarkBytes: ctx.config.backpressureHighBytes,
+      end: (info) => this.dispose(info),
+    });
+    this.input = new ClientInput({
+      upstream: this.upstream,
+      flow: this.flow,
+      traffic: this.traffic,
+      maxInboundFrameBytes: ctx.config.maxInboundFrameBytes,
+      backpressureLimitBytes: ctx.config.backpressureLimitBytes,
+      resize: (size) => this.resize?.offer(size),
+      refresh: (token) => void this.refresh(token),
+      end: (info) => this.dispose(info),
+    });
     this.audit = { session: this.id, ...sessionWho(auth), command: auth.command, clientIp };
   }
 
@@ -187,122 +201,31 @@ export class Session {
     this.deadlines.armExpiry();
     this.deadlines.armIdle();
     this.timers.every('keepalive', config.keepaliveSeconds * 1000, () => this.keepalive());
-    const queued = this.pending;
-    this.pending = [];
-    for (const ev of queued) {
-      if (this.disposed) return;
-      if (ev.kind === 'message') this.relayUpstream(ev.data, ev.isBinary);
-      else this.onUpstreamClosed(ev.code, ev.reason);
-    }
-    if (!this.disposed && !this.flow.paused) this.upstream.resume();
+    if (this.output.release() && !this.flow.paused) this.upstream.resume();
   }
 
-  // ---- upstream → client -------------------------------------------------------------------
+  // ---- relay events (only while the session is live) ----------------------------------------
 
   private onUpstreamMessage(data: Buffer, isBinary: boolean): void {
     if (this.disposed) return;
-    if (this.state === 'connecting') {
-      this.pending.push({ kind: 'message', data, isBinary });
-      return;
-    }
-    this.relayUpstream(data, isBinary);
-  }
-
-  /** Forwards stdout/stderr/status frames byte-for-byte; the status frame goes out before the close. */
-  private relayUpstream(data: Buffer, isBinary: boolean): void {
-    const action = classifyUpstreamFrame(data, isBinary);
-    switch (action.kind) {
-      case 'drop':
-        return;
-      case 'reject':
-        this.upstream.markFailed();
-        this.dispose({ code: CloseCode.Upstream, reason: 'upstream_protocol', message: action.message });
-        return;
-      case 'data':
-        this.traffic.stdout(action.payloadBytes);
-        this.sendToClient(data);
-        return;
-      case 'status': {
-        this.sendToClient(data);
-        const o = action.outcome;
-        if (o.kind === 'success') this.dispose({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });
-        else if (o.kind === 'exit') this.dispose({ code: CloseCode.Exited, reason: 'exited', message: o.message, exitCode: o.exitCode });
-        else this.dispose({ code: CloseCode.Upstream, reason: 'upstream_error', message: o.message });
-        return;
-      }
-    }
-  }
-
-  /** Sends to the client and applies backpressure: above the high watermark the upstream pauses. */
-  private sendToClient(frame: Uint8Array): void {
-    const result = this.client.send(frame);
-    if (result === 'gone') return;
-    if (result === 'dropped') {
-      this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'the client fell too far behind the output (per-session buffer cap reached)')));
-      return;
-    }
-    if (this.client.bufferedAmount > this.ctx.config.backpressureHighBytes) this.flow.set('backpressure');
-  }
-
-  /** uWS `drain`: resume once the client's buffer is back under half the watermark. */
-  onClientDrain(): void {
-    if (this.disposed || !this.client.isOpen) return;
-    if (this.flow.has('backpressure') && this.client.bufferedAmount <= this.ctx.config.backpressureHighBytes / 2) {
-      this.flow.clear('backpressure');
-    }
+    this.output.message(data, isBinary);
   }
 
   private onUpstreamClosed(code: number, reason: string): void {
     if (this.disposed || !this.upstream.isOpen) return;
-    if (this.state === 'connecting') {
-      this.pending.push({ kind: 'close', code, reason });
-      return;
-    }
-    this.upstream.markFailed();
-    const detail = reason !== '' ? `${code} ${reason}` : `code ${code}`;
-    this.dispose({ code: CloseCode.Upstream, reason: 'upstream_closed', message: `the exec stream from the Kubernetes API ended without an exit status (${sanitizeMessage(detail)})` });
+    this.output.closed(code, reason);
   }
 
-  // ---- client → upstream -------------------------------------------------------------------
+  /** uWS `drain`: the client's buffer shrank. */
+  onClientDrain(): void {
+    if (this.disposed || !this.client.isOpen) return;
+    this.output.drain();
+  }
 
-  /** uWS `message`: the ArrayBuffer is only valid during this call, so anything kept is copied. */
+  /** uWS `message`: the ArrayBuffer is only valid during this call (ClientInput copies what it keeps). */
   onClientMessage(message: ArrayBuffer, isBinary: boolean): void {
     if (this.disposed || this.readingStopped || this.state !== 'open') return;
-    const bytes = new Uint8Array(message);
-    const action = classifyClientFrame(bytes, isBinary, this.ctx.config.maxInboundFrameBytes + 1);
-    const upstream = this.upstream;
-    switch (action.kind) {
-      case 'ignore':
-        return;
-      case 'reject':
-        this.dispose(
-          action.tooBig
-            ? { code: CloseCode.MessageTooBig, reason: 'too_big', message: action.message }
-            : closeInfoFor(new PodShellError(ErrorCode.BAD_FRAME, action.message)),
-        );
-        return;
-      case 'stdin':
-        this.traffic.stdin(action.payloadBytes);
-        upstream.send(Buffer.from(bytes)); // copy: uWS neuters the buffer after this callback
-        if (upstream.bufferedAmount > this.ctx.config.backpressureLimitBytes) {
-          this.dispose(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'input arrives faster than the container reads it (per-session buffer cap reached)')));
-        }
-        return;
-      case 'resize':
-        this.resize?.offer(action.size);
-        return;
-      case 'close-stdin':
-        upstream.send(Buffer.from(bytes));
-        return;
-      case 'control':
-        if (action.message.type === 'flow') {
-          if (action.message.paused) this.flow.set('flow');
-          else this.flow.clear('flow');
-        } else {
-          void this.refresh(action.message.token);
-        }
-        return;
-    }
+    this.input.apply(message, isBinary);
   }
 
   /** Resize is forwarded only for TTY sessions (every broker session is TTY today). */
@@ -374,7 +297,7 @@ export class Session {
       this.resize = null;
       this.ctx.gauges.dec('resizeHandlers');
     }
-    this.pending = [];
+    this.output.stop();
     // 4. release the store entry
     void this.storeEntry.release(false);
     // 5. gauges, metrics and audit
