@@ -1,25 +1,12 @@
 import { Redis } from 'ioredis';
-import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
-import {
-  ACQUIRE_LUA,
-  CONTROL_CHANNEL,
-  COUNT_LUA,
-  HEARTBEAT_LUA,
-  LEAVE_LUA,
-  REAPER_LOCK_KEY,
-  REAP_LUA,
-  RECONCILE_LUA,
-  RELEASE_LUA,
-  UNLOCK_LUA,
-  UPDATE_EXPIRY_LUA,
-  keys,
-} from './redis-scripts.js';
 import { decodeRecord, encodeRecord, parseControlCommand, recordFromFields } from './redis-codec.js';
-import { redisConnectionOptions } from './redis-options.js';
+import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { MARKER_TTL_SECONDS, findMissedCommands, markerFor } from './redis-missed-commands.js';
+import { redisConnectionOptions } from './redis-options.js';
+import { CONTROL_CHANNEL, REAPER_LOCK_KEY, keys } from './redis-scripts.js';
 
 export { parseControlCommand } from './redis-codec.js';
 export { redisConnectionOptions } from './redis-options.js';
@@ -38,20 +25,6 @@ export interface RedisStoreOptions {
   /** How long a session hash outlives its expiry (a last-resort TTL; default 60 s). */
   graceMs?: number;
 }
-
-/** Scripts registered on the connection with `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
-interface ScriptCommands {
-  psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
-  psRelease(tenant: string, id: string): Promise<number>;
-  psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
-  psCount(tenant: string): Promise<number>;
-  psHeartbeat(replica: string, ttlMs: number): Promise<number>;
-  psReap(replica: string): Promise<number | Array<Array<string | null>>>;
-  psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
-  psLeave(replica: string): Promise<number>;
-  psUnlock(key: string, owner: string): Promise<number>;
-}
-type ScriptedRedis = Redis & ScriptCommands;
 
 /**
  * The shared session registry on Redis (standalone or Sentinel). Any replica can count, list, shorten
@@ -92,8 +65,7 @@ export class RedisStore implements SessionStore {
     this.graceMs = o.graceMs ?? 60_000;
     this.periodMs = o.heartbeatSeconds * 1000;
     const { url, options } = redisConnectionOptions(o);
-    this.redis = (url ? new Redis(url, options) : new Redis(options)) as ScriptedRedis;
-    this.defineScripts();
+    this.redis = defineScripts(url ? new Redis(url, options) : new Redis(options));
     // The subscriber may queue its SUBSCRIBE until connected and retries forever: it carries no request path.
     this.sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `pod-shell:${o.replicaId}:sub` });
     this.sub.on('error', () => undefined);
@@ -126,19 +98,6 @@ export class RedisStore implements SessionStore {
     this.scheduleReaper();
   }
 
-  private defineScripts(): void {
-    const r = this.redis;
-    r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
-    r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
-    r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
-    r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
-    r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
-    r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });
-    r.defineCommand('psReconcile', { numberOfKeys: 0, lua: RECONCILE_LUA });
-    r.defineCommand('psLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
-    r.defineCommand('psUnlock', { numberOfKeys: 1, lua: UNLOCK_LUA });
-  }
-
   private setUp(up: boolean): void {
     this.o.metrics?.storeUp.set(up ? 1 : 0);
   }
@@ -158,10 +117,6 @@ export class RedisStore implements SessionStore {
     this.needsReconcile = true;
   }
 
-  private unavailable(op: string, err: unknown): PodShellError {
-    return new PodShellError(ErrorCode.STORE_UNAVAILABLE, `The session store is unavailable (${op}).`, { cause: err });
-  }
-
   isUp(): boolean {
     return !this.closed && this.redis.status === 'ready' && this.healthy;
   }
@@ -171,7 +126,7 @@ export class RedisStore implements SessionStore {
     if (this.redis.status !== 'ready') await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.redis.off('ready', onReady);
-        reject(this.unavailable('connect', new Error(`not connected after ${timeoutMs} ms`)));
+        reject(storeUnavailable('connect', new Error(`not connected after ${timeoutMs} ms`)));
       }, timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
@@ -201,7 +156,7 @@ export class RedisStore implements SessionStore {
     } catch (err) {
       // The script may have run before the reply was lost: let the next reconcile decide.
       this.needsReconcile = true;
-      throw this.unavailable('acquire', err);
+      throw storeUnavailable('acquire', err);
     } finally {
       this.inFlight.delete(rec.id);
     }
@@ -246,22 +201,20 @@ export class RedisStore implements SessionStore {
       if (this.mine.get(sessionId)?.expiresAt === expiresAt) this.expiryDirty.delete(sessionId);
     } catch (err) {
       this.needsReconcile = true;
-      throw this.unavailable('update expiry', err);
+      throw storeUnavailable('update expiry', err);
     }
   }
 
-  async get(sessionId: string): Promise<SessionRecord | null> {
-    try {
+  get(sessionId: string): Promise<SessionRecord | null> {
+    return orUnavailable('get', async () => {
       const tenant = await this.redis.get(keys.sid(sessionId));
       if (tenant === null) return null;
       return decodeRecord(await this.redis.hgetall(keys.session(tenant, sessionId)));
-    } catch (err) {
-      throw this.unavailable('get', err);
-    }
+    });
   }
 
-  async list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
-    try {
+  list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    return orUnavailable('list', async () => {
       const tenants = filter.tenant !== undefined ? [filter.tenant] : (await this.redis.smembers(keys.tenants())).sort();
       const out: SessionRecord[] = [];
       for (const tenant of tenants) {
@@ -277,22 +230,16 @@ export class RedisStore implements SessionStore {
         }
       }
       return out.sort((x, y) => x.startedAt - y.startedAt || x.id.localeCompare(y.id));
-    } catch (err) {
-      throw this.unavailable('list', err);
-    }
+    });
   }
 
-  async count(tenant: string): Promise<number> {
-    try {
-      return await this.redis.psCount(tenant);
-    } catch (err) {
-      throw this.unavailable('count', err);
-    }
+  count(tenant: string): Promise<number> {
+    return orUnavailable('count', () => this.redis.psCount(tenant));
   }
 
   /** Publishes; kills and revokes also leave a marker, so a replica that missed the message applies it on reconnect. */
-  async publish(command: ControlCommand): Promise<void> {
-    try {
+  publish(command: ControlCommand): Promise<void> {
+    return orUnavailable('publish', async () => {
       const marker = markerFor(command, Date.now());
       const tx = this.redis.multi();
       if (marker) tx.set(marker.key, marker.value, 'EX', MARKER_TTL_SECONDS);
@@ -300,9 +247,7 @@ export class RedisStore implements SessionStore {
       const res = await tx.exec();
       const failed = res?.find(([err]) => err !== null);
       if (failed) throw failed[0];
-    } catch (err) {
-      throw this.unavailable('publish', err);
-    }
+    });
   }
 
   subscribe(handler: (command: ControlCommand) => void): () => void {

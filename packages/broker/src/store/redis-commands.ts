@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import { ErrorCode, PodShellError } from '../errors.js';
+import {
+  ACQUIRE_LUA,
+  COUNT_LUA,
+  HEARTBEAT_LUA,
+  LEAVE_LUA,
+  REAP_LUA,
+  RECONCILE_LUA,
+  RELEASE_LUA,
+  UNLOCK_LUA,
+  UPDATE_EXPIRY_LUA,
+} from './redis-scripts.js';
+
+/** The registry's Lua scripts as commands on the connection (`defineCommand`: EVALSHA, EVAL on NOSCRIPT). */
+export interface ScriptCommands {
+  psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
+  psRelease(tenant: string, id: string): Promise<number>;
+  psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
+  psCount(tenant: string): Promise<number>;
+  psHeartbeat(replica: string, ttlMs: number): Promise<number>;
+  psReap(replica: string): Promise<number | Array<Array<string | null>>>;
+  psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
+  psLeave(replica: string): Promise<number>;
+  psUnlock(key: string, owner: string): Promise<number>;
+}
+export type ScriptedRedis = Redis & ScriptCommands;
+
+/** Registers every script on the connection; call once, before the first command. */
+export function defineScripts(r: Redis): ScriptedRedis {
+  r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
+  r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
+  r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
+  r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
+  r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
+  r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });
+  r.defineCommand('psReconcile', { numberOfKeys: 0, lua: RECONCILE_LUA });
+  r.defineCommand('psLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
+  r.defineCommand('psUnlock', { numberOfKeys: 1, lua: UNLOCK_LUA });
+  return r as ScriptedRedis;
+}
+
+/** The one error a failed store operation surfaces as (fail closed: the caller refuses or retries). */
+export function storeUnavailable(op: string, err: unknown): PodShellError {
+  return new PodShellError(ErrorCode.STORE_UNAVAILABLE, `The session store is unavailable (${op}).`, { cause: err });
+}
+
+/** Runs one store operation; whatever fails in it becomes STORE_UNAVAILABLE naming the operation. */
+export async function orUnavailable<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw storeUnavailable(op, err);
+  }
+}
