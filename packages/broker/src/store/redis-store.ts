@@ -2,11 +2,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
-import { decodeRecord, encodeRecord, parseControlCommand, recordFromFields } from './redis-codec.js';
+import { decodeRecord, encodeRecord, recordFromFields } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
-import { MARKER_TTL_SECONDS, findMissedCommands, markerFor } from './redis-missed-commands.js';
+import { RedisControlChannel } from './redis-control-channel.js';
+import { findMissedCommands } from './redis-missed-commands.js';
 import { redisConnectionOptions } from './redis-options.js';
-import { CONTROL_CHANNEL, REAPER_LOCK_KEY, keys } from './redis-scripts.js';
+import { REAPER_LOCK_KEY, keys } from './redis-scripts.js';
 
 export { parseControlCommand } from './redis-codec.js';
 export { redisConnectionOptions } from './redis-options.js';
@@ -37,7 +38,7 @@ export interface RedisStoreOptions {
 export class RedisStore implements SessionStore {
   readonly kind = 'redis' as const;
   private readonly redis: ScriptedRedis;
-  private readonly sub: Redis;
+  private readonly channel: RedisControlChannel;
   private readonly log: Logger;
   private readonly graceMs: number;
   private readonly periodMs: number;
@@ -47,7 +48,6 @@ export class RedisStore implements SessionStore {
   private readonly inFlight = new Map<string, string>();
   /** Sessions whose latest local expiry may not have reached Redis yet (refresh during an outage). */
   private readonly expiryDirty = new Set<string>();
-  private handler: ((c: ControlCommand) => void) | null = null;
   private reapedHandler: ((records: SessionRecord[]) => void) | null = null;
   private healthy = true;
   private needsReconcile = true;
@@ -58,7 +58,6 @@ export class RedisStore implements SessionStore {
   private closed = false;
   private closing = false;
   private outageLogged = false;
-  private readonly subscribed: Promise<boolean>;
 
   constructor(private readonly o: RedisStoreOptions) {
     this.log = o.logger.child({ component: 'redis-store', replica: o.replicaId });
@@ -66,26 +65,10 @@ export class RedisStore implements SessionStore {
     this.periodMs = o.heartbeatSeconds * 1000;
     const { url, options } = redisConnectionOptions(o);
     this.redis = defineScripts(url ? new Redis(url, options) : new Redis(options));
-    // The subscriber may queue its SUBSCRIBE until connected and retries forever: it carries no request path.
-    this.sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `pod-shell:${o.replicaId}:sub` });
-    this.sub.on('error', () => undefined);
-    // Messages published while the subscriber was away are lost: look for them on its return.
-    let subWasUp = false;
-    this.sub.on('ready', () => {
-      if (subWasUp) {
-        this.needsReconcile = true;
-        void this.heartbeat();
-      }
-      subWasUp = true;
+    this.channel = new RedisControlChannel(this.redis, o.replicaId, this.log, () => {
+      this.needsReconcile = true;
+      void this.heartbeat();
     });
-    this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    this.subscribed = this.sub.subscribe(CONTROL_CHANNEL).then(
-      () => true,
-      (err: unknown) => {
-        this.log.warn('store.subscribe_failed', { err });
-        return false;
-      },
-    );
     this.redis.on('ready', () => this.onReady());
     this.redis.on('close', () => this.onDown());
     this.redis.on('error', (err: Error) => {
@@ -134,7 +117,7 @@ export class RedisStore implements SessionStore {
       };
       this.redis.once('ready', onReady);
     });
-    await this.subscribed;
+    await this.channel.subscribed;
     if (this.beating) await this.beating;
   }
 
@@ -239,41 +222,11 @@ export class RedisStore implements SessionStore {
 
   /** Publishes; kills and revokes also leave a marker, so a replica that missed the message applies it on reconnect. */
   publish(command: ControlCommand): Promise<void> {
-    return orUnavailable('publish', async () => {
-      const marker = markerFor(command, Date.now());
-      const tx = this.redis.multi();
-      if (marker) tx.set(marker.key, marker.value, 'EX', MARKER_TTL_SECONDS);
-      tx.publish(CONTROL_CHANNEL, JSON.stringify(command));
-      const res = await tx.exec();
-      const failed = res?.find(([err]) => err !== null);
-      if (failed) throw failed[0];
-    });
+    return this.channel.publish(command);
   }
 
   subscribe(handler: (command: ControlCommand) => void): () => void {
-    this.handler = handler;
-    return () => {
-      if (this.handler === handler) this.handler = null;
-    };
-  }
-
-  private onMessage(channel: string, message: string): void {
-    if (channel !== CONTROL_CHANNEL || !this.handler) return;
-    const command = parseControlCommand(message);
-    if (!command) {
-      this.log.warn('store.control_malformed', { length: message.length });
-      return;
-    }
-    this.deliver(command);
-  }
-
-  private deliver(command: ControlCommand): void {
-    if (!this.handler) return;
-    try {
-      this.handler(command);
-    } catch (err) {
-      this.log.error('store.control_handler_failed', { kind: command.kind, err });
-    }
+    return this.channel.subscribe(handler);
   }
 
   /** One heartbeat; reconciles when asked to or when the heartbeat key had lapsed. Never throws. */
@@ -307,7 +260,7 @@ export class RedisStore implements SessionStore {
    * The handler acts synchronously (a kill releases, a set-expiry updates `mine`).
    */
   private async replayMissed(): Promise<void> {
-    if (!this.handler) return;
+    if (!this.channel.hasHandler) return;
     const missed = await findMissedCommands(this.redis, [...this.mine.values()]);
     for (const command of missed) {
       if (command.kind === 'set-expiry') {
@@ -317,7 +270,7 @@ export class RedisStore implements SessionStore {
         if (local) local.expiresAt = command.expiresAt;
       }
       this.log.info('store.control_replayed', { kind: command.kind, session: 'sessionId' in command ? command.sessionId : undefined });
-      this.deliver(command);
+      this.channel.deliver(command);
     }
   }
 
@@ -414,9 +367,9 @@ export class RedisStore implements SessionStore {
       }
     }
     this.closed = true;
-    this.handler = null;
+    this.channel.stopDelivering();
     this.setUp(false);
     this.redis.disconnect();
-    this.sub.disconnect();
+    this.channel.disconnect();
   }
 }
