@@ -2,12 +2,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
-import { decodeRecord, encodeRecord, recordFromFields } from './redis-codec.js';
+import { decodeRecord, encodeRecord } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { RedisControlChannel } from './redis-control-channel.js';
 import { findMissedCommands } from './redis-missed-commands.js';
 import { redisConnectionOptions } from './redis-options.js';
-import { REAPER_LOCK_KEY, keys } from './redis-scripts.js';
+import { RedisReaper } from './redis-reaper.js';
+import { keys } from './redis-scripts.js';
 
 export { parseControlCommand } from './redis-codec.js';
 export { redisConnectionOptions } from './redis-options.js';
@@ -39,6 +40,7 @@ export class RedisStore implements SessionStore {
   readonly kind = 'redis' as const;
   private readonly redis: ScriptedRedis;
   private readonly channel: RedisControlChannel;
+  private readonly reaper: RedisReaper;
   private readonly log: Logger;
   private readonly graceMs: number;
   private readonly periodMs: number;
@@ -48,13 +50,10 @@ export class RedisStore implements SessionStore {
   private readonly inFlight = new Map<string, string>();
   /** Sessions whose latest local expiry may not have reached Redis yet (refresh during an outage). */
   private readonly expiryDirty = new Set<string>();
-  private reapedHandler: ((records: SessionRecord[]) => void) | null = null;
   private healthy = true;
   private needsReconcile = true;
   private beating: Promise<void> | null = null;
-  private reaping: Promise<number> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private reaperTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private closing = false;
   private outageLogged = false;
@@ -69,6 +68,7 @@ export class RedisStore implements SessionStore {
       this.needsReconcile = true;
       void this.heartbeat();
     });
+    this.reaper = new RedisReaper(this.redis, o.replicaId, this.periodMs, this.log);
     this.redis.on('ready', () => this.onReady());
     this.redis.on('close', () => this.onDown());
     this.redis.on('error', (err: Error) => {
@@ -78,7 +78,7 @@ export class RedisStore implements SessionStore {
     this.setUp(false);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.periodMs);
     this.heartbeatTimer.unref();
-    this.scheduleReaper();
+    this.reaper.schedule();
   }
 
   private setUp(up: boolean): void {
@@ -290,62 +290,18 @@ export class RedisStore implements SessionStore {
     }
   }
 
-  private scheduleReaper(): void {
-    if (this.closed || this.closing) return;
-    // Every quarter period, jittered so replicas do not all wake together.
-    const delay = (this.periodMs / 4) * (0.75 + Math.random() * 0.5);
-    this.reaperTimer = setTimeout(() => {
-      this.reaping = this.reap().finally(() => {
-        this.reaping = null;
-        this.scheduleReaper();
-      });
-    }, delay);
-    this.reaperTimer.unref();
-  }
-
   /**
    * Registers the handler told about sessions this replica reaped from a dead replica (the broker
    * ends their remote shells: the dead replica cannot). Returns an unsubscribe function.
    */
   onReaped(handler: (records: SessionRecord[]) => void): () => void {
-    this.reapedHandler = handler;
-    return () => {
-      if (this.reapedHandler === handler) this.reapedHandler = null;
-    };
-  }
-
-  private notifyReaped(records: SessionRecord[]): void {
-    try {
-      this.reapedHandler?.(records);
-    } catch (err) {
-      this.log.error('store.reaped_handler_failed', { err });
-    }
+    return this.reaper.onReaped(handler);
   }
 
   /** Removes the sessions of replicas whose heartbeat key is gone. One replica at a time (short lock). Never throws. */
   async reap(): Promise<number> {
-    if (this.closed || this.redis.status !== 'ready') return 0;
-    let total = 0;
-    try {
-      const locked = await this.redis.set(REAPER_LOCK_KEY, this.o.replicaId, 'PX', Math.max(this.periodMs, 1000), 'NX');
-      if (locked !== 'OK') return 0;
-      try {
-        for (const replica of await this.redis.smembers(keys.replicas())) {
-          if (replica === this.o.replicaId) continue;
-          const reaped = await this.redis.psReap(replica);
-          if (typeof reaped === 'number') continue; // alive
-          const records = reaped.map(recordFromFields).filter((r): r is SessionRecord => r !== null);
-          total += records.length;
-          this.log.info('store.replica_reaped', { dead: replica, sessions: records.length });
-          if (records.length > 0) this.notifyReaped(records);
-        }
-      } finally {
-        await this.redis.psUnlock(REAPER_LOCK_KEY, this.o.replicaId);
-      }
-    } catch (err) {
-      this.log.debug('store.reap_failed', { err });
-    }
-    return total;
+    if (this.closed) return 0;
+    return this.reaper.reap();
   }
 
   /**
@@ -355,9 +311,9 @@ export class RedisStore implements SessionStore {
   async close(options: { leave?: boolean } = {}): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    if (this.reaperTimer) clearTimeout(this.reaperTimer);
+    const reaperStopped = this.reaper.stop();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    await this.reaping; // never leave the reaper lock behind
+    await reaperStopped; // never leave the reaper lock behind
     if (this.beating) await this.beating;
     if (options.leave !== false && this.redis.status === 'ready') {
       try {
