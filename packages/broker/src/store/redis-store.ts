@@ -5,9 +5,9 @@ import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, Sess
 import { decodeRecord, encodeRecord } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { RedisControlChannel } from './redis-control-channel.js';
-import { findMissedCommands } from './redis-missed-commands.js';
 import { redisConnectionOptions } from './redis-options.js';
 import { RedisReaper } from './redis-reaper.js';
+import { RedisReconciler } from './redis-reconcile.js';
 import { keys } from './redis-scripts.js';
 
 export { parseControlCommand } from './redis-codec.js';
@@ -35,23 +35,19 @@ export interface RedisStoreOptions {
  * STORE_UNAVAILABLE at once; release never throws (a lost release is repaired by the next reconcile);
  * on reconnect, or whenever this replica's heartbeat key was found missing, the replica reconciles:
  * Redis then holds exactly the sessions this replica registered and has not released.
+ * The store owns the connection, its health and its heartbeat; the control channel (pub/sub), the
+ * reconcile ledger and the reaper of dead replicas are its parts, started and stopped by it.
  */
 export class RedisStore implements SessionStore {
   readonly kind = 'redis' as const;
   private readonly redis: ScriptedRedis;
   private readonly channel: RedisControlChannel;
+  private readonly reconciler: RedisReconciler;
   private readonly reaper: RedisReaper;
   private readonly log: Logger;
   private readonly graceMs: number;
   private readonly periodMs: number;
-  /** Sessions this replica registered and has not released: the truth reconcile restores. */
-  private readonly mine = new Map<string, SessionRecord>();
-  /** Acquires sent but not answered: reconcile must neither remove nor re-register them. */
-  private readonly inFlight = new Map<string, string>();
-  /** Sessions whose latest local expiry may not have reached Redis yet (refresh during an outage). */
-  private readonly expiryDirty = new Set<string>();
   private healthy = true;
-  private needsReconcile = true;
   private beating: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -65,9 +61,10 @@ export class RedisStore implements SessionStore {
     const { url, options } = redisConnectionOptions(o);
     this.redis = defineScripts(url ? new Redis(url, options) : new Redis(options));
     this.channel = new RedisControlChannel(this.redis, o.replicaId, this.log, () => {
-      this.needsReconcile = true;
+      this.reconciler.markNeeded();
       void this.heartbeat();
     });
+    this.reconciler = new RedisReconciler(this.redis, o.replicaId, this.graceMs, this.channel, this.log);
     this.reaper = new RedisReaper(this.redis, o.replicaId, this.periodMs, this.log);
     this.redis.on('ready', () => this.onReady());
     this.redis.on('close', () => this.onDown());
@@ -90,14 +87,14 @@ export class RedisStore implements SessionStore {
     if (this.outageLogged) this.log.info('store.reconnected');
     this.outageLogged = false;
     this.healthy = true;
-    this.needsReconcile = true;
+    this.reconciler.markNeeded();
     this.setUp(true);
     void this.heartbeat();
   }
 
   private onDown(): void {
     this.setUp(false);
-    this.needsReconcile = true;
+    this.reconciler.markNeeded();
   }
 
   isUp(): boolean {
@@ -123,8 +120,7 @@ export class RedisStore implements SessionStore {
 
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
     const rec = req.record;
-    const member = `${rec.id} ${rec.tenant}`;
-    this.inFlight.set(rec.id, member);
+    this.reconciler.acquireSent(rec);
     let reply: unknown[];
     try {
       reply = await this.redis.psAcquire(
@@ -138,14 +134,14 @@ export class RedisStore implements SessionStore {
       );
     } catch (err) {
       // The script may have run before the reply was lost: let the next reconcile decide.
-      this.needsReconcile = true;
+      this.reconciler.markNeeded();
       throw storeUnavailable('acquire', err);
     } finally {
-      this.inFlight.delete(rec.id);
+      this.reconciler.acquireSettled(rec.id);
     }
     const [status, a, b] = reply as [string, unknown, unknown];
     if (status === 'ok') {
-      this.mine.set(rec.id, { ...rec });
+      this.reconciler.acquired(rec);
       return { ok: true };
     }
     if (status === 'rate_limited') {
@@ -158,13 +154,12 @@ export class RedisStore implements SessionStore {
   }
 
   async release(tenant: string, sessionId: string): Promise<void> {
-    this.mine.delete(sessionId);
-    this.expiryDirty.delete(sessionId);
+    this.reconciler.released(sessionId);
     try {
       await this.redis.psRelease(tenant, sessionId);
     } catch (err) {
       // Never thrown into the session lifecycle: the next reconcile removes what this replica no longer holds.
-      this.needsReconcile = true;
+      this.reconciler.markNeeded();
       this.log.warn('store.release_failed', { tenant, session: sessionId, err });
     }
   }
@@ -175,15 +170,12 @@ export class RedisStore implements SessionStore {
    * `set-expiry` next — the holder's own updateExpiry then never echoes it back.
    */
   async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
-    const local = this.mine.get(sessionId);
-    if (local) local.expiresAt = expiresAt;
-    // Until Redis has it, the local expiry is the truth: a replay must not undo it.
-    this.expiryDirty.add(sessionId);
+    this.reconciler.expiryChanged(sessionId, expiresAt);
     try {
       await this.redis.psUpdateExpiry(tenant, sessionId, expiresAt, this.graceMs);
-      if (this.mine.get(sessionId)?.expiresAt === expiresAt) this.expiryDirty.delete(sessionId);
+      this.reconciler.expiryStored(sessionId, expiresAt);
     } catch (err) {
-      this.needsReconcile = true;
+      this.reconciler.markNeeded();
       throw storeUnavailable('update expiry', err);
     }
   }
@@ -236,11 +228,8 @@ export class RedisStore implements SessionStore {
     this.beating = (async () => {
       try {
         const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs);
-        if (existed === 0) this.needsReconcile = true;
-        if (this.needsReconcile) {
-          await this.replayMissed();
-          await this.reconcile();
-        }
+        if (existed === 0) this.reconciler.markNeeded();
+        await this.reconciler.repairIfNeeded();
         this.healthy = true;
         this.setUp(this.redis.status === 'ready');
       } catch (err) {
@@ -252,42 +241,6 @@ export class RedisStore implements SessionStore {
       }
     })();
     return this.beating;
-  }
-
-  /**
-   * Applies kills, revokes and expiry changes this replica may have missed while disconnected,
-   * before reconcile re-registers its sessions (which would otherwise restore a shortened expiry).
-   * The handler acts synchronously (a kill releases, a set-expiry updates `mine`).
-   */
-  private async replayMissed(): Promise<void> {
-    if (!this.channel.hasHandler) return;
-    const missed = await findMissedCommands(this.redis, [...this.mine.values()]);
-    for (const command of missed) {
-      if (command.kind === 'set-expiry') {
-        if (this.expiryDirty.has(command.sessionId)) continue;
-        // Redis holds the operator's shorter expiry: adopt it, so the reconcile below keeps it.
-        const local = this.mine.get(command.sessionId);
-        if (local) local.expiresAt = command.expiresAt;
-      }
-      this.log.info('store.control_replayed', { kind: command.kind, session: 'sessionId' in command ? command.sessionId : undefined });
-      this.channel.deliver(command);
-    }
-  }
-
-  private async reconcile(): Promise<void> {
-    // Snapshot and send in the same tick: nothing can be released in between.
-    this.needsReconcile = false;
-    const live = [...this.mine.values()].map(encodeRecord);
-    const sentExpiry = new Map(live.map((r) => [r['id']!, Number(r['expiresAt'])]));
-    try {
-      const [removed, registered] = await this.redis.psReconcile(this.o.replicaId, this.graceMs, JSON.stringify(live), JSON.stringify([...this.inFlight.values()]));
-      // Expiries written by the reconcile are in Redis now, unless they changed meanwhile.
-      for (const [id, exp] of sentExpiry) if (this.mine.get(id)?.expiresAt === exp) this.expiryDirty.delete(id);
-      if (removed > 0 || registered > 0) this.log.info('store.reconciled', { removed, registered });
-    } catch (err) {
-      this.needsReconcile = true;
-      throw err;
-    }
   }
 
   /**
