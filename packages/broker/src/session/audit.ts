@@ -1,14 +1,10 @@
 import type { Logger } from '../log/logger.js';
 import type { CloseInfo } from './closing.js';
+import type { SessionWho } from './session-identity.js';
 
 /** The audit view of a session: who, what, where. Never the token. */
-export interface AuditSubject {
+export interface AuditSubject extends SessionWho {
   session: string;
-  tenant: string;
-  subject: string;
-  namespace: string;
-  pod: string;
-  container: string;
   command: readonly string[];
   clientIp: string;
 }

@@ -1,18 +1,13 @@
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import type { ExecTarget } from '../kube/exec-request.js';
+import type { SessionRecord } from '../store/session-store.js';
 
 /**
  * Who a session is and where it runs, in the one shape every record of it shares: the store entry,
  * the audit lines and the /debug/sessions snapshot all carry these fields, so they are built here
  * once and can never disagree (a missing container is recorded as '').
  */
-export interface SessionWho {
-  tenant: string;
-  subject: string;
-  namespace: string;
-  pod: string;
-  container: string;
-}
+export type SessionWho = Pick<SessionRecord, 'tenant' | 'subject' | 'namespace' | 'pod' | 'container'>;
 
 export function sessionWho(auth: AuthorizedSession): SessionWho {
   return {
