@@ -3,13 +3,14 @@ import { Channel, CloseCode, encodeFrame, encodeResize, type TerminalSize } from
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
-import { endRemoteShell, trackedShell, wrapCommandForPidTracking } from '../kube/shell-reaper.js';
+import { wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
 import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
 import { ClientInput } from './client-input.js';
 import { ClientLink } from './client-link.js';
 import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
 import { FlowControl } from './flow-control.js';
+import { endOrphanedShell } from './orphaned-shell.js';
 import { OutputRelay } from './output-relay.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
@@ -315,27 +316,7 @@ export class Session {
     // 6. closing frame, then close the client if still open
     this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);
-    if (wasStarted && info.reason !== 'exited') this.endOrphanedShell();
-  }
-
-  /**
-   * A TTY shell survives its exec stream closing (threat 19): when the session ended for any reason
-   * but the command exiting, a short second exec hangs up the processes carrying this session's
-   * mark. It runs after the session is gone and is bounded by its own timeout; failures are counted.
-   */
-  private endOrphanedShell(): void {
-    const shell = trackedShell(this.auth.command);
-    if (!this.auth.tenant.endOrphanedShells || shell === null || !this.upstream.isOpen) return;
-    void endRemoteShell({
-      kube: () => this.ctx.clusters.dial(this.auth.tenant.kubeContext),
-      target: podTarget(this.auth),
-      sessionId: this.id,
-      identity: resolveIdentity(this.auth.tenant.identity, this.auth.subject),
-      shell,
-      timeoutMs: this.ctx.config.upgradeTimeoutMs,
-      logger: this.ctx.logger,
-      metrics: this.ctx.metrics,
-    });
+    if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen) endOrphanedShell(this.ctx, this.auth, this.id);
   }
 
   /** A snapshot for /debug/sessions: state, timers and resources, no token, no terminal content. */
