@@ -5,7 +5,6 @@ import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
 import { wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
-import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
 import { ClientInput } from './client-input.js';
 import { ClientLink } from './client-link.js';
 import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
@@ -13,6 +12,7 @@ import { FlowControl } from './flow-control.js';
 import { endOrphanedShell } from './orphaned-shell.js';
 import { OutputRelay } from './output-relay.js';
 import { ResizeLimiter } from './resize-limiter.js';
+import { SessionAccounting } from './session-accounting.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
 import { SessionDeadlines } from './session-deadlines.js';
 import { podTarget, sessionWho } from './session-identity.js';
@@ -48,7 +48,7 @@ export class Session {
   private readonly flow: FlowControl;
   private readonly output: OutputRelay;
   private readonly input: ClientInput;
-  private readonly audit: AuditSubject;
+  private readonly accounting: SessionAccounting;
   private readonly client = new ClientLink();
   private readingStopped = false;
   private readonly upstream: UpstreamLink;
@@ -112,7 +112,7 @@ export class Session {
       refresh: (token) => void this.refresh(token),
       end: (info) => this.dispose(info),
     });
-    this.audit = { session: this.id, ...sessionWho(auth), command: auth.command, clientIp };
+    this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, { session: this.id, ...sessionWho(auth), command: auth.command, clientIp });
   }
 
   get isDisposed(): boolean {
@@ -186,10 +186,8 @@ export class Session {
     this.client.attach(ws);
     this.state = 'open';
     this.started = true;
-    const { metrics, config } = this.ctx;
-    metrics.sessionsStarted.inc();
-    metrics.sessionsActive.inc();
-    auditStart(this.ctx.logger, this.audit, this.expiresAt);
+    const { config } = this.ctx;
+    this.accounting.started(this.expiresAt);
     this.resize = new ResizeLimiter(config.resizePerSecond, this.timers, (size) => this.forwardResize(size));
     this.ctx.gauges.inc('resizeHandlers');
     this.client.sendControl({
@@ -302,17 +300,8 @@ export class Session {
     // 4. release the store entry
     void this.storeEntry.release(false);
     // 5. gauges, metrics and audit
-    const { metrics, logger } = this.ctx;
-    if (wasStarted) {
-      metrics.sessionsActive.dec();
-      metrics.sessionsEnded.inc({ reason: info.reason });
-      const durationMs = Date.now() - this.startedAt;
-      metrics.sessionDuration.observe(durationMs / 1000);
-      auditEnd(logger, this.audit, info, { bytesIn: this.traffic.bytesIn, bytesOut: this.traffic.bytesOut, durationMs });
-    } else {
-      metrics.authFailures.inc({ reason: info.reason });
-      auditRejected(logger, this.audit, info);
-    }
+    if (wasStarted) this.accounting.ended(info, this.startedAt, this.traffic);
+    else this.accounting.rejected(info);
     // 6. closing frame, then close the client if still open
     this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);
