@@ -37,6 +37,9 @@ export { closeInfoFor } from './closing.js';
  *   stop reading the client → end the upstream → clear timers (and the resize handler) → release the
  *   store entry → update gauges and audit → send `closing` and close the client if still open.
  * Nothing touches the client socket after its uWS close handler ran (`ClientLink.markClosed`).
+ * Its parts each keep one set of rules — ClientLink / UpstreamLink (the two sockets), OutputRelay /
+ * ClientInput (the two directions), SessionDeadlines on SessionTimers, StoreEntry, SessionAccounting —
+ * but none of them ends the session: they ask, and only `dispose` releases, here, in this order.
  */
 export class Session {
   readonly id = randomBytes(16).toString('base64url');
