@@ -1,10 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 import { K8sSubprotocol } from '@pod-shell/protocol';
 import { ErrorCode, UpstreamError } from '../errors.js';
 import { execUrl, type ExecTarget } from './exec-request.js';
 import type { ClusterDial } from './kube-clusters.js';
 import { readErrorBody, refusedUpgradeError } from './upstream-errors.js';
+import { connectUpstreamTls } from './upstream-connect.js';
+
+/** Keeps a late upstream error (after the owner's handlers are gone) from crashing the process; one function for all sockets. */
+function ignoreLateError(): void {}
 
 export interface ExecDialOptions {
   /** Extra headers (impersonation); merged over the kubeconfig's own. */
@@ -31,8 +35,11 @@ export interface UpstreamDial {
  */
 export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDialOptions): UpstreamDial {
   const baseHeaders = (dial.options.headers ?? {}) as Record<string, string | string[]>;
+  // Direct https (no proxy agent): the TLS socket gets only its connect and trust options, not the whole request's.
+  const direct = dial.server.startsWith('https:') && dial.options.agent === undefined;
   const socket = new WebSocket(execUrl(dial.server, target), [K8sSubprotocol.V5], {
     ...dial.options,
+    ...(direct ? { createConnection: connectUpstreamTls as unknown as ClientOptions['createConnection'] } : {}),
     // Node's http accepts arrays for repeated headers (Impersonate-Group); ws's typing says string only.
     headers: { ...baseHeaders, ...options.headers } as Record<string, string>,
     handshakeTimeout: options.handshakeTimeoutMs,
@@ -88,6 +95,6 @@ export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDia
     socket.on('unexpected-response', onUnexpected);
   });
   // The owner always installs its own 'error' listener; this one keeps a late error from crashing the process.
-  socket.on('error', () => {});
+  socket.on('error', ignoreLateError);
   return { socket, opened };
 }
