@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Broker relay benchmark: the same measurements direct (client → kube-sim) and through the broker,
 // in one run, so the ratio is not skewed by a busier or quieter machine between runs.
-// Usage (after `npm run build`): node packages/broker/bench/broker-relay.mjs [--bytes N] [--runs N] [--idle N] [--prompts N]
+// Usage (after `npm run build`): node packages/broker/bench/broker-relay.mjs [--bytes N] [--runs N] [--idle N] [--prompts N] [--broker-env K=V ...]
+// (--broker-env: extra environment for the broker process only, e.g. LD_PRELOAD=…/libjemalloc.so.2)
 // Processes: kube-sim in one child, the real `pod-shell-broker` CLI in another, the clients here.
 import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -41,7 +42,8 @@ if (args[0] === '--serve-sim') {
   const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
   const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false, limits: { maxConcurrentSessions: idle + 100 } });
   const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
-  const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60' }, [doc]);
+  const brokerEnv = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--broker-env' ? [a.split(/=(.*)/s).slice(0, 2)] : [])));
+  const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
   const brokerUrl = `ws://127.0.0.1:${broker.port}/v1/session`;
   const token = (target) => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', ...target }, ttlSeconds: 3600 });
   const viaBroker = (target) => ({ url: brokerUrl, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(target)}`], wsOptions: { origin: TEST_ORIGIN } });
@@ -129,6 +131,7 @@ if (args[0] === '--serve-sim') {
     JSON.stringify(
       {
         node: process.version,
+        brokerEnv,
         cpus: cpus().length,
         cpu: cpus()[0]?.model,
         throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
