@@ -23,6 +23,41 @@ export function inboundHardCapBytes(maxInboundFrameBytes: number): number {
   return Math.max(maxInboundFrameBytes + 1, 4 * 1024 * 1024);
 }
 
+function onHandlerError(logger: Logger, ws: WebSocket<SocketData>, data: SocketData, err: unknown): void {
+  logger.error('socket.handler_failed', { err });
+  if (data.session !== null) {
+    data.session.fail(err);
+  } else if (!data.closed) {
+    try {
+      ws.end(4500, 'internal');
+    } catch (endErr) {
+      logger.error('socket.end_failed', { err: endErr });
+    }
+  }
+}
+
+/**
+ * Starts a client socket once its upgrade's cork has closed (see corked-upgrade.ts: `open` itself
+ * must not do this work). A session gets the socket and sends `hello` (corked with any queued
+ * upstream frames); a socket without a session gets `closing` and its close code.
+ */
+export function startClientSocket(ws: WebSocket<SocketData>, logger: Logger): void {
+  const data = ws.getUserData();
+  try {
+    ws.cork(() => {
+      if (data.session !== null) {
+        data.session.attachClient(ws);
+      } else {
+        const info = data.failure ?? closeInfoFor(new Error('no session'));
+        ws.send(closingFrame(info), true);
+        if (!data.closed) ws.end(info.code, closeFrameReason(info));
+      }
+    });
+  } catch (err) {
+    onHandlerError(logger, ws, data, err);
+  }
+}
+
 /**
  * The uWS WebSocket behaviour of the session endpoint. Each handler is wrapped: an exception is
  * logged and ends the session (4500), never reaching native code. After `close` ran, the socket is
@@ -38,18 +73,6 @@ export function sessionSocketBehavior(
   gauges: ResourceGauges,
   upgrade: WebSocketBehavior<SocketData>['upgrade'],
 ): WebSocketBehavior<SocketData> {
-  const onError = (ws: WebSocket<SocketData>, data: SocketData, err: unknown): void => {
-    logger.error('socket.handler_failed', { err });
-    if (data.session !== null) {
-      data.session.fail(err);
-    } else if (!data.closed) {
-      try {
-        ws.end(4500, 'internal');
-      } catch (endErr) {
-        logger.error('socket.end_failed', { err: endErr });
-      }
-    }
-  };
   return {
     compression: uws.DISABLED,
     maxPayloadLength: inboundHardCapBytes(config.maxInboundFrameBytes),
@@ -58,21 +81,14 @@ export function sessionSocketBehavior(
     idleTimeout: clientIdleTimeoutSeconds(config.keepaliveSeconds),
     sendPingsAutomatically: true,
     upgrade,
+    // Only records the socket: the upgrade starts it after its cork closed (corked-upgrade.ts).
     open: (ws) => {
       const data = ws.getUserData();
       try {
         gauges.inc('clientSockets');
-        if (data.session !== null) {
-          data.session.attachClient(ws);
-        } else {
-          const info = data.failure ?? closeInfoFor(new Error('no session'));
-          ws.cork(() => {
-            ws.send(closingFrame(info), true);
-            if (!data.closed) ws.end(info.code, closeFrameReason(info));
-          });
-        }
+        data.opening.ws = ws;
       } catch (err) {
-        onError(ws, data, err);
+        onHandlerError(logger, ws, data, err);
       }
     },
     message: (ws, message, isBinary) => {
@@ -80,7 +96,7 @@ export function sessionSocketBehavior(
       try {
         data.session?.onClientMessage(message, isBinary);
       } catch (err) {
-        onError(ws, data, err);
+        onHandlerError(logger, ws, data, err);
       }
     },
     drain: (ws) => {
@@ -88,7 +104,7 @@ export function sessionSocketBehavior(
       try {
         data.session?.onClientDrain();
       } catch (err) {
-        onError(ws, data, err);
+        onHandlerError(logger, ws, data, err);
       }
     },
     close: (ws, code, message) => {

@@ -8,7 +8,9 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
 import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
+import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
 import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
+import { startClientSocket } from './session-socket.js';
 import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
 import { arrayBufferToText } from './uws.js';
 
@@ -20,6 +22,8 @@ export interface SocketData {
   failure: CloseInfo | null;
   /** Set by the close handler: the socket must not be touched afterwards. */
   closed: boolean;
+  /** Where `open` leaves the socket for the upgrade to start it after the cork (corked-upgrade.ts). */
+  opening: OpeningSlot<SocketData>;
 }
 
 export interface UpgradeDeps {
@@ -42,21 +46,13 @@ export interface UpgradeDeps {
  *    store entry or an upstream connection;
  * 4. create the Session, acquire the store entry and open the upstream exec (Session.connect);
  * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade, corked,
- *    answering only `pod-shell.v1`. A session that failed in step 4 still gets its socket, whose
+ *    answering only `pod-shell.v1`, and start the socket once the cork has closed (`hello`). A session that failed in step 4 still gets its socket, whose
  *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
  * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
  */
-/**
- * Upgrades WITHOUT wrapping the call in `res.cork()`. In this uWS build (20.30), `res.cork()` after
- * the handler returned, around `res.upgrade()`, is unsafe: the upgrade reallocates the socket, and
- * when the allocation keeps its address, cork's epilogue reads HTTP response state from what is now
- * WebSocket data and may shut the fresh WebSocket down (seen under load as a socket closed with 1006
- * right after `open`, strace: shutdown(SHUT_WR)+close by uWS). `upgrade` corks internally.
- * FIXME: the addon prints "uWS.HttpResponse writes must be made from within a corked callback" to
- * stderr for these upgrades; harmless, but noisy. Revisit when moving to a uWS build with the fix.
- */
-function upgradeUncorked(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t): void {
-  res.upgrade(data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context);
+/** Upgrades corked, then starts the socket; see corked-upgrade.ts for why `open` only records it. */
+function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t, logger: Logger): void {
+  upgradeCorked(res, data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context, (ws) => startClientSocket(ws, logger));
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps) {
@@ -77,9 +73,9 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   const refuseInBand = (res: HttpResponse, err: PodShellError, r: UpgradeRequest, context: us_socket_context_t): void => {
     metrics.authFailures.inc({ reason: err.reason });
     logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r.credentials.origin ?? null, clientIp: r.credentials.clientIp ?? null, inBand: true });
-    const data: SocketData = { session: null, failure: closeInfoFor(err), closed: false };
+    const data: SocketData = { session: null, failure: closeInfoFor(err), closed: false, opening: openingSlot() };
     markDone(res);
-    upgradeUncorked(res, data, r, context);
+    upgradeAndStart(res, data, r, context, logger);
   };
 
   async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
@@ -108,10 +104,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const data: SocketData = session.isDisposed
-      ? { session: null, failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' }, closed: false }
-      : { session, failure: null, closed: false };
+      ? { session: null, failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' }, closed: false, opening: openingSlot() }
+      : { session, failure: null, closed: false, opening: openingSlot() };
     markDone(res);
-    upgradeUncorked(res, data, r, context);
+    upgradeAndStart(res, data, r, context, logger);
   }
 
   return function upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
