@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { HttpResponse, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
+
+interface Data {
+  opening: OpeningSlot<Data>;
+  closed: boolean;
+}
+
+/** A fake HttpResponse whose `upgrade` runs `open` synchronously, as uWS does. */
+function fakeResponse(open: (data: Data) => void): { res: HttpResponse; inCork: () => boolean } {
+  let corked = false;
+  const res = {
+    cork(cb: () => void) {
+      corked = true;
+      try {
+        cb();
+      } finally {
+        corked = false;
+      }
+      return res;
+    },
+    upgrade(data: Data) {
+      assert.ok(corked, 'upgrade must run inside cork');
+      open(data);
+    },
+  };
+  return { res: res as unknown as HttpResponse, inCork: () => corked };
+}
+
+const ctx = {} as us_socket_context_t;
+
+describe('corked upgrade', () => {
+  test('the socket is started only after the cork has returned', () => {
+    const data: Data = { opening: openingSlot(), closed: false };
+    const ws = { getUserData: () => data } as unknown as WebSocket<Data>;
+    const { res, inCork } = fakeResponse((d) => {
+      d.opening.ws = ws;
+    });
+    const started: boolean[] = [];
+    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, (w) => {
+      assert.equal(w, ws);
+      started.push(inCork());
+    });
+    assert.deepEqual(started, [false]);
+    assert.equal(data.opening.ws, null);
+  });
+
+  test('a socket closed before it could start is not started', () => {
+    const data: Data = { opening: openingSlot(), closed: false };
+    const ws = { getUserData: () => data } as unknown as WebSocket<Data>;
+    const { res } = fakeResponse((d) => {
+      d.opening.ws = ws;
+      d.closed = true;
+    });
+    let started = 0;
+    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++);
+    assert.equal(started, 0);
+  });
+
+  // Real addon in a child process, so its native stderr can be read: 200 async upgrades, each
+  // started with an allocating hello, must print no cork warning and never close with 1006.
+  test('real uWS: no cork warning, every client gets hello and a clean close', { timeout: 60_000 }, async () => {
+    const require = createRequire(import.meta.url);
+    const script = `
+      const uWS = require(process.env.UWS_PATH);
+      const WebSocket = require(process.env.WS_PATH);
+      import(process.env.CORKED_URL).then(({ openingSlot, upgradeCorked }) => {
+        const app = uWS.App();
+        app.ws('/*', {
+          upgrade: (res, req, context) => {
+            const key = req.getHeader('sec-websocket-key');
+            let aborted = false;
+            res.onAborted(() => { aborted = true; });
+            setTimeout(() => {
+              if (aborted) return;
+              const data = { opening: openingSlot(), closed: false };
+              upgradeCorked(res, data, key, 'pod-shell.v1', '', context, (ws) => {
+                ws.cork(() => ws.send(JSON.stringify({ type: 'hello', at: new Date().toISOString(), pad: 'x'.repeat(64) }), false));
+              });
+            }, Math.random() * 3);
+          },
+          open: (ws) => { ws.getUserData().opening.ws = ws; },
+          message: (ws) => ws.end(1000, 'bye'),
+          close: (ws) => { ws.getUserData().closed = true; },
+        });
+        app.listen('127.0.0.1', 0, (ls) => {
+          const port = uWS.us_socket_local_port(ls);
+          const codes = {};
+          let next = 0;
+          const one = () => new Promise((resolve) => {
+            const c = new WebSocket('ws://127.0.0.1:' + port + '/', 'pod-shell.v1');
+            let hello = false;
+            c.on('message', () => { hello = true; c.send('x'); });
+            c.on('error', () => {});
+            c.on('close', (code) => { const k = hello ? String(code) : code + '-before-hello'; codes[k] = (codes[k] || 0) + 1; resolve(); });
+          });
+          const worker = async () => { while (next < 200) { next++; await one(); } };
+          Promise.all(Array.from({ length: 25 }, worker)).then(() => {
+            uWS.us_listen_socket_close(ls);
+            process.stdout.write(JSON.stringify(codes));
+            process.exit(0);
+          });
+        });
+      });`;
+    const child = spawn(process.execPath, ['-e', script], {
+      env: {
+        ...process.env,
+        UWS_PATH: require.resolve('uWebSockets.js'),
+        WS_PATH: require.resolve('ws'),
+        CORKED_URL: new URL('./corked-upgrade.js', import.meta.url).href,
+      },
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A client that never gets hello would wait forever: end the child rather than hang the run.
+      timeout: 30_000,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    assert.doesNotMatch(err, /corked/);
+    assert.deepEqual(JSON.parse(out), { 1000: 200 });
+  });
+});
