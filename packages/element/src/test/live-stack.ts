@@ -20,7 +20,8 @@ export interface LiveStack {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port that was free a moment ago on 127.0.0.1 (for servers that cannot listen on port 0). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -7,22 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './chromium.js';
 import { ELEMENT_ROOT } from './static-files.js';
 import { run, waitForStatus } from './page-helpers.js';
+import { freePort } from './live-stack.js';
 
 const REPO_ROOT = join(ELEMENT_ROOT, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The error code of a TCP connect to 127.0.0.1:port, or 'connected'. */
 function connectError(port: number): Promise<string> {
