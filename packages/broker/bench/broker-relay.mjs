@@ -4,151 +4,130 @@
 // Usage (after `npm run build`): node packages/broker/bench/broker-relay.mjs [--bytes N] [--runs N] [--idle N] [--prompts N] [--broker-env K=V ...]
 // (--broker-env: extra environment for the broker process only, e.g. LD_PRELOAD=…/libjemalloc.so.2)
 // Processes: kube-sim in one child, the real `pod-shell-broker` CLI in another, the clients here.
-import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { execQuery, measureEchoLatency, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { DEFAULT_SHELL_COMMAND } from '../dist/auth/default-command.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
+import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
 import { spawnBroker } from '../dist/test/broker-process.js';
-import { simFixture, tenantDoc, TEST_ORIGIN, ADMIN_TOKEN } from '../dist/test/harness.js';
+import { tenantDoc, TEST_ORIGIN, ADMIN_TOKEN } from '../dist/test/harness.js';
 import { stringify } from 'yaml';
 
-const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const bytes = numberArg('--bytes', 100_000_000);
+const runs = numberArg('--runs', 3);
+const idle = numberArg('--idle', 1000);
+const prompts = numberArg('--prompts', 20);
+const sim = await startSimChild();
+const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
+const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false, limits: { maxConcurrentSessions: idle + 100 } });
+const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
+const brokerEnv = envArgs('--broker-env');
+const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
+const brokerUrl = `ws://127.0.0.1:${broker.port}/v1/session`;
+const token = (target) => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', ...target }, ttlSeconds: 3600 });
+const viaBroker = (target) => ({ url: brokerUrl, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(target)}`], wsOptions: { origin: TEST_ORIGIN } });
+const base = sim.url.replace(/^https:/, 'wss:');
+const directOpts = { ca: sim.caCert, headers: { Authorization: `Bearer ${sim.adminToken}` } };
+const direct = (pod, q) => ({ url: `${base}/api/v1/namespaces/default/pods/${pod}/exec?${execQuery(q)}`, protocols: ['v5.channel.k8s.io'], wsOptions: directOpts });
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const median = (xs) => pct(xs, 50);
 
-if (args[0] === '--serve-sim') {
-  const { startKubeSim } = await import('@pod-shell/kube-sim');
-  const sim = await startKubeSim({ fixtures: simFixture() });
-  process.send({ url: sim.url, token: sim.adminToken, ca: sim.caCert, kubeconfig: sim.kubeconfig });
-  process.on('message', async (m) => {
-    if (m === 'close') {
-      await sim.close();
-      process.exit(0);
-    }
-  });
-} else {
-  const bytes = arg('--bytes', 100_000_000);
-  const runs = arg('--runs', 3);
-  const idle = arg('--idle', 1000);
-  const prompts = arg('--prompts', 20);
-  const simChild = fork(fileURLToPath(import.meta.url), ['--serve-sim'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const sim = await new Promise((resolve) => simChild.once('message', resolve));
-  const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
-  const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false, limits: { maxConcurrentSessions: idle + 100 } });
-  const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
-  const brokerEnv = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--broker-env' ? [a.split(/=(.*)/s).slice(0, 2)] : [])));
-  const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
-  const brokerUrl = `ws://127.0.0.1:${broker.port}/v1/session`;
-  const token = (target) => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', ...target }, ttlSeconds: 3600 });
-  const viaBroker = (target) => ({ url: brokerUrl, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(target)}`], wsOptions: { origin: TEST_ORIGIN } });
-  const base = sim.url.replace(/^https:/, 'wss:');
-  const directOpts = { ca: sim.ca, headers: { Authorization: `Bearer ${sim.token}` } };
-  const direct = (pod, q) => ({ url: `${base}/api/v1/namespaces/default/pods/${pod}/exec?${execQuery(q)}`, protocols: ['v5.channel.k8s.io'], wsOptions: directOpts });
-  const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-  const median = (xs) => pct(xs, 50);
+// 1. Echo latency (quiet machine first): light-mode pod, 1-byte stdin round trips.
+const echoDirect = await measureEchoLatency(direct('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }));
+const echoBroker = await measureEchoLatency(viaBroker({ pod: 'echo-0' }));
 
-  // 1. Echo latency (quiet machine first): light-mode pod, 1-byte stdin round trips.
-  const echoDirect = await measureEchoLatency(direct('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }));
-  const echoBroker = await measureEchoLatency(viaBroker({ pod: 'echo-0' }));
+// 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY.
+const tput = { direct: [], broker: [] };
+for (let i = 0; i < runs; i++) {
+  const d = await measureThroughput(direct('demo', { command: headCmd, stdout: true, tty: true }));
+  const b = await measureThroughput(viaBroker({ pod: 'demo', command: headCmd }));
+  if (d.bytes !== bytes || b.bytes !== bytes) throw new Error(`byte count mismatch: direct ${d.bytes}, broker ${b.bytes}, want ${bytes}`);
+  if (b.closeCode !== 1000) throw new Error(`broker run closed with ${b.closeCode}`);
+  tput.direct.push(d.mbPerSecond);
+  tput.broker.push(b.mbPerSecond);
+}
 
-  // 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY.
-  const tput = { direct: [], broker: [] };
-  for (let i = 0; i < runs; i++) {
-    const d = await measureThroughput(direct('demo', { command: headCmd, stdout: true, tty: true }));
-    const b = await measureThroughput(viaBroker({ pod: 'demo', command: headCmd }));
-    if (d.bytes !== bytes || b.bytes !== bytes) throw new Error(`byte count mismatch: direct ${d.bytes}, broker ${b.bytes}, want ${bytes}`);
-    if (b.closeCode !== 1000) throw new Error(`broker run closed with ${b.closeCode}`);
-    tput.direct.push(d.mbPerSecond);
-    tput.broker.push(b.mbPerSecond);
-  }
-
-  // 3. Time to first prompt: default shell on the PTY pod, until the prompt's "# " or "$ " shows.
-  const firstPrompt = (target) =>
-    new Promise((resolve, reject) => {
-      const t0 = performance.now();
-      const ws = new WebSocket(target.url, target.protocols, target.wsOptions);
-      let text = '';
-      ws.on('message', (data) => {
-        if (data[0] !== 1) return;
-        text += data.subarray(1).toString();
-        if (/[#$] $/.test(text)) {
-          const ms = performance.now() - t0;
-          ws.close();
-          resolve(ms);
-        }
-      });
-      ws.on('error', reject);
+// 3. Time to first prompt: default shell on the PTY pod, until the prompt's "# " or "$ " shows.
+const firstPrompt = (target) =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(target.url, target.protocols, target.wsOptions);
+    let text = '';
+    ws.on('message', (data) => {
+      if (data[0] !== 1) return;
+      text += data.subarray(1).toString();
+      if (/[#$] $/.test(text)) {
+        const ms = performance.now() - t0;
+        ws.close();
+        resolve(ms);
+      }
     });
-  const ttfp = { direct: [], broker: [] };
-  for (let i = 0; i < prompts; i++) {
-    ttfp.direct.push(await firstPrompt(direct('demo', { command: [...DEFAULT_SHELL_COMMAND], stdin: true, stdout: true, tty: true })));
-    ttfp.broker.push(await firstPrompt(viaBroker({ pod: 'demo' })));
-  }
+    ws.on('error', reject);
+  });
+const ttfp = { direct: [], broker: [] };
+for (let i = 0; i < prompts; i++) {
+  ttfp.direct.push(await firstPrompt(direct('demo', { command: [...DEFAULT_SHELL_COMMAND], stdin: true, stdout: true, tty: true })));
+  ttfp.broker.push(await firstPrompt(viaBroker({ pod: 'demo' })));
+}
 
-  // 4. Broker memory per idle session: open `idle` sessions to the light pod, measure the broker's RSS and heap.
-  const metric = async (name) => {
-    const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-    return Number(m?.[1]);
-  };
-  const settle = () => new Promise((r) => setTimeout(r, 2000));
-  await settle();
-  const before = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
-  const sockets = [];
-  for (let i = 0; i < idle; i += 50) {
-    sockets.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(50, idle - i) }, () => {
-          const t = viaBroker({ pod: 'echo-0' });
-          return new Promise((resolve, reject) => {
-            const ws = new WebSocket(t.url, t.protocols, t.wsOptions);
-            ws.once('message', () => resolve(ws));
-            ws.once('error', reject);
-          });
-        }),
-      )),
-    );
-  }
-  await settle();
-  const live = await metric('podshell_sessions_active');
-  const after = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
-  for (const ws of sockets) ws.close();
-
-  broker.child.kill('SIGTERM');
-  await broker.exited;
-  broker.cleanup();
-  simChild.send('close');
-  await new Promise((resolve) => simChild.once('exit', resolve));
-
-  const f = (x, d = 2) => Number(x.toFixed(d));
-  console.log(
-    JSON.stringify(
-      {
-        node: process.version,
-        brokerEnv,
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
-        echoRttMs: {
-          direct: { p50: f(echoDirect.p50, 3), p99: f(echoDirect.p99, 3) },
-          broker: { p50: f(echoBroker.p50, 3), p99: f(echoBroker.p99, 3) },
-          added: { p50: f(echoBroker.p50 - echoDirect.p50, 3), p99: f(echoBroker.p99 - echoDirect.p99, 3) },
-        },
-        timeToFirstPromptMs: {
-          runs: prompts,
-          direct: { p50: f(pct(ttfp.direct, 50), 1), p95: f(pct(ttfp.direct, 95), 1) },
-          broker: { p50: f(pct(ttfp.broker, 50), 1), p95: f(pct(ttfp.broker, 95), 1) },
-        },
-        idleSessions: { sessions: live, rssDeltaKBPerSession: f((after.rss - before.rss) / live / 1024, 1), heapDeltaKBPerSession: f((after.heap - before.heap) / live / 1024, 1) },
-      },
-      null,
-      2,
-    ),
+// 4. Broker memory per idle session: open `idle` sessions to the light pod, measure the broker's RSS and heap.
+const metric = async (name) => {
+  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return Number(m?.[1]);
+};
+const settle = () => new Promise((r) => setTimeout(r, 2000));
+await settle();
+const before = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+const sockets = [];
+for (let i = 0; i < idle; i += 50) {
+  sockets.push(
+    ...(await Promise.all(
+      Array.from({ length: Math.min(50, idle - i) }, () => {
+        const t = viaBroker({ pod: 'echo-0' });
+        return new Promise((resolve, reject) => {
+          const ws = new WebSocket(t.url, t.protocols, t.wsOptions);
+          ws.once('message', () => resolve(ws));
+          ws.once('error', reject);
+        });
+      }),
+    )),
   );
 }
+await settle();
+const live = await metric('podshell_sessions_active');
+const after = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+for (const ws of sockets) ws.close();
+
+broker.child.kill('SIGTERM');
+await broker.exited;
+broker.cleanup();
+await sim.close();
+
+const f = (x, d = 2) => Number(x.toFixed(d));
+console.log(
+  JSON.stringify(
+    {
+      node: process.version,
+      brokerEnv,
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
+      echoRttMs: {
+        direct: { p50: f(echoDirect.p50, 3), p99: f(echoDirect.p99, 3) },
+        broker: { p50: f(echoBroker.p50, 3), p99: f(echoBroker.p99, 3) },
+        added: { p50: f(echoBroker.p50 - echoDirect.p50, 3), p99: f(echoBroker.p99 - echoDirect.p99, 3) },
+      },
+      timeToFirstPromptMs: {
+        runs: prompts,
+        direct: { p50: f(pct(ttfp.direct, 50), 1), p95: f(pct(ttfp.direct, 95), 1) },
+        broker: { p50: f(pct(ttfp.broker, 50), 1), p95: f(pct(ttfp.broker, 95), 1) },
+      },
+      idleSessions: { sessions: live, rssDeltaKBPerSession: f((after.rss - before.rss) / live / 1024, 1), heapDeltaKBPerSession: f((after.heap - before.heap) / live / 1024, 1) },
+    },
+    null,
+    2,
+  ),
+);
