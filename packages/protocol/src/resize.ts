@@ -8,6 +8,17 @@ export interface TerminalSize {
 export const MIN_TERMINAL_DIMENSION = 1;
 export const MAX_TERMINAL_DIMENSION = 1000;
 
+/** `JSON.parse` that yields only a plain object, or null for anything else (arrays, primitives, bad JSON). */
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
 function dimension(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) && v >= MIN_TERMINAL_DIMENSION && v <= MAX_TERMINAL_DIMENSION ? v : null;
 }
@@ -17,14 +28,8 @@ function dimension(v: unknown): number | null {
  * Returns null for anything else.
  */
 export function parseClientResize(text: string): TerminalSize | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (o === null) return null;
   const keys = Object.keys(o);
   if (keys.length !== 2) return null;
   const width = dimension(o['Width']);
@@ -38,16 +43,11 @@ export function parseClientResize(text: string): TerminalSize | null {
  * case-insensitively (`Width` and `width` both work), values uint16. Returns null when invalid.
  */
 export function parseK8sResize(text: string): TerminalSize | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = parseJsonObject(text);
+  if (o === null) return null;
   let width = 0;
   let height = 0;
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+  for (const [k, val] of Object.entries(o)) {
     const key = k.toLowerCase();
     if (key !== 'width' && key !== 'height') continue;
     if (typeof val !== 'number' || !Number.isInteger(val) || val < 0 || val > 65535) return null;
