@@ -16,6 +16,7 @@ export interface BrokerMetrics {
   readonly bytes: Counter<'direction'>;
   readonly authFailures: Counter<'reason'>;
   readonly backpressurePauses: Counter;
+  readonly resizesDropped: Counter;
   readonly clientSockets: Gauge;
   readonly upstreamSockets: Gauge;
   readonly resizeHandlers: Gauge;
@@ -55,6 +56,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     bytes: new Counter({ name: 'podshell_bytes_total', help: 'Payload bytes relayed, by direction (stdin, stdout).', labelNames: ['direction'], registers: r }),
     authFailures: new Counter({ name: 'podshell_auth_failures_total', help: 'Refused upgrades, by reason.', labelNames: ['reason'], registers: r }),
     backpressurePauses: new Counter({ name: 'podshell_backpressure_pauses_total', help: 'Times the upstream was paused because a client fell behind or asked for flow control.', registers: r }),
+    resizesDropped: new Counter({ name: 'podshell_resizes_dropped_total', help: 'Resize frames dropped by the per-session rate limit (RESIZE_PER_SECOND); the newest size is always delivered.', registers: r }),
     clientSockets: new Gauge({ name: 'podshell_client_sockets', help: 'Open client WebSockets owned by sessions or being authenticated.', registers: r }),
     upstreamSockets: new Gauge({ name: 'podshell_upstream_sockets', help: 'Open upstream exec WebSockets to the Kubernetes API.', registers: r }),
     resizeHandlers: new Gauge({ name: 'podshell_resize_handlers', help: 'Registered resize handlers (one per TTY session).', registers: r }),

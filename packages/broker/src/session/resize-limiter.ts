@@ -20,6 +20,7 @@ export class ResizeLimiter {
     private readonly perSecond: number,
     private readonly timers: SessionTimers,
     private readonly forward: (size: TerminalSize) => void,
+    private readonly onDropped: () => void = () => {},
   ) {
     this.tokens = perSecond;
   }
@@ -31,7 +32,10 @@ export class ResizeLimiter {
       this.send(size);
       return;
     }
-    if (this.pending !== null) this.dropped += 1;
+    if (this.pending !== null) {
+      this.dropped += 1;
+      this.onDropped();
+    }
     this.pending = size;
     if (!this.timers.has('resize')) {
       const waitMs = Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));

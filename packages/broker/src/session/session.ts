@@ -191,7 +191,12 @@ export class Session {
     this.started = true;
     const { config } = this.ctx;
     this.accounting.started(this.expiresAt);
-    this.resize = new ResizeLimiter(config.resizePerSecond, this.timers, (size) => this.forwardResize(size));
+    this.resize = new ResizeLimiter(
+      config.resizePerSecond,
+      this.timers,
+      (size) => this.forwardResize(size),
+      () => this.ctx.metrics.resizesDropped.inc(),
+    );
     this.ctx.gauges.inc('resizeHandlers');
     this.client.sendControl({
       type: 'hello',

@@ -106,6 +106,9 @@ describe('threat defences at the broker edge', () => {
     assert.ok(forwarded <= 25, `resizes forwarded: ${forwarded} (limit 20/s plus the trailing one)`);
     const info = h.broker.sessions.list()[0]!.info();
     assert.ok((info['resizeDropped'] as number) > 9000);
+    const metrics = await h.admin('/metrics');
+    const droppedTotal = Number(/^podshell_resizes_dropped_total (\d+)$/m.exec(metrics.text)?.[1]);
+    assert.equal(droppedTotal, info['resizeDropped'], 'the dropped resizes are visible to operators as a metric');
     await c.close();
   });
 
