@@ -1,3 +1,4 @@
+import { binding, clusterRole, group } from '../fixtures/rbac-builders.js';
 import type { RbacObject } from '../fixtures/types.js';
 
 /**
@@ -6,42 +7,17 @@ import type { RbacObject } from '../fixtures/types.js';
  * plus `cluster-admin` for fixtures to bind.
  */
 export function bootstrapPolicy(): RbacObject[] {
-  const rbac = 'rbac.authorization.k8s.io/v1';
+  const authenticated = [group('system:authenticated')];
   return [
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRole',
-      metadata: { name: 'system:discovery' },
-      rules: [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }],
-    },
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'system:discovery' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:discovery' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
-    },
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRole',
-      metadata: { name: 'system:basic-user' },
-      rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }],
-    },
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'system:basic-user' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
-    },
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRole',
-      metadata: { name: 'cluster-admin' },
-      rules: [
-        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
-        { nonResourceURLs: ['*'], verbs: ['*'] },
-      ],
-    },
+    clusterRole('system:discovery', [
+      { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] },
+    ]),
+    binding('ClusterRoleBinding', 'system:discovery', 'ClusterRole', 'system:discovery', authenticated),
+    clusterRole('system:basic-user', [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }]),
+    binding('ClusterRoleBinding', 'system:basic-user', 'ClusterRole', 'system:basic-user', authenticated),
+    clusterRole('cluster-admin', [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      { nonResourceURLs: ['*'], verbs: ['*'] },
+    ]),
   ];
 }
