@@ -4,6 +4,8 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { openLinkIfAllowed } from '../links/link-policy.js';
+import { OutputScheduler } from '../flow/output-scheduler.js';
+import { coalesceViewportSync } from '../xterm/viewport-sync.js';
 
 /**
  * Every xterm window manipulation and report (CSI t) stays off: container output must not move,
@@ -35,9 +37,6 @@ export const WINDOW_OPTIONS_ALL_OFF: Readonly<IWindowOptions> = Object.freeze({
   setWinLines: false,
 });
 
-/** Largest piece of output handed to xterm in one write (see `write`). */
-export const WRITE_SLICE_BYTES = 2048;
-
 /** Opens a link in a new tab that gets no handle on this page (no reverse tabnapping). */
 function openInNewTab(url: string): void {
   window.open(url, '_blank', 'noopener,noreferrer');
@@ -64,7 +63,9 @@ export type TerminalSettings = Pick<
 export class TerminalController implements ReactiveController {
   private term: Terminal | undefined;
   private fitAddon: FitAddon | undefined;
+  private output: OutputScheduler | undefined;
   private disposables: IDisposable[] = [];
+  private viewportSyncCoalesced = false;
 
   constructor(
     host: ReactiveControllerHost,
@@ -75,6 +76,11 @@ export class TerminalController implements ReactiveController {
 
   get terminal(): Terminal | undefined {
     return this.term;
+  }
+
+  /** Whether xterm's per-line scrollbar sync was made once-per-frame (see xterm/viewport-sync.ts). */
+  get coalescedViewportSync(): boolean {
+    return this.viewportSyncCoalesced;
   }
 
   /** Creates the terminal inside `container`. Idempotent while open. */
@@ -106,6 +112,8 @@ export class TerminalController implements ReactiveController {
       term.parser.registerDcsHandler({ intermediates: '$', final: 'q' }, () => true),
     );
     term.open(container);
+    this.viewportSyncCoalesced = coalesceViewportSync(term);
+    this.output = new OutputScheduler(term);
     this.term = term;
     this.fitAddon = fit;
     this.fit();
@@ -123,23 +131,15 @@ export class TerminalController implements ReactiveController {
   }
 
   /**
-   * Hands bytes to xterm; `done` runs once they are parsed (the flow-control signal). Large frames
-   * are cut into WRITE_SLICE_BYTES slices: xterm yields to the event loop only between writes, and
-   * one 32 KiB frame of short lines (16 Ki line feeds) can keep the main thread busy for over 100 ms. Cutting inside a
-   * UTF-8 character is fine: xterm's decoder carries partial characters across writes.
+   * Hands bytes to xterm through the output scheduler (small pieces, timed bursts: see
+   * flow/output-scheduler.ts); `done` runs once they are parsed (the flow-control signal).
    */
   write(bytes: Uint8Array, done: () => void): void {
-    const term = this.term;
-    if (!term) {
+    if (!this.output) {
       done();
       return;
     }
-    for (let offset = 0; offset < bytes.byteLength; offset += WRITE_SLICE_BYTES) {
-      const end = Math.min(bytes.byteLength, offset + WRITE_SLICE_BYTES);
-      if (end === bytes.byteLength) term.write(bytes.subarray(offset, end), done);
-      else term.write(bytes.subarray(offset, end));
-    }
-    if (bytes.byteLength === 0) done();
+    this.output.push(bytes, done);
   }
 
   update(settings: TerminalSettings): void {
@@ -159,6 +159,8 @@ export class TerminalController implements ReactiveController {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
+    this.output?.clear();
+    this.output = undefined;
     // Disposing the terminal disposes its addons and removes its DOM and listeners.
     this.term?.dispose();
     this.term = undefined;
