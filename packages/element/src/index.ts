@@ -6,5 +6,5 @@ export * from './pod-shell.js';
 export { podShellEvent } from './events.js';
 export type * from './events.js';
 export { resolveBrokerUrl } from './connection/broker-url.js';
-export { DEFAULT_HIGH_WATERMARK, DEFAULT_LOW_WATERMARK } from './flow/flow-control.js';
+export { ACK_EVERY_BYTES } from './flow/output-acks.js';
 export { DARK_PALETTE, LIGHT_PALETTE, THEME_COLOR_KEYS, cssPropertyFor, type Palette, type ThemeName } from './theme/palettes.js';

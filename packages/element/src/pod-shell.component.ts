@@ -11,7 +11,7 @@ import { ClipboardController } from './controllers/clipboard-controller.js';
 import { CountdownController } from './controllers/countdown-controller.js';
 import { ColorSchemeController } from './controllers/color-scheme-controller.js';
 import { resolveBrokerUrl } from './connection/broker-url.js';
-import { WriteFlowControl } from './flow/flow-control.js';
+import { OutputAcks } from './flow/output-acks.js';
 import { closeMessage, sanitizeStatusText } from './status/close-message.js';
 import { renderStatusLayer } from './status/status-layer.js';
 import { paletteFor, resolvePalette, type ThemeName } from './theme/palettes.js';
@@ -137,8 +137,8 @@ export class PodShell extends LitElement {
   private readonly colorScheme = new ColorSchemeController(this, () => {
     if (this.theme === 'auto') this.applyTheme();
   });
-  private readonly flow = new WriteFlowControl((paused) => {
-    this.connection.sendControl({ type: 'flow', paused });
+  private readonly flow = new OutputAcks((bytes) => {
+    this.connection.sendControl({ type: 'ack', bytes });
   });
 
   /** The token the broker last received (at connect or by refresh). */
@@ -302,6 +302,8 @@ export class PodShell extends LitElement {
     this.terminalController.fit();
     const term = this.terminal;
     if (term) this.sendSize(term.cols, term.rows);
+    // After the size (the broker's first frame from us): opt in to the broker's ack window.
+    this.flow.start();
   }
 
   private sendSize(cols: number, rows: number): void {

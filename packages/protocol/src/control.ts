@@ -51,8 +51,19 @@ export interface FlowMessage {
   paused: boolean;
 }
 
+/**
+ * client → broker: `bytes` more stdout/stderr payload bytes have been consumed (for a terminal:
+ * parsed by xterm). The first `ack`, even of 0 bytes, switches the session to windowed flow
+ * control: the broker stops reading the exec stream while more than its window of output is
+ * unacknowledged. The sum of all acks can never exceed the output bytes sent.
+ */
+export interface AckMessage {
+  type: 'ack';
+  bytes: number;
+}
+
 export type ServerControlMessage = HelloMessage | ExpiringMessage | ClosingMessage | ExtendedMessage | ErrorMessage;
-export type ClientControlMessage = RefreshMessage | FlowMessage;
+export type ClientControlMessage = RefreshMessage | FlowMessage | AckMessage;
 
 export const MAX_TOKEN_LENGTH = 8192;
 
@@ -68,6 +79,11 @@ export function parseClientControl(payload: Uint8Array): ClientControlMessage {
   if (m['type'] === 'flow') {
     if (typeof m['paused'] !== 'boolean') throw new TypeError('flow.paused must be a boolean');
     return { type: 'flow', paused: m['paused'] };
+  }
+  if (m['type'] === 'ack') {
+    const bytes = m['bytes'];
+    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw new TypeError('ack.bytes must be a non-negative integer');
+    return { type: 'ack', bytes };
   }
   if (m['type'] === 'refresh') {
     const token = m['token'];

@@ -29,6 +29,11 @@ test('client control frames are validated', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   assert.deepEqual(parseClientControl(enc('{"type":"flow","paused":true}')), { type: 'flow', paused: true });
   assert.throws(() => parseClientControl(enc('{"type":"flow","paused":"yes"}')), TypeError);
+  assert.deepEqual(parseClientControl(enc('{"type":"ack","bytes":0}')), { type: 'ack', bytes: 0 });
+  assert.deepEqual(parseClientControl(enc('{"type":"ack","bytes":32768}')), { type: 'ack', bytes: 32768 });
+  for (const bad of ['-1', '1.5', '"5"', '1e300', 'null']) {
+    assert.throws(() => parseClientControl(enc(`{"type":"ack","bytes":${bad}}`)), /ack\.bytes must be a non-negative integer/);
+  }
   assert.throws(() => parseClientControl(enc('{"type":"exec"}')), TypeError);
   assert.throws(() => parseClientControl(Uint8Array.of(0xff, 0xfe)), TypeError);
 });

@@ -47,6 +47,8 @@ export interface BrokerConfig {
   readonly backpressureHighBytes: number;
   /** BACKPRESSURE_LIMIT_BYTES: per-session buffer cap; a session past it is closed. */
   readonly backpressureLimitBytes: number;
+  /** CLIENT_WINDOW_BYTES: unacknowledged output above which the upstream is paused, for clients that send `ack`. */
+  readonly clientWindowBytes: number;
   /** RESIZE_PER_SECOND: resize frames accepted per second per session; extra ones are dropped. */
   readonly resizePerSecond: number;
   /** KEEPALIVE_SECONDS: ping period on both hops (must stay under load-balancer idle timeouts). */
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     maxInboundFrameBytes: int(env, 'MAX_INBOUND_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     backpressureHighBytes,
     backpressureLimitBytes,
+    clientWindowBytes: int(env, 'CLIENT_WINDOW_BYTES', 512 * 1024, 16 * 1024, 64 * 1024 * 1024),
     resizePerSecond: int(env, 'RESIZE_PER_SECOND', 20, 1, 1000),
     keepaliveSeconds: int(env, 'KEEPALIVE_SECONDS', 25, 5, 600),
     upgradeTimeoutMs: int(env, 'UPGRADE_TIMEOUT_MS', 10000, 100, 120000),

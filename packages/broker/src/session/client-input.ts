@@ -2,6 +2,7 @@ import { CloseCode, type TerminalSize } from '@pod-shell/protocol';
 import { ErrorCode, PodShellError } from '../errors.js';
 import { classifyClientFrame } from './client-frames.js';
 import { closeInfoFor, type CloseInfo } from './closing.js';
+import type { ClientWindow } from './client-window.js';
 import type { FlowControl } from './flow-control.js';
 import type { SessionTraffic } from './session-traffic.js';
 import type { UpstreamLink } from './upstream-link.js';
@@ -9,6 +10,8 @@ import type { UpstreamLink } from './upstream-link.js';
 export interface ClientInputParts {
   upstream: UpstreamLink;
   flow: FlowControl;
+  /** Takes the client's `ack` frames. */
+  window: ClientWindow;
   traffic: SessionTraffic;
   /** MAX_INBOUND_FRAME_BYTES: the largest payload a client frame may carry; a bigger frame closes the session with 1009. */
   maxInboundFrameBytes: number;
@@ -25,7 +28,7 @@ export interface ClientInputParts {
 /**
  * The client → upstream direction of a session: applies one client frame, validated by
  * `classifyClientFrame`. Stdin and the stdin half-close go to the apiserver as they came (copied:
- * uWS neuters the buffer after its callback), resizes go through the rate limiter, `flow` pauses or
+ * uWS neuters the buffer after its callback), resizes go through the rate limiter, `ack` moves the client's window, `flow` pauses or
  * resumes the output, `refresh` asks the session to extend itself, and anything malformed ends the
  * session (4400, or 1009 for an oversized frame). The session calls in only while it is open.
  */
@@ -61,11 +64,21 @@ export class ClientInput {
         upstream.send(Buffer.from(bytes));
         return;
       case 'control':
-        if (action.message.type === 'flow') {
-          if (action.message.paused) flow.set('flow');
-          else flow.clear('flow');
-        } else {
-          this.parts.refresh(action.message.token);
+        switch (action.message.type) {
+          case 'flow':
+            if (action.message.paused) flow.set('flow');
+            else flow.clear('flow');
+            return;
+          case 'ack':
+            try {
+              this.parts.window.acked(action.message.bytes);
+            } catch (err) {
+              this.parts.end(closeInfoFor(err));
+            }
+            return;
+          case 'refresh':
+            this.parts.refresh(action.message.token);
+            return;
         }
         return;
     }

@@ -1,9 +1,10 @@
 /**
- * Why the upstream exec socket is paused. Two independent reasons: the client's socket is backed up
- * (uWS buffered amount above BACKPRESSURE_HIGH_BYTES) or the client asked (`flow` control frame from
- * the terminal's write queue). The upstream reads again only when neither holds.
+ * Why the upstream exec socket is paused. Three independent reasons: the client's socket is backed
+ * up (uWS buffered amount above BACKPRESSURE_HIGH_BYTES), the client asked (`flow` control frame
+ * from the terminal's write queue), or more output than CLIENT_WINDOW_BYTES is unacknowledged
+ * (`ack` control frames; see client-window.ts). The upstream reads again only when none holds.
  */
-export type PauseReason = 'backpressure' | 'flow';
+export type PauseReason = 'backpressure' | 'flow' | 'window';
 
 export class FlowControl {
   private readonly reasons = new Set<PauseReason>();

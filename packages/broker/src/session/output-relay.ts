@@ -2,6 +2,7 @@ import { CloseCode } from '@pod-shell/protocol';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { ClientLink } from './client-link.js';
 import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
+import type { ClientWindow } from './client-window.js';
 import type { FlowControl } from './flow-control.js';
 import type { SessionTraffic } from './session-traffic.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
@@ -13,6 +14,8 @@ export interface OutputRelayParts {
   client: ClientLink;
   upstream: UpstreamLink;
   flow: FlowControl;
+  /** Counts output against the client's ack window. */
+  window: ClientWindow;
   traffic: SessionTraffic;
   /** BACKPRESSURE_HIGH_BYTES: above it the upstream pauses; it reads again at half of it. */
   highWatermarkBytes: number;
@@ -89,6 +92,7 @@ export class OutputRelay {
         return;
       case 'data':
         this.parts.traffic.stdout(action.payloadBytes);
+        this.parts.window.sent(action.payloadBytes);
         this.sendToClient(data);
         return;
       case 'status': {

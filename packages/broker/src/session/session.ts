@@ -8,6 +8,7 @@ import { resolveIdentity } from '../tenants/identity.js';
 import { ClientInput } from './client-input.js';
 import { ClientLink } from './client-link.js';
 import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
+import { ClientWindow } from './client-window.js';
 import { FlowControl } from './flow-control.js';
 import { endOrphanedShell } from './orphaned-shell.js';
 import { OutputRelay } from './output-relay.js';
@@ -49,6 +50,7 @@ export class Session {
   private readonly deadlines: SessionDeadlines;
   private readonly traffic: SessionTraffic;
   private readonly flow: FlowControl;
+  private readonly window: ClientWindow;
   private readonly output: OutputRelay;
   private readonly input: ClientInput;
   private readonly accounting: SessionAccounting;
@@ -97,10 +99,12 @@ export class Session {
       () => this.upstream.resume(),
       () => this.ctx.metrics.backpressurePauses.inc(),
     );
+    this.window = new ClientWindow(this.flow, ctx.config.clientWindowBytes);
     this.output = new OutputRelay({
       client: this.client,
       upstream: this.upstream,
       flow: this.flow,
+      window: this.window,
       traffic: this.traffic,
       highWatermarkBytes: ctx.config.backpressureHighBytes,
       end: (info) => this.dispose(info),
@@ -108,6 +112,7 @@ export class Session {
     this.input = new ClientInput({
       upstream: this.upstream,
       flow: this.flow,
+      window: this.window,
       traffic: this.traffic,
       maxInboundFrameBytes: ctx.config.maxInboundFrameBytes,
       backpressureLimitBytes: ctx.config.backpressureLimitBytes,
@@ -331,6 +336,7 @@ export class Session {
       bytesIn: this.traffic.bytesIn,
       bytesOut: this.traffic.bytesOut,
       paused: this.flow.list(),
+      unacknowledgedBytes: this.window.windowed ? this.window.unacknowledged : null,
       clientBufferedBytes: this.client.bufferedAmount,
       upstreamBufferedBytes: this.upstream.bufferedAmount,
       resizeDropped: this.resize?.dropped ?? 0,

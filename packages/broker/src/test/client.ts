@@ -55,6 +55,8 @@ export class TestClient {
   readonly sequence: string[] = [];
   private waiters: Waiter[] = [];
   private stdoutLength = 0;
+  /** When set, every stdout/stderr frame is acknowledged as it arrives (see `autoAck`). */
+  private acking = false;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -65,6 +67,7 @@ export class TestClient {
         this.stdoutChunks.push(data.subarray(1));
         this.stdoutLength += data.byteLength - 1;
         this.sequence.push('stdout');
+        if (this.acking) this.ack(data.byteLength - 1);
       } else if (ch === Channel.Status) {
         this.status = data.subarray(1).toString('utf8');
         this.sequence.push('status');
@@ -195,6 +198,16 @@ export class TestClient {
 
   flow(paused: boolean): void {
     this.send(encodeControl({ type: 'flow', paused }));
+  }
+
+  /** Acknowledges `bytes` of output (the first ack opts the session into the broker's window). */
+  ack(bytes: number): void {
+    this.send(encodeControl({ type: 'ack', bytes }));
+  }
+
+  /** From now on, acknowledges each output frame as it arrives (a terminal that keeps up). */
+  autoAck(on = true): void {
+    this.acking = on;
   }
 
   refresh(token: string): void {

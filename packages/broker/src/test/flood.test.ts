@@ -5,6 +5,7 @@ import { startHarness, type Harness } from './harness.js';
 
 const HIGH = 64 * 1024;
 const LIMIT = 2 * 1024 * 1024;
+const WINDOW = 128 * 1024;
 /** What may still arrive after the pause: ws emits what it already read (≤ one socket read + one frame). */
 const OVERSHOOT = 256 * 1024;
 
@@ -18,7 +19,7 @@ function sessionInfo(h: Harness): ReturnType<Session['info']> {
 describe('flood and flow control', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ env: { BACKPRESSURE_HIGH_BYTES: String(HIGH), BACKPRESSURE_LIMIT_BYTES: String(LIMIT) } });
+    h = await startHarness({ env: { BACKPRESSURE_HIGH_BYTES: String(HIGH), BACKPRESSURE_LIMIT_BYTES: String(LIMIT), CLIENT_WINDOW_BYTES: String(WINDOW) } });
   });
   afterEach(async () => {
     await h.waitIdle();
@@ -61,6 +62,63 @@ describe('flood and flow control', () => {
     const metrics = await h.admin('/metrics');
     assert.match(metrics.text, /podshell_backpressure_pauses_total [1-9]/);
     await c.close();
+  });
+
+  test('ack window: an acking client never has more than CLIENT_WINDOW_BYTES unacknowledged, acks resume the output, Ctrl-C lands at once', async (t) => {
+    const c = await h.connect();
+    await c.waitForControl('hello');
+    c.stdin('stty -echoctl; PS1="PROMPT> "\r');
+    await c.waitForText('PROMPT> ');
+    c.ack(c.stdoutBytes); // opts in, everything so far consumed
+    let acked = c.stdoutBytes;
+    c.stdin('yes\r');
+    const deadline = Date.now() + 10_000;
+    while (!(sessionInfo(h)['paused'] as string[]).includes('window')) {
+      assert.ok(Date.now() < deadline, 'the upstream was paused for the window');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The client reads everything (no socket backpressure), yet output stops near the window.
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples.push(c.stdoutBytes);
+    }
+    const inFlight = samples[samples.length - 1]! - acked;
+    assert.ok(inFlight <= WINDOW + OVERSHOOT, `unacknowledged output received: ${inFlight} bytes (bound ${WINDOW + OVERSHOOT})`);
+    assert.equal(samples[samples.length - 1], samples[0], 'nothing more arrives until the client acks');
+    assert.equal(sessionInfo(h)['unacknowledgedBytes'], c.stdoutBytes - acked, 'the broker counts exactly the payload bytes sent');
+    assert.equal(sessionInfo(h)['clientBufferedBytes'], 0, 'paused by the window, not by socket backpressure');
+
+    // Acknowledging resumes the output.
+    const before = c.stdoutBytes;
+    c.ack(before - acked);
+    acked = before;
+    await c.waitUntil(() => c.stdoutBytes > before + WINDOW / 4, 'more output after the ack');
+
+    // A terminal that keeps up: Ctrl-C gives the prompt back within a second.
+    c.autoAck();
+    c.ack(c.stdoutBytes - acked);
+    c.stdin('\x03');
+    const sent = Date.now();
+    await c.waitUntil(() => /PROMPT> $/.test(c.tail(64)), 'the prompt after Ctrl-C', 5000);
+    const took = Date.now() - sent;
+    assert.ok(took < 1000, `Ctrl-C took ${took} ms to stop the output`);
+    t.diagnostic(`unacknowledged output received while paused: ${inFlight} bytes; Ctrl-C to prompt: ${took} ms`);
+    await c.close();
+  });
+
+  test('an ack of more output than was sent closes the session with 4400 bad_frame', async () => {
+    const c = await h.connect({ pod: 'echo-0' });
+    await c.waitForControl('hello');
+    c.ack(0);
+    c.stdin('abc');
+    await c.waitForText('abc');
+    c.ack(c.stdoutBytes + 1);
+    const closed = await c.waitForClose();
+    assert.equal(closed.code, 4400);
+    const closing = c.control('closing');
+    assert.equal(closing?.reason, 'bad_frame');
+    assert.match(closing?.message ?? '', /ack of \d+ bytes exceeds the \d+ output bytes not yet acknowledged/);
   });
 
   test('flow frames pause and resume the upstream', async () => {

@@ -193,18 +193,38 @@ test('a token no JWT could be never leaves the page and reports 4401', async () 
   }
 });
 
-test('a flood pauses the broker through flow frames and resumes once xterm catches up', async () => {
+test('output is acknowledged as xterm parses it: ack 0 right after the size, then acks adding up to every byte sent', async () => {
   const { context, page, conn } = await openPage();
   try {
+    await conn.until(() => conn.frames.length >= 2, 'the size and the opt-in ack');
+    assert.equal(conn.frames[0]!.channel, Channel.Resize);
+    assert.deepEqual(conn.controls()[0], { type: 'ack', bytes: 0 }, 'the element opts in to the ack window');
     conn.hello();
     await waitForEvent(page, 'pod-shell-open');
     const chunk = Buffer.from('y\r\n'.repeat(10_000));
     for (let i = 0; i < 100; i++) conn.sendData(chunk); // 3 MB at once
-    const flows = await conn.until(() => {
-      const f = conn.controls().filter((c) => c['type'] === 'flow');
-      return f.length >= 2 ? f : undefined;
-    }, 'pause and resume', 20_000);
-    assert.deepEqual(flows.slice(0, 2), [{ type: 'flow', paused: true }, { type: 'flow', paused: false }]);
+    const total = chunk.byteLength * 100;
+    const acked = () => conn.controls().filter((c) => c['type'] === 'ack').reduce((sum, c) => sum + (c['bytes'] as number), 0);
+    await conn.until(() => acked() === total || undefined, `acks adding up to ${total} bytes`, 30_000);
+    const acks = conn.controls().filter((c) => c['type'] === 'ack').map((c) => c['bytes'] as number);
+    assert.ok(acks.length < 200, `acks are batched (${acks.length} acks for 3 MB)`);
+    // xterm's per-line scrollbar sync ran once per frame (xterm/viewport-sync.ts) and still ended at the bottom.
+    const viewport = await page.evaluate(() => {
+      const el = document.querySelector('pod-shell') as unknown as { terminalController: { coalescedViewportSync: boolean }; terminal: { buffer: { active: { viewportY: number; baseY: number } } } };
+      return { coalesced: el.terminalController.coalescedViewportSync, viewportY: el.terminal.buffer.active.viewportY, baseY: el.terminal.buffer.active.baseY };
+    });
+    assert.equal(viewport.coalesced, true, 'coalesceViewportSync found xterm\'s Viewport (re-check xtermjs/xterm.js#6106 after an xterm upgrade)');
+    assert.equal(viewport.viewportY, viewport.baseY, 'the view follows the output to the bottom');
+    const scrolledToBottom = await page.waitForFunction(() => {
+      const root = document.querySelector('pod-shell')!.shadowRoot!;
+      const slider = root.querySelector('.xterm .scrollbar.vertical .slider') as HTMLElement | null;
+      const bar = root.querySelector('.xterm .scrollbar.vertical') as HTMLElement | null;
+      if (!slider || !bar) return false;
+      const s = slider.getBoundingClientRect();
+      const b = bar.getBoundingClientRect();
+      return Math.abs(s.bottom - b.bottom) <= 1;
+    }, undefined, { timeout: 5000, polling: 50 });
+    assert.ok(await scrolledToBottom.jsonValue(), 'the scrollbar slider reached the bottom once the output stopped');
   } finally {
     await context.close();
   }
