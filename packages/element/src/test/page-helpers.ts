@@ -15,27 +15,34 @@ declare global {
   }
 }
 
-/** The terminal's whole buffer (scrollback + screen) as text, one line per row, trailing blanks trimmed. */
-export function bufferText(page: Page, selector = 'pod-shell'): Promise<string> {
-  return page.evaluate((sel) => {
-    const el = document.querySelector(sel) as HTMLElementTagNameMap['pod-shell'] | null;
-    const buffer = el?.terminal?.buffer.active;
-    if (!buffer) return '';
-    const lines: string[] = [];
-    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
-    return lines.join('\n').replace(/\n+$/, '');
-  }, selector);
+/**
+ * The terminal's buffer (scrollback + screen) as text, one line per row, trailing blanks trimmed:
+ * all of it, or only its last `tailLines` rows (cheap enough to poll during a flood, where reading
+ * 5,000 rows every 50 ms would itself load the page being measured).
+ */
+export function bufferText(page: Page, selector = 'pod-shell', tailLines?: number): Promise<string> {
+  return page.evaluate(
+    ([sel, tail]) => {
+      const el = document.querySelector(sel) as HTMLElementTagNameMap['pod-shell'] | null;
+      const buffer = el?.terminal?.buffer.active;
+      if (!buffer) return '';
+      const lines: string[] = [];
+      for (let y = tail === undefined ? 0 : Math.max(0, buffer.length - tail); y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+      return lines.join('\n').replace(/\n+$/, '');
+    },
+    [selector, tailLines] as const,
+  );
 }
 
 /**
  * Waits until the buffer matches `pattern` (polled: xterm has no "text appeared" event),
  * failing with the buffer's content after `ms`.
  */
-export async function waitForText(page: Page, pattern: RegExp, ms = 10_000, selector = 'pod-shell'): Promise<string> {
+export async function waitForText(page: Page, pattern: RegExp, ms = 10_000, selector = 'pod-shell', tailLines?: number): Promise<string> {
   const deadline = Date.now() + ms;
   let text = '';
   while (Date.now() < deadline) {
-    text = await bufferText(page, selector);
+    text = await bufferText(page, selector, tailLines);
     const match = pattern.exec(text);
     if (match) return match[0];
     await page.waitForTimeout(50);
