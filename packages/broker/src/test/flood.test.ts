@@ -15,6 +15,15 @@ function sessionInfo(h: Harness): ReturnType<Session['info']> {
   return s[0]!.info();
 }
 
+/** Polls the session's pause reasons (no event exists for it) until `reason` is among them. */
+async function waitPaused(h: Harness, reason: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(sessionInfo(h)['paused'] as string[]).includes(reason)) {
+    assert.ok(Date.now() < deadline, `the upstream was paused for ${reason}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Threat 13: output flood to a slow client. Memory per session stays bounded; Ctrl-C still lands at once. */
 describe('flood and flow control', () => {
   let h: Harness;
@@ -36,11 +45,7 @@ describe('flood and flow control', () => {
     c.stdin('yes\r');
     await c.waitUntil(() => c.stdoutBytes > 1_000_000, '1 MB of y');
     c.socket.pause(); // the client stops reading: the broker's socket to it backs up
-    const deadline = Date.now() + 10_000;
-    while (!(sessionInfo(h)['paused'] as string[]).includes('backpressure')) {
-      assert.ok(Date.now() < deadline, 'the upstream was paused for backpressure');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitPaused(h, 'backpressure');
     // Steady state: nothing keeps growing while the client does not read.
     const samples: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -72,11 +77,7 @@ describe('flood and flow control', () => {
     c.ack(c.stdoutBytes); // opts in, everything so far consumed
     let acked = c.stdoutBytes;
     c.stdin('yes\r');
-    const deadline = Date.now() + 10_000;
-    while (!(sessionInfo(h)['paused'] as string[]).includes('window')) {
-      assert.ok(Date.now() < deadline, 'the upstream was paused for the window');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitPaused(h, 'window');
     // The client reads everything (no socket backpressure), yet output stops near the window.
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -125,11 +126,7 @@ describe('flood and flow control', () => {
     const c = await h.connect({ pod: 'echo-0' });
     await c.waitForControl('hello');
     c.flow(true);
-    const deadline = Date.now() + 5000;
-    while (!(sessionInfo(h)['paused'] as string[]).includes('flow')) {
-      assert.ok(Date.now() < deadline, 'paused by flow');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitPaused(h, 'flow', 5000);
     c.stdin('held');
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(!c.text.includes('held'), 'no output while paused');
