@@ -24,6 +24,16 @@ async function waitPaused(h: Harness, reason: string, ms = 10_000): Promise<void
   }
 }
 
+/** Reads `read()` every 100 ms, `count` times: a steady state shows as equal first and last samples. */
+async function sampleEvery100ms(count: number, read: () => number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    samples.push(read());
+  }
+  return samples;
+}
+
 /** Threat 13: output flood to a slow client. Memory per session stays bounded; Ctrl-C still lands at once. */
 describe('flood and flow control', () => {
   let h: Harness;
@@ -47,11 +57,7 @@ describe('flood and flow control', () => {
     c.socket.pause(); // the client stops reading: the broker's socket to it backs up
     await waitPaused(h, 'backpressure');
     // Steady state: nothing keeps growing while the client does not read.
-    const samples: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      samples.push(sessionInfo(h)['clientBufferedBytes'] as number);
-    }
+    const samples = await sampleEvery100ms(10, () => sessionInfo(h)['clientBufferedBytes'] as number);
     const max = Math.max(...samples);
     assert.ok(max <= HIGH + OVERSHOOT, `buffered toward the client: max ${max} bytes (bound ${HIGH + OVERSHOOT})`);
     assert.equal(samples[samples.length - 1], samples[0], 'no growth while paused');
@@ -79,11 +85,7 @@ describe('flood and flow control', () => {
     c.stdin('yes\r');
     await waitPaused(h, 'window');
     // The client reads everything (no socket backpressure), yet output stops near the window.
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      samples.push(c.stdoutBytes);
-    }
+    const samples = await sampleEvery100ms(5, () => c.stdoutBytes);
     const inFlight = samples[samples.length - 1]! - acked;
     assert.ok(inFlight <= WINDOW + OVERSHOOT, `unacknowledged output received: ${inFlight} bytes (bound ${WINDOW + OVERSHOOT})`);
     assert.equal(samples[samples.length - 1], samples[0], 'nothing more arrives until the client acks');

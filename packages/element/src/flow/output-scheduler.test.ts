@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutputScheduler, pieceEnd, type OutputSink, type SchedulerClock } from './output-scheduler.js';
 
-/** A clock the test moves by hand; timers fire when `advance` passes them. */
+/** A clock the test moves by hand; pending timers fire (in order, moving the time) on `fireTimers()`. */
 class ManualClock implements SchedulerClock {
   time = 0;
   isHidden = false;
