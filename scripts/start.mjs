@@ -117,7 +117,9 @@ async function waitForHttp(url, timeoutMs) {
     try {
       const res = await fetch(url);
       if (res.ok) return;
-    } catch {}
+    } catch {
+      // Not listening yet: try again until the deadline.
+    }
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -20,7 +20,9 @@ export const xtermCss = ${JSON.stringify(css)};
 let current = '';
 try {
   current = await readFile(out, 'utf8');
-} catch {}
+} catch {
+  // Not generated yet: write it below.
+}
 if (current !== text) {
   await writeFile(out, text);
   console.log(`gen-xterm-css: wrote ${out} (xterm ${version})`);

@@ -58,7 +58,6 @@ export interface PodShellEventMap {
 
 declare global {
   // Typed `addEventListener('pod-shell-close', (e) => e.detail.code)` on any element or document.
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface
   interface GlobalEventHandlersEventMap extends PodShellEventMap {}
 }
 

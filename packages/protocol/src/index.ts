@@ -5,3 +5,4 @@ export * from './status.js';
 export * from './control.js';
 export * from './resize.js';
 export * from './close-codes.js';
+export * from './text.js';

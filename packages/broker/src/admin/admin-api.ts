@@ -1,3 +1,4 @@
+import { replaceControlChars } from '@pod-shell/protocol';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SessionRecord, SessionStore } from '../store/session-store.js';
@@ -23,7 +24,7 @@ export interface AdminRequest {
   /** The query string (with or without `?`), or parsed parameters. */
   query?: string | URLSearchParams | Record<string, string | undefined>;
   /** The raw body text, or an already parsed JSON value. */
-  body?: string | unknown;
+  body?: unknown;
   /** When given and `ctx.adminToken` is set, the bearer token is checked here too. */
   headers?: Record<string, string | undefined>;
 }
@@ -104,7 +105,7 @@ function message(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length > MAX_MESSAGE) throw bad(`"message" must be a string of at most ${MAX_MESSAGE} characters.`);
   // Shown in the user's terminal: no control characters (threat 11).
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return replaceControlChars(value);
 }
 
 /** Finds a session, honouring an optional `tenant` scope (a session of another tenant is "not found"). */

@@ -153,7 +153,7 @@ export function verifyIdentified(token: string, id: IdentifiedToken, opts: Verif
       // maxAge is checked below with the shape check (jsonwebtoken's needs iat first).
     });
     if (typeof verified === 'string') throw invalid('token payload is not a JSON object');
-    payload = verified as Record<string, unknown>;
+    payload = verified;
   } catch (err) {
     if (err instanceof AuthError) throw err;
     throw mapJwtError(err);

@@ -80,7 +80,7 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     }
     const file = values.tenants ?? env['TENANTS_FILE'];
     if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
-    const ttlSeconds = parseTtl(values.ttl!, '--ttl');
+    const ttlSeconds = parseTtl(values.ttl, '--ttl');
     const tenants = loadTenantsFile(file);
     const tenant = tenants.find((t) => t.name === values.tenant);
     if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`);

@@ -44,7 +44,7 @@ async function getJson(kc: KubeConfig, path: string): Promise<unknown> {
         try {
           resolve(JSON.parse(text));
         } catch (err) {
-          reject(err as Error);
+          reject(err);
         }
       });
       res.on('error', reject);

@@ -86,7 +86,7 @@ export class KubeClusters {
     const o = options as ClientOptions & { ca?: unknown; cert?: unknown; key?: unknown; passphrase?: string; pfx?: unknown; secureContext?: SecureContext };
     if (!proxied) delete o.agent;
     if (o.pfx !== undefined) return o;
-    const material = [o.ca, o.cert, o.key, o.passphrase].map((v) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : String(v)));
+    const material = [o.ca, o.cert, o.key, o.passphrase].map((v) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'string' ? v : JSON.stringify(v)));
     if (material.every((m) => m === '')) return o;
     const key = createHash('sha256').update(material.join('\0')).digest('hex');
     let ctx = this.secureContexts.get(key);

@@ -63,7 +63,7 @@ export function pickTlsConnectOptions(options: Record<string, unknown>): Connect
     const host = typeof options['host'] === 'string' ? options['host'] : '';
     picked['servername'] = isIP(host) !== 0 ? '' : host;
   }
-  return picked as ConnectionOptions;
+  return picked;
 }
 
 /** `createConnection` for the upstream exec WebSocket over https (never used with a proxy agent: http prefers the agent). */

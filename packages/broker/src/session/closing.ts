@@ -1,4 +1,4 @@
-import { CLOSE_CODE_MESSAGES, encodeControl, type ClosingMessage } from '@pod-shell/protocol';
+import { CLOSE_CODE_MESSAGES, encodeControl, replaceControlChars, type ClosingMessage } from '@pod-shell/protocol';
 import { toPodShellError } from '../errors.js';
 
 /** Longest human message the broker puts in a `closing` or `error` frame. */
@@ -10,8 +10,7 @@ const MAX_MESSAGE_CHARS = 500;
  * Applies to messages copied from the apiserver too.
  */
 export function sanitizeMessage(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+  const clean = replaceControlChars(text).trim();
   return clean.length > MAX_MESSAGE_CHARS ? `${clean.slice(0, MAX_MESSAGE_CHARS - 1)}…` : clean;
 }
 

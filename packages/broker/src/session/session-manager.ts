@@ -59,16 +59,28 @@ export class SessionManager {
       const t = s.auth.tenant.name;
       switch (command.kind) {
         case 'kill':
-          if (s.id === command.sessionId) (kill(s, command.message), n++);
+          if (s.id === command.sessionId) {
+            kill(s, command.message);
+            n++;
+          }
           break;
         case 'kill-subject':
-          if (t === command.tenant && s.auth.subject === command.subject) (kill(s, command.message), n++);
+          if (t === command.tenant && s.auth.subject === command.subject) {
+            kill(s, command.message);
+            n++;
+          }
           break;
         case 'kill-tenant':
-          if (t === command.tenant) (kill(s, command.message), n++);
+          if (t === command.tenant) {
+            kill(s, command.message);
+            n++;
+          }
           break;
         case 'set-expiry':
-          if (s.id === command.sessionId) (s.setExpiry(command.expiresAt), n++);
+          if (s.id === command.sessionId) {
+            s.setExpiry(command.expiresAt);
+            n++;
+          }
           break;
       }
     }

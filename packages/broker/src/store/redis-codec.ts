@@ -39,7 +39,7 @@ export function parseControlCommand(text: string): ControlCommand | null {
   }
   if (typeof v !== 'object' || v === null) return null;
   const m = v as Record<string, unknown>;
-  const s = (k: string): boolean => typeof m[k] === 'string' && (m[k] as string).length > 0;
+  const s = (k: string): boolean => typeof m[k] === 'string' && (m[k]).length > 0;
   const message = typeof m['message'] === 'string' ? { message: m['message'] } : {};
   switch (m['kind']) {
     case 'kill':

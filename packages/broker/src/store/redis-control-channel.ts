@@ -52,8 +52,8 @@ export class RedisControlChannel {
       if (marker) tx.set(marker.key, marker.value, 'EX', MARKER_TTL_SECONDS);
       tx.publish(CONTROL_CHANNEL, JSON.stringify(command));
       const res = await tx.exec();
-      const failed = res?.find(([err]) => err !== null);
-      if (failed) throw failed[0];
+      const failed = res?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
     });
   }
 

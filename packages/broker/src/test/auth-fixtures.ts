@@ -81,7 +81,7 @@ export function forge(header: Record<string, unknown>, payload: Record<string, u
   const input = `${b64(header)}.${b64(payload)}`;
   if (sign.none) return `${input}.`;
   if (sign.hmac !== undefined) {
-    const alg = String(header['alg'] ?? 'HS256');
+    const alg = typeof header['alg'] === 'string' ? header['alg'] : 'HS256';
     const hash = alg === 'HS512' ? 'sha512' : alg === 'HS384' ? 'sha384' : 'sha256';
     return `${input}.${createHmac(hash, sign.hmac).update(input).digest('base64url')}`;
   }

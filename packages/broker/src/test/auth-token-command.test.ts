@@ -57,7 +57,8 @@ describe('token minting', () => {
     assert.throws(() => mintToken({ tenant: t!, sub: 'a', target: { namespace: 'team-a', pod: 'p' }, ttlSeconds: 60 }), /no key that can sign/);
     const [hs] = parse([tenantYaml({ keys: [{ kid: 'hs', alg: 'HS384', secret: HS_SECRET + HS_SECRET }] })]);
     const token = mintToken({ tenant: hs!, sub: 'a', target: { namespace: 'team-a', pod: 'p' }, ttlSeconds: 60 });
-    assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg, 'HS384');
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg?: string };
+    assert.equal(header.alg, 'HS384');
   });
 
   test('runTokenCommand prints one verifiable token; TENANTS_FILE is the default file', async () => {

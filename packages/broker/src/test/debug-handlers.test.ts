@@ -116,7 +116,7 @@ describe('/debug/pprof/profile', () => {
     for (const bad of ['0', '61', '-1', '1.5', 'abc', '1e1', '9999']) {
       const out = await cpuProfile(bad);
       assert.equal(out.status, 400);
-      assert.match(JSON.parse(out.body as string).error, /seconds must be an integer from 1 to 60/);
+      assert.match((JSON.parse(out.body as string) as { error: string }).error, /seconds must be an integer from 1 to 60/);
     }
   });
 

@@ -45,15 +45,15 @@ function launch(port: number, args?: string[], ready = 'Ready to accept connecti
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
       if (out.includes(ready)) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
+        child.stdout.off('data', onData);
+        child.stdout.resume();
         child.off('exit', onExit);
         resolve(child);
       }
     };
     const onExit = (code: number | null): void => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`));
-    child.stdout!.on('data', onData);
-    child.stderr!.resume();
+    child.stdout.on('data', onData);
+    child.stderr.resume();
     child.once('exit', onExit);
   });
 }

@@ -55,7 +55,7 @@ describe('tenant registry reload', () => {
   test('an edit adding a tenant is applied without restart; its tokens are accepted', async () => {
     const s = setup();
     try {
-      const beta = { ...s.registry.current()[0]!, name: 'beta', issuer: 'https://beta.example' } as Tenant;
+      const beta = { ...s.registry.current()[0]!, name: 'beta', issuer: 'https://beta.example' };
       // Before the edit: unknown issuer.
       await assert.rejects(s.auth.authenticate({ token: s.token(beta), origin: null, clientIp: 'x' }), (e: AuthError) => e.code === ErrorCode.TOKEN_INVALID);
       const reloaded = next<readonly Tenant[]>((cb) => s.registry.onReload(cb), 'reload');

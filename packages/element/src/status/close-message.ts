@@ -1,4 +1,4 @@
-import { CLOSE_CODE_MESSAGES, type ClosingMessage } from '@pod-shell/protocol';
+import { CLOSE_CODE_MESSAGES, replaceControlChars, type ClosingMessage } from '@pod-shell/protocol';
 
 /** Longest broker-provided message shown; anything longer is cut (the status layer is not a log). */
 export const MAX_STATUS_TEXT = 300;
@@ -10,7 +10,7 @@ export const MAX_STATUS_TEXT = 300;
 export function sanitizeStatusText(text: string): string {
   // C0 and C1 controls (tab/newline included: status lines are single-line), DEL, and the
   // Unicode bidi overrides/isolates that can visually reorder text.
-  const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const cleaned = replaceControlChars(text, ' ', { bidi: true }).replace(/ {2,}/g, ' ').trim();
   return cleaned.length > MAX_STATUS_TEXT ? `${cleaned.slice(0, MAX_STATUS_TEXT - 1)}…` : cleaned;
 }
 

@@ -23,7 +23,7 @@ declare global {
 export function bufferText(page: Page, selector = 'pod-shell', tailLines?: number): Promise<string> {
   return page.evaluate(
     ([sel, tail]) => {
-      const el = document.querySelector(sel) as HTMLElementTagNameMap['pod-shell'] | null;
+      const el = document.querySelector<HTMLElementTagNameMap['pod-shell']>(sel);
       const buffer = el?.terminal?.buffer.active;
       if (!buffer) return '';
       const lines: string[] = [];
@@ -53,7 +53,7 @@ export async function waitForText(page: Page, pattern: RegExp, ms = 10_000, sele
 /** Waits for the page to have recorded an event of `type` (the n-th one, 0-based). */
 export async function waitForEvent(page: Page, type: string, nth = 0, ms = 10_000): Promise<RecordedEvent> {
   const handle = await page.waitForFunction(
-    ([t, n]) => window.__events.filter((e) => e.type === t)[n as number],
+    ([t, n]) => window.__events.filter((e) => e.type === t)[n],
     [type, nth] as const,
     { timeout: ms, polling: 50 },
   );

@@ -55,8 +55,8 @@ test('npm start serves a working shell at the printed URL, and SIGINT stops ever
           resolve(m[1]!);
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       void exited.then((code) => reject(new Error(`npm start exited (${code}) early:\n${output}`)));
     });
     assert.equal(url, `http://localhost:${port}/`);

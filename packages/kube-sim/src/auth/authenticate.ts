@@ -126,8 +126,8 @@ export class TokenAuthenticator {
    * a 401 `Unauthorized` Status. Credentials are removed from the request once used.
    */
   authenticate(req: IncomingMessage): UserInfo {
-    let fromHeader: string | null = null;
-    let fromProtocol: string | null = null;
+    let fromHeader: string | null;
+    let fromProtocol: string | null;
     try {
       fromHeader = headerToken(req);
     } catch {

@@ -118,14 +118,14 @@ export class RbacAuthorizer {
         case 'ClusterRoleBinding': {
           const ref = (o['roleRef'] ?? {}) as Record<string, unknown>;
           const subjects = (Array.isArray(o['subjects']) ? (o['subjects'] as Record<string, unknown>[]) : []).map((s) => ({
-            kind: String(s['kind'] ?? ''),
-            name: String(s['name'] ?? ''),
-            namespace: String(s['namespace'] ?? ''),
+            kind: stringField(s['kind']),
+            name: stringField(s['name']),
+            namespace: stringField(s['namespace']),
           }));
           this.bindings.push({
             namespace: o.kind === 'RoleBinding' ? ns : '',
-            roleKind: String(ref['kind'] ?? ''),
-            roleName: String(ref['name'] ?? ''),
+            roleKind: stringField(ref['kind']),
+            roleName: stringField(ref['name']),
             subjects,
             name: o.metadata.name,
           });
@@ -161,4 +161,9 @@ export class RbacAuthorizer {
     const agg = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
     return { allowed: false, reason: `RBAC: ${agg}` };
   }
+}
+
+/** A string field of an RBAC object as written in its YAML; anything else (absent, a number, a mapping) reads as ''. */
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -69,7 +69,7 @@ export function decodeSelfSubjectAccessReviewSpec(body: Buffer): Record<string, 
   const kind = typeMeta === undefined ? '' : text(typeMeta, 2);
   if (kind !== 'SelfSubjectAccessReview') throw badRequest(`expected a SelfSubjectAccessReview, got "${kind}"`);
   const raw = unknown.get(2)?.[0] ?? Buffer.alloc(0);
-  const spec = sub(fields(raw), 2) ?? new Map();
+  const spec = sub(fields(raw), 2) ?? new Map<number, Buffer[]>();
   const out: Record<string, unknown> = {};
   const ra = sub(spec, 1);
   if (ra !== undefined) {

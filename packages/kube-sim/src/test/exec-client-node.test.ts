@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
-import type { WebSocket } from 'ws';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
 
 /** A Writable that collects bytes; with `size` it also looks like a TTY to client-node (rows/columns/on). */
@@ -71,7 +70,7 @@ describe('exec with @kubernetes/client-node 1.4', () => {
     const stderr = opts.stderr === false ? null : new Sink();
     let resolveStatus!: (s: V1Status) => void;
     const statusP = new Promise<V1Status>((r) => (resolveStatus = r));
-    const ws = (await exec.exec('default', opts.pod ?? 'demo', '', command, stdout, stderr, opts.stdin ?? null, opts.tty ?? false, resolveStatus)) as unknown as WebSocket;
+    const ws = await exec.exec('default', opts.pod ?? 'demo', '', command, stdout, stderr, opts.stdin ?? null, opts.tty ?? false, resolveStatus);
     const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
     const [status, closeCode] = await Promise.all([statusP, closed]);
     return { status, stdout: stdout.text(), stderr: stderr?.text() ?? '', closeCode };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rawHttps, wsHeaders } from './exec-raw-http.js';
 import { execPath, startExecHarness, type ExecHarness } from './exec-harness.js';
+import { parseStatus } from './http-support.js';
 
 const SPDY_MESSAGE =
   'kube-sim does not support SPDY streaming; use a client that speaks WebSocket exec (v5.channel.k8s.io), such as kubectl 1.30+';
@@ -24,7 +25,7 @@ describe('exec handshake', () => {
   test('#2: a GET that is not an upgrade gets 400 "Upgrade request required" as a Status', async () => {
     const r = await req('GET', { Authorization: `Bearer ${h.sim.adminToken}`, Connection: 'close' });
     assert.equal(r.status, 400);
-    const body = JSON.parse(r.rest);
+    const body = parseStatus(r.rest);
     assert.deepEqual([body.kind, body.apiVersion, body.status, body.reason, body.message, body.code], ['Status', 'v1', 'Failure', 'BadRequest', 'Upgrade request required', 400]);
   });
 
@@ -63,9 +64,9 @@ describe('exec handshake', () => {
     assert.equal(c.frames.at(-1)!.channel, 3, 'the status is the last frame');
     assert.equal(r.stdout, 'got it\n');
     assert.equal(r.statuses.length, 1);
-    const s = JSON.parse(r.statuses[0]!);
+    const s = parseStatus(r.statuses[0]!);
     assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c read x; echo "got $x"; exit 3], exit code 3');
-    assert.deepEqual(s.details.causes, [{ reason: 'ExitCode', message: '3' }]);
+    assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '3' }]);
     assert.equal(h.counts()[key], counted + 1);
   });
 
@@ -91,7 +92,7 @@ describe('exec handshake', () => {
     });
     assert.equal(r.status, 400);
     assert.equal(r.headers['content-type'], 'application/json');
-    const body = JSON.parse(r.rest);
+    const body = parseStatus(r.rest);
     assert.deepEqual([body.kind, body.apiVersion, body.reason, body.message, body.code], ['Status', 'v1', 'BadRequest', SPDY_MESSAGE, 400]);
     assert.equal(h.counts()[key], counted + 1);
   });
@@ -102,7 +103,7 @@ describe('exec handshake', () => {
       const r = await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io'));
       assert.equal(r.status, 503);
       const len = Number(r.headers['content-length']);
-      const body = JSON.parse(r.rest.slice(0, len));
+      const body = parseStatus(r.rest.slice(0, len));
       assert.deepEqual([body.reason, body.message, body.code], ['ServiceUnavailable', 'try later', 503]);
       assert.equal(r.rest.slice(len), '\x01NOT-STREAM-DATA');
       const other = h.open('light', { command: ['x'], stdin: true, stdout: true });
@@ -131,7 +132,7 @@ describe('exec handshake', () => {
       const c = h.open(podName, { command: ['sh'], stdin: true, stdout: true, tty: true });
       await c.opened;
       const r = await c.result();
-      const s = JSON.parse(r.statuses[0]!);
+      const s = parseStatus(r.statuses[0]!);
       assert.equal(s.reason, 'InternalError');
       assert.equal(s.code, 500);
       assert.equal(s.message, `Internal error occurred: unable to upgrade connection: container not found ("${cname}")`);
@@ -148,14 +149,14 @@ describe('exec handshake', () => {
   test('a missing binary fails with containerd wording (distroless image without sh)', async () => {
     const c = h.open('distroless-0', { command: ['sh', '-c', 'echo hi'], stdin: true, stdout: true, tty: true });
     const r = await c.result();
-    const s = JSON.parse(r.statuses[0]!);
+    const s = parseStatus(r.statuses[0]!);
     assert.equal(s.reason, 'InternalError');
     assert.match(
-      s.details.causes[0].message,
+      s.details?.causes?.[0]?.message ?? '',
       /^error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in \$PATH: unknown$/,
     );
-    assert.equal(s.message, `Internal error occurred: ${s.details.causes[0].message}`);
+    assert.equal(s.message, `Internal error occurred: ${s.details?.causes?.[0]?.message ?? ''}`);
     const nope = h.open('demo', { command: ['no-such-binary-xyz'], stdout: true });
-    assert.match(JSON.parse((await nope.result()).statuses[0]!).message, /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/);
+    assert.match(parseStatus((await nope.result()).statuses[0]!).message ?? '', /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/);
   });
 });

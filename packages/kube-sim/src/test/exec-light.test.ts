@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
 import { waitFor } from './exec-wait.js';
 import { RawExecClient } from './exec-client.js';
+import { parseStatus } from './http-support.js';
 
 const SUCCESS = '{"metadata":{},"status":"Success"}';
 
@@ -51,9 +52,9 @@ describe('exec light mode', () => {
     light.sendRaw([0xff, 0]);
     assert.deepEqual((await light.result()).statuses, [SUCCESS]);
     const proc = new RawExecClient(path('demo'), ['v5.channel.k8s.io'], h.wsOptions);
-    const s = JSON.parse((await proc.result()).statuses[0]!);
+    const s = parseStatus((await proc.result()).statuses[0]!);
     assert.equal(s.reason, 'InternalError');
-    assert.match(s.message, /^Internal error occurred: error attaching to container: /);
+    assert.match(s.message ?? '', /^Internal error occurred: error attaching to container: /);
   });
 
   test('under load: 1,000 concurrent sessions, each echoing only its own input, with no OS process', async () => {

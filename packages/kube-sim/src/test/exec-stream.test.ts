@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { serializeStatus, successStatus, nonZeroExitStatus } from '@pod-shell/protocol';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
 import { waitFor } from './exec-wait.js';
+import { parseStatus } from './http-support.js';
 
 const SUCCESS = serializeStatus(successStatus());
 
@@ -36,8 +37,8 @@ describe('exec stream (v5, raw ws client)', () => {
     const r = await c.result();
     assert.equal(r.stdout, 'out\n');
     assert.deepEqual(r.statuses, [serializeStatus(nonZeroExitStatus(3))]);
-    const s = JSON.parse(r.statuses[0]!);
-    assert.deepEqual(s.details.causes, [{ reason: 'ExitCode', message: '3' }]);
+    const s = parseStatus(r.statuses[0]!);
+    assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '3' }]);
     assert.equal(s.code, undefined, 'no code on NonZeroExitCode');
     assert.equal(r.code, 1000);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_USER_TOKENS } from '../fixtures/defaults.js';
 import type { KubeSim } from '../http/api-server.js';
-import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec } from './http-support.js';
+import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec, parseStatus } from './http-support.js';
 
 const EXEC_PATH = '/api/v1/namespaces/default/pods/demo/exec?command=true&stdout=true';
 
@@ -28,7 +28,7 @@ describe('impersonation', () => {
   it('forbids the exec when the impersonated user lacks the rights', async () => {
     const r = await wsAs(DEFAULT_USER_TOKENS.impersonator, ['Impersonate-User: viewer']);
     assert.equal(r.status, 403);
-    assert.equal(JSON.parse(r.body).message, 'pods "demo" is forbidden: User "viewer" cannot get resource "pods/exec" in API group "" in the namespace "default"');
+    assert.equal(parseStatus(r.body).message, 'pods "demo" is forbidden: User "viewer" cannot get resource "pods/exec" in API group "" in the namespace "default"');
   });
 
   it('answers 400 for groups, extras or a uid without a user', async () => {
@@ -62,7 +62,7 @@ describe('impersonation', () => {
     const r = await wsAs(sim.adminToken, ['Impersonate-User: system:serviceaccount:default:runner', 'Impersonate-Extra-Scopes: a', 'Impersonate-Extra-Scopes: b', 'Impersonate-Uid: 42']);
     // The service account has no exec rights: the 403 proves the request ran as it.
     assert.equal(r.status, 403);
-    assert.match(JSON.parse(r.body).message, /User "system:serviceaccount:default:runner" cannot get resource "pods\/exec"/);
+    assert.match(parseStatus(r.body).message ?? '', /User "system:serviceaccount:default:runner" cannot get resource "pods\/exec"/);
     const ok = await wsAs(sim.adminToken, ['Impersonate-User: someone', 'Impersonate-Group: system:masters', 'Impersonate-Extra-Scopes: a', 'Impersonate-Extra-Scopes: b', 'Impersonate-Uid: 42']);
     assert.equal(ok.status, 418);
     assert.deepEqual(exec.handed.at(-1)?.exec.user, { name: 'someone', uid: '42', groups: ['system:masters', 'system:authenticated'], extra: { scopes: ['a', 'b'] } });

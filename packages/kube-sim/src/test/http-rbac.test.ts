@@ -7,7 +7,7 @@ import { DEFAULT_USER_TOKENS } from '../fixtures/defaults.js';
 import { parseFixtureYaml } from '../fixtures/load.js';
 import type { UserInfo } from '../fixtures/types.js';
 import type { KubeSim } from '../http/api-server.js';
-import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec } from './http-support.js';
+import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec, parseStatus } from './http-support.js';
 
 const POLICY = `
 apiVersion: rbac.authorization.k8s.io/v1
@@ -155,7 +155,7 @@ describe('RBAC over HTTP with the default users (1.35 semantics)', () => {
   it('authorizes attach as its own subresource', async () => {
     const r = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execGetOnly}`]));
     assert.equal(r.status, 403);
-    assert.equal(JSON.parse(r.body).message, 'pods "demo" is forbidden: User "exec-getter" cannot get resource "pods/attach" in API group "" in the namespace "default"');
+    assert.equal(parseStatus(r.body).message, 'pods "demo" is forbidden: User "exec-getter" cannot get resource "pods/attach" in API group "" in the namespace "default"');
     const ok = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execUser}`]));
     assert.equal(ok.status, 418);
   });

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { startApiServer, type ExecBackend, type KubeSim, type KubeSimOptions } from '../http/api-server.js';
 import type { ExecRequest } from '../exec/exec-request.js';
+import type { K8sStatus } from '@pod-shell/protocol';
 
 /** Test helpers for the HTTP side: an HTTPS client trusting the simulator's CA and a recording exec stub. */
 
@@ -114,4 +115,9 @@ export async function startWithRecorder(options: KubeSimOptions = {}): Promise<{
   const exec = new RecordingExec();
   const sim = await startApiServer(options, () => exec);
   return { sim, exec };
+}
+
+/** Parses a Status body (HTTP error body or exec channel-3 payload) as the typed shape the apiserver sends. */
+export function parseStatus(text: string): K8sStatus {
+  return JSON.parse(text) as K8sStatus;
 }

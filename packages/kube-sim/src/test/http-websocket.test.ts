@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { KubeSim } from '../http/api-server.js';
 import { startKubeSim } from '../kube-sim.js';
+import { parseStatus } from './http-support.js';
 
 /**
  * The HTTP side in front of the real exec server: the bearer-token subprotocol end to end
@@ -64,17 +65,17 @@ describe('WebSocket exec through the HTTP side', () => {
   it('refuses the token subprotocol offered alone with 401', async () => {
     const r = await open(sim, PATH, [tokenProtocol(sim.adminToken)]);
     assert.equal(r.status, 401);
-    assert.equal(JSON.parse(r.body ?? '{}').reason, 'Unauthorized');
+    assert.equal(parseStatus(r.body ?? '{}').reason, 'Unauthorized');
   });
 
   it('gives a WebSocket client the apiserver Status bodies before the upgrade', async () => {
     const auth = { Authorization: `Bearer ${sim.adminToken}` };
     const missing = await open(sim, PATH.replace('/demo/', '/ghost/'), ['v5.channel.k8s.io'], auth);
     assert.equal(missing.status, 404);
-    assert.equal(JSON.parse(missing.body ?? '{}').message, 'pods "ghost" not found');
+    assert.equal(parseStatus(missing.body ?? '{}').message, 'pods "ghost" not found');
     const several = await open(sim, PATH.replace('/demo/', '/multi/'), ['v5.channel.k8s.io'], auth);
     assert.equal(several.status, 400);
-    assert.equal(JSON.parse(several.body ?? '{}').message, 'a container name must be specified for pod multi, choose one of: [app sidecar]');
+    assert.equal(parseStatus(several.body ?? '{}').message, 'a container name must be specified for pod multi, choose one of: [app sidecar]');
   });
 
   it('counts the handed-off stream under its negotiated protocol', async () => {
