@@ -19,6 +19,8 @@ export interface RequestOptions {
   method?: string;
   token?: string | null;
   headers?: Record<string, string | string[]>;
+  /** Request body (sent as is; set Content-Type in headers). */
+  body?: string;
 }
 
 /** One HTTPS request to the simulator (fresh connection, CA pinned, SNI/hostname check on). */
@@ -37,7 +39,7 @@ export function call(sim: Pick<KubeSim, 'url' | 'caCert' | 'adminToken'>, path: 
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(o.body);
   });
 }
 
