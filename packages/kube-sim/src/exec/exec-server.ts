@@ -126,7 +126,7 @@ export class ExecServer {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, rejection.code, {}, rejection.body);
     }
-    const negotiated = negotiate(offeredSubprotocols(req));
+    const negotiated = negotiate(offeredSubprotocols(req), faultsFor(this.#options.faults(), exec.pod.name).maxExecProtocol ?? 'v5');
     if (!negotiated) {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, 403, {}, '');
