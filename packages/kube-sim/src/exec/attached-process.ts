@@ -12,8 +12,12 @@ export class AttachedProcess implements ExecProcess {
   #ended = false;
   #detached = false;
 
-  constructor(main: MainProcess) {
+  readonly #stdin: boolean;
+
+  /** `stdin`: whether this attach stream carries stdin (it counts for the container's stdinOnce). */
+  constructor(main: MainProcess, stdin: boolean) {
     this.#main = main;
+    this.#stdin = stdin;
     main.attached.add(this);
   }
 
@@ -76,6 +80,7 @@ export class AttachedProcess implements ExecProcess {
     this.#detached = true;
     this.#main.attached.delete(this);
     this.#main.process.resume();
+    if (!this.#ended) this.#main.detached(this.#stdin);
   }
 }
 
@@ -83,4 +88,6 @@ export class AttachedProcess implements ExecProcess {
 export interface MainProcess {
   process: ExecProcess;
   attached: Set<AttachedProcess>;
+  /** An attach stream left; `stdin` says whether it carried stdin (stdinOnce closes the container's stdin then). */
+  detached(stdin: boolean): void;
 }

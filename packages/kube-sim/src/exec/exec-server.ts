@@ -147,7 +147,7 @@ export class ExecServer {
         launcher: this.#launcher,
         table: this.#table,
         faults: () => faultsFor(this.#options.faults(), exec.pod.name),
-        attach: (e) => this.#kubelet?.attach(e.pod.namespace, e.pod.name, e.container.name),
+        attach: (e) => this.#kubelet?.attach(e.pod.namespace, e.pod.name, e.container.name, e.stdin),
         onClosed: () => this.#sockets.delete(ws),
       });
       session.start();

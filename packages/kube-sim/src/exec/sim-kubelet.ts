@@ -46,9 +46,9 @@ export class SimKubelet {
   }
 
   /** An attach stream for the container's main process, or undefined when it has none running. */
-  attach(namespace: string, pod: string, container: string): AttachedProcess | undefined {
+  attach(namespace: string, pod: string, container: string, stdin: boolean): AttachedProcess | undefined {
     const main = this.#mains.get(`${namespace}/${pod}/${container}`);
-    return main === undefined ? undefined : new AttachedProcess(main);
+    return main === undefined ? undefined : new AttachedProcess(main, stdin);
   }
 
   /** Stops reacting to changes; the processes themselves die with the process table (killAll). */
@@ -111,7 +111,19 @@ export class SimKubelet {
   }
 
   #register(key: string, stored: StoredPod, c: ContainerFixture, proc: ExecProcess, argv: string[], tty: boolean, onExit: (exitCode: number) => void): void {
-    const main: MainProcess = { process: proc, attached: new Set() };
+    let stdinClosed = false;
+    const main: MainProcess = {
+      process: proc,
+      attached: new Set(),
+      // stdinOnce: the runtime closes the container's stdin after the first attach with stdin. On pipes
+      // that is EOF; on a TTY the console's input goes away, which kube-sim renders as a hangup (SIGHUP).
+      detached: (stdin) => {
+        if (!stdin || stdinClosed || c.api?.stdinOnce !== true) return;
+        stdinClosed = true;
+        if (tty) proc.kill('SIGHUP');
+        else proc.endStdin();
+      },
+    };
     this.#mains.set(key, main);
     const id = this.#table.add(proc, { namespace: stored.pod.namespace, pod: stored.pod.name, container: c.name, command: [...argv], tty });
     // Like a runtime, the output goes to the container log (ephemeral containers) whether or not anyone is attached.

@@ -120,7 +120,7 @@ export function newEphemeralContainers(pod: PodFixture, list: Json | undefined):
     const argv = command.length > 0 ? [...command, ...args] : [...DEFAULT_IMAGE_COMMAND, ...args];
     added.push({
       spec,
-      api: { spec, argv, stdin: o['stdin'] === true, tty: o['tty'] === true, targetContainerName: target, state: { kind: 'waiting', reason: 'ContainerCreating' }, log: [] },
+      api: { spec, argv, stdin: o['stdin'] === true, stdinOnce: o['stdinOnce'] === true, tty: o['tty'] === true, targetContainerName: target, state: { kind: 'waiting', reason: 'ContainerCreating' }, log: [] },
     });
   });
   if (causes.length > 0) throw invalidPod(pod.name, causes);

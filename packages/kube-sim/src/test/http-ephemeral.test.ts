@@ -196,4 +196,29 @@ describe('pods/ephemeralcontainers', () => {
     const put = await call(sim, '/api/v1/namespaces/default/pods/demo/ephemeralcontainers', { method: 'PUT', token: DEFAULT_USER_TOKENS.execUser, body: '{}' });
     assert.match(String(put.json()['message']), /cannot update resource "pods\/ephemeralcontainers"/);
   });
+
+  it('stdinOnce: the first attach with stdin ending hangs up the container\'s TTY shell, which then terminates', async () => {
+    const r = await patch(sim, 'application/strategic-merge-patch+json', {
+      spec: { ephemeralContainers: [{ name: 'once-1', image: 'busybox', command: ['sh'], stdin: true, stdinOnce: true, tty: true }] },
+    });
+    assert.equal(r.status, 200, r.body);
+    const watch = new WatchStream(sim, `/api/v1/namespaces/team-a/pods?fieldSelector=metadata.name%3Ddistroless-0&watch=true`);
+    try {
+      await watch.until((e) => stateOf(e.object, 'once-1') === 'running', 'once-1 running');
+      const c = new RawExecClient(`${sim.url.replace('https', 'wss')}${POD}/attach?container=once-1&stdin=true&stdout=true&tty=true`, ['v5.channel.k8s.io'], {
+        ca: sim.caCert,
+        headers: { Authorization: `Bearer ${sim.adminToken}` },
+      });
+      await c.opened;
+      c.send(Channel.Stdin, 'echo "x=$((2+3))"\r');
+      await c.until(() => c.stdout().includes('x=5'), 10_000, 'shell output');
+      c.ws.close(1000);
+      const ended = await watch.until((e) => stateOf(e.object, 'once-1') === 'terminated', 'once-1 terminated');
+      const term = ended.object.status.ephemeralContainerStatuses!.find((s) => s.name === 'once-1')!.state['terminated']!;
+      assert.equal(term.exitCode, 129, 'SIGHUP');
+      assert.ok(!sim.stats().processes.some((p) => p.container === 'once-1'));
+    } finally {
+      watch.close();
+    }
+  });
 });
