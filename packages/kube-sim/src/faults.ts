@@ -29,4 +29,10 @@ export interface Faults {
    * offer of v5 alone is refused with 403).
    */
   maxExecProtocol?: 'v4';
+  /**
+   * Ephemeral containers added through the API (`pod` scopes it too): `'hold'` keeps them `waiting`
+   * (`ContainerCreating`) until the fault is cleared; `'pull-error'` leaves them `waiting` with
+   * `ErrImagePull` and the registry's message, as for an image that cannot be pulled.
+   */
+  ephemeralContainers?: 'hold' | 'pull-error';
 }

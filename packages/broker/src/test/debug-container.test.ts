@@ -50,9 +50,11 @@ async function processGone(h: Harness, container: string): Promise<void> {
 describe('debug-container fallback for an image without a shell', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ tenants: [tenant('dbg', [DEMO_TENANT_GROUP]), tenant('dbg-norbac', [EXEC_GROUP])] });
+    const fast = { ...tenant('dbg-fast', [DEMO_TENANT_GROUP]), debugContainers: { ...DEBUG_POLICY, startTimeoutSeconds: 1 } };
+    h = await startHarness({ tenants: [tenant('dbg', [DEMO_TENANT_GROUP]), tenant('dbg-norbac', [EXEC_GROUP]), fast] });
   });
   afterEach(async () => {
+    h.sim.setFaults({});
     await h.waitIdle();
   });
   after(async () => {
@@ -108,5 +110,26 @@ describe('debug-container fallback for an image without a shell', () => {
     assert.equal(close.code, 4403);
     assert.match(c.control('closing')?.message ?? '', /^pods "distroless-0" is forbidden: User "dbg-norbac:alice" cannot patch resource "pods\/ephemeralcontainers" in API group "" in the namespace "team-a"$/);
     assert.equal(await metric(h, 'failed', 'dbg-norbac'), failed + 1);
+  });
+
+  test('a debug container that does not start in time ends the session with a typed timeout', async () => {
+    h.sim.setFaults({ ephemeralContainers: 'hold' });
+    const c = await h.connect({ tenant: 'dbg-fast', namespace: 'team-a', pod: 'distroless-0' });
+    const close = await c.waitForClose();
+    assert.equal(close.code, 4500);
+    const closing = c.control('closing');
+    assert.equal(closing?.reason, 'debug_container_timeout');
+    assert.match(closing?.message ?? '', /^the debug container pod-shell-debug-[0-9a-f]{10}-\d+ did not start within 1 s \(last state: ContainerCreating\)$/);
+  });
+
+  test('an image that cannot be pulled ends the session with the runtime\'s reason', async () => {
+    const failed = await metric(h, 'failed', 'dbg-fast');
+    h.sim.setFaults({ ephemeralContainers: 'pull-error' });
+    const c = await h.connect({ tenant: 'dbg-fast', sub: 'puller', namespace: 'team-a', pod: 'distroless-0' });
+    const close = await c.waitForClose();
+    assert.equal(close.code, 4500);
+    assert.equal(c.control('closing')?.reason, 'debug_container_failed');
+    assert.match(c.control('closing')?.message ?? '', /cannot start: ErrImagePull: failed to pull and unpack image "busybox@sha256:/);
+    assert.equal(await metric(h, 'failed', 'dbg-fast'), failed + 1);
   });
 });

@@ -51,7 +51,7 @@ export class ExecServer {
   constructor(options: ExecServerOptions) {
     this.#options = options;
     this.#launcher = new ProcessLauncher(options.workRoot);
-    if (options.store !== undefined) this.#kubelet = new SimKubelet(options.store, this.#launcher, this.#table);
+    if (options.store !== undefined) this.#kubelet = new SimKubelet(options.store, this.#launcher, this.#table, options.faults);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_PAYLOAD,

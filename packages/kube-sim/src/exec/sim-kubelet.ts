@@ -1,3 +1,4 @@
+import type { Faults } from '../faults.js';
 import type { ClusterStore, StoredPod } from '../fixtures/store.js';
 import type { ContainerFixture, ContainerState } from '../fixtures/types.js';
 import { MissingBinaryError } from '../process/errors.js';
@@ -6,6 +7,10 @@ import type { ProcessTable } from '../process/process-table.js';
 import type { ProcessLauncher } from '../process/spawn-exec-process.js';
 import { AttachedProcess, type MainProcess } from './attached-process.js';
 import { DEFAULT_COLS, DEFAULT_ROWS } from './exec-session.js';
+import { faultsFor } from './fault-scope.js';
+
+/** How often a held ephemeral container (fault `ephemeralContainers: 'hold'`) checks whether it may start. */
+const HOLD_POLL_MS = 50;
 
 /** How much of an ephemeral container's output kube-sim keeps as its log. */
 export const LOG_LIMIT_BYTES = 1024 * 1024;
@@ -36,9 +41,12 @@ export class SimKubelet {
   readonly #mains = new Map<string, MainProcess>();
   readonly #starting = new Set<string>();
   readonly #stop: () => void;
+  readonly #faults: () => Faults;
+  readonly #holdTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(store: ClusterStore, launcher: ProcessLauncher, table: ProcessTable) {
+  constructor(store: ClusterStore, launcher: ProcessLauncher, table: ProcessTable, faults: () => Faults = () => ({})) {
+    this.#faults = faults;
     this.#store = store;
     this.#launcher = launcher;
     this.#table = table;
@@ -55,6 +63,8 @@ export class SimKubelet {
   close(): void {
     this.#closed = true;
     this.#stop();
+    for (const t of this.#holdTimers) clearTimeout(t);
+    this.#holdTimers.clear();
   }
 
   #sync(stored: StoredPod): void {
@@ -76,9 +86,24 @@ export class SimKubelet {
   }
 
   #startEphemeral(stored: StoredPod, c: ContainerFixture, key: string): void {
-    this.#starting.delete(key);
     if (this.#closed) return;
     const api = c.api!;
+    const fault = faultsFor(this.#faults(), stored.pod.name).ephemeralContainers;
+    if (fault === 'pull-error') {
+      this.#starting.delete(key);
+      const message = `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`;
+      if (api.state.kind !== 'waiting' || api.state.reason !== 'ErrImagePull') this.#setState(stored, c, { kind: 'waiting', reason: 'ErrImagePull', message });
+      return;
+    }
+    if (fault === 'hold') {
+      const timer = setTimeout(() => {
+        this.#holdTimers.delete(timer);
+        this.#startEphemeral(stored, c, key);
+      }, HOLD_POLL_MS);
+      this.#holdTimers.add(timer);
+      return;
+    }
+    this.#starting.delete(key);
     const target = stored.pod.containers.find((t) => t.name === api.targetContainerName);
     if (target?.command !== undefined) this.#startTargetMain(stored, target);
     let proc: ExecProcess;
