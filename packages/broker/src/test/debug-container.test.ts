@@ -61,7 +61,7 @@ describe('debug-container fallback for an image without a shell', () => {
     await h.close();
   });
 
-  test('allowed: hello names the debug container, ps shows the target\'s process, and the shell ends with the session', async () => {
+  test('allowed: hello names the debug container, ps shows the target process, and the shell ends with the session', async () => {
     const created = await metric(h, 'created', 'dbg');
     const c = await h.connect({ tenant: 'dbg', namespace: 'team-a', pod: 'distroless-0' });
     const hello = await c.waitForControl('hello');
@@ -103,7 +103,7 @@ describe('debug-container fallback for an image without a shell', () => {
     assert.match(closing?.message ?? '', /^No shell in this image: /);
   });
 
-  test('the cluster decides: an identity without patch on pods/ephemeralcontainers is refused with the apiserver\'s words', async () => {
+  test('the cluster decides: an identity without patch on pods/ephemeralcontainers is refused with the apiserver message', async () => {
     const failed = await metric(h, 'failed', 'dbg-norbac');
     const c = await h.connect({ tenant: 'dbg-norbac', namespace: 'team-a', pod: 'distroless-0' });
     const close = await c.waitForClose();
