@@ -4,6 +4,7 @@ import type { ContainerFixture } from '../fixtures/types.js';
 import { newEphemeralContainers } from './ephemeral-spec.js';
 import { PATCH_TYPES, applyJsonPatch, applyMergePatch, strategicMerge, type Json } from './patch.js';
 import { podJson } from './pod-json.js';
+import { readBody } from './read-body.js';
 import { sendJson } from './respond.js';
 import { StatusError, badRequest, notFound } from './status-error.js';
 
@@ -18,24 +19,6 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 const UNSUPPORTED_PATCH =
   'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function parseJson(body: Buffer, what: string): Json {
   try {
@@ -81,7 +64,7 @@ export async function serveEphemeralContainers(
   namespace: string,
   name: string,
 ): Promise<void> {
-  const body = verb === 'get' ? Buffer.alloc(0) : await readBody(req);
+  const body = verb === 'get' ? Buffer.alloc(0) : await readBody(req, MAX_BODY_BYTES);
   const p = store.getPod(namespace, name);
   if (p === undefined) throw notFound('pods', name);
   if (verb === 'get') return sendJson(res, 200, podObject(p));
