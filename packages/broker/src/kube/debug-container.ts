@@ -31,6 +31,8 @@ export interface DebugContainerRequest {
   policy: DebugContainerPolicy;
   /** Impersonation headers of the session. */
   headers: Record<string, string | string[]>;
+  /** True once the session ended: the wait stops polling the API at once. */
+  cancelled?: () => boolean;
 }
 
 export interface DebugContainer {
@@ -111,6 +113,7 @@ export async function ensureDebugContainer(r: DebugContainerRequest): Promise<De
 
 async function waitRunning(r: DebugContainerRequest, name: string, deadline: number): Promise<void> {
   for (;;) {
+    if (r.cancelled?.() === true) throw new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `stopped waiting for the debug container ${name}: the session ended`);
     const pod = await readPod(r, Math.max(1, deadline - Date.now()));
     const state = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
     if (state?.running !== undefined) return;

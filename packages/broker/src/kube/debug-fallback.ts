@@ -20,6 +20,8 @@ export interface FallbackContext {
   sessionId: string;
   /** Time allowed for the shell probe's handshake and answer. */
   probeTimeoutMs: number;
+  /** True once the session ended (a drain, or the client left during the wait). */
+  cancelled: () => boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function chooseTarget(
   const tenant = auth.tenant.name;
   let debug: DebugContainer;
   try {
-    const request = { dial, namespace: auth.namespace, pod: auth.pod, owner: `${tenant}/${auth.subject}`, policy, headers };
+    const request = { dial, namespace: auth.namespace, pod: auth.pod, owner: `${tenant}/${auth.subject}`, policy, headers, cancelled: ctx.cancelled };
     debug = await ensureDebugContainer(auth.container === undefined ? request : { ...request, container: auth.container });
   } catch (err) {
     ctx.metrics.debugContainers.inc({ tenant, outcome: 'failed' });

@@ -169,7 +169,7 @@ export class Session {
       const headers = impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject));
       // Usually the exec itself; a debug container's shell when the image has none and the tenant allows it.
       const chosen = await chooseTarget(
-        { logger: this.ctx.logger, metrics, sessionId: this.id, probeTimeoutMs: config.upgradeTimeoutMs },
+        { logger: this.ctx.logger, metrics, sessionId: this.id, probeTimeoutMs: config.upgradeTimeoutMs, cancelled: () => this.disposed },
         this.auth,
         dial,
         { ...podTarget(this.auth), command: this.execCommand, tty: true },
