@@ -1,4 +1,4 @@
-import type { SessionTarget } from '@pod-shell/protocol';
+import type { HelloMessage, SessionTarget } from '@pod-shell/protocol';
 
 /** `pod-shell-open`: the broker accepted the token and the shell is attached. */
 export interface PodShellOpenDetail {
@@ -6,6 +6,8 @@ export interface PodShellOpenDetail {
   session: string;
   /** The container the shell runs in. */
   target: SessionTarget;
+  /** Present when the image had no shell and the session runs in a debug (ephemeral) container. */
+  debugContainer?: HelloMessage['debugContainer'];
   /** When the session will be closed unless the token is refreshed (ms since the epoch). */
   expiresAt: number;
   /** The broker's idle limit in ms (0 when none). */

@@ -13,6 +13,7 @@ import { ColorSchemeController } from './controllers/color-scheme-controller.js'
 import { resolveBrokerUrl } from './connection/broker-url.js';
 import { OutputAcks } from './flow/output-acks.js';
 import { closeMessage, sanitizeStatusText } from './status/close-message.js';
+import { debugBannerText } from './status/debug-banner.js';
 import { renderStatusLayer } from './status/status-layer.js';
 import { paletteFor, resolvePalette, type ThemeName } from './theme/palettes.js';
 import { podShellEvent, type PodShellCloseDetail } from './events.js';
@@ -111,6 +112,8 @@ export class PodShell extends LitElement {
 
   @state() private closeDetail: PodShellCloseDetail | undefined;
   @state() private notice = '';
+  /** Set from `hello` while the session runs in a debug container. */
+  @state() private debugBanner = '';
   @state() private background = '';
 
   @query('.terminal-box') private container!: HTMLDivElement;
@@ -232,6 +235,7 @@ export class PodShell extends LitElement {
         hasToken: this.token !== '',
         expiringAt: this.countdown.at,
         notice: this.notice,
+        debugBanner: this.status === 'connected' ? this.debugBanner : '',
         closeDetail: this.closeDetail,
         onReconnect: () => this.reconnect(),
       })}
@@ -323,10 +327,12 @@ export class PodShell extends LitElement {
       case 'hello':
         this.status = 'connected';
         this.sessionExpiresAt = message.expiresAt;
+        this.debugBanner = debugBannerText(message.debugContainer);
         this.dispatchEvent(
           podShellEvent('pod-shell-open', {
             session: message.session,
             target: message.target,
+            ...(message.debugContainer === undefined ? {} : { debugContainer: message.debugContainer }),
             expiresAt: message.expiresAt,
             idleTimeoutMs: message.idleTimeoutMs,
           }),

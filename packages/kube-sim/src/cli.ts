@@ -15,6 +15,9 @@ Options:
   --config FILE         fixture YAML (pods, tokens, RBAC); default: the built-in cluster
   --admin-token TOKEN   admin bearer token (default: random)
   --work-root DIR       where per-container working directories live (default: a temp dir)
+  --max-exec-protocol v4
+                        behave like a cluster before 1.30 or a proxy: no v5.channel.k8s.io, exec
+                        WebSockets get v4.channel.k8s.io (the kubelet path)
   --allow-remote        allow a non-loopback --host (exec runs real processes on this host, and the
                         built-in fixture's tokens are public: anyone who can connect gets a shell)
   -h, --help            show this help
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
         config: { type: 'string' },
         'admin-token': { type: 'string' },
         'work-root': { type: 'string' },
+        'max-exec-protocol': { type: 'string' },
         'allow-remote': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -67,6 +71,9 @@ async function main(): Promise<void> {
   if (values.config !== undefined) options.fixtures = resolve(values.config);
   if (values['admin-token'] !== undefined) options.adminToken = values['admin-token'];
   if (values['work-root'] !== undefined) options.workRoot = resolve(values['work-root']);
+  const maxProtocol = values['max-exec-protocol'];
+  if (maxProtocol !== undefined && maxProtocol !== 'v4' && maxProtocol !== 'v5') fail(`--max-exec-protocol must be v4 or v5, not "${maxProtocol}"`);
+  if (maxProtocol === 'v4') options.faults = { maxExecProtocol: 'v4' };
 
   const sim = await startKubeSim(options);
   const pods = sim.fixtures.pods.map((p) => `${p.namespace}/${p.name}`).join(', ');

@@ -22,4 +22,17 @@ export interface Faults {
   stallOutput?: boolean;
   /** Deliver stdin to the process at most this many bytes per second. */
   stdinBytesPerSecond?: number;
+  /**
+   * `'v4'`: behave like a cluster before 1.30 (or with `TranslateStreamCloseWebsocketRequests` off), or an
+   * authenticating proxy in front of the apiserver: `v5.channel.k8s.io` is not served, every WebSocket exec
+   * goes the kubelet path (`v4.channel.k8s.io` / `channel.k8s.io`, first match in the client's order; an
+   * offer of v5 alone is refused with 403).
+   */
+  maxExecProtocol?: 'v4';
+  /**
+   * Ephemeral containers added through the API (`pod` scopes it too): `'hold'` keeps them `waiting`
+   * (`ContainerCreating`) until the fault is cleared; `'pull-error'` leaves them `waiting` with
+   * `ErrImagePull` and the registry's message, as for an image that cannot be pulled.
+   */
+  ephemeralContainers?: 'hold' | 'pull-error';
 }

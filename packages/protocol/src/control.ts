@@ -15,6 +15,12 @@ export interface HelloMessage {
   expiresAt: number;
   idleTimeoutMs: number;
   target: SessionTarget;
+  /**
+   * Present when the image had no shell and the broker attached to a debug (ephemeral) container
+   * instead; `target.container` is then that container. `targetContainer` is the container whose
+   * processes it shares ('' when it shares none); `reused` = the owner's running one was attached.
+   */
+  debugContainer?: { name: string; image: string; targetContainer: string; reused: boolean };
 }
 /** broker → client, sent ahead of a forced close so the host page can refresh the token. */
 export interface ExpiringMessage {

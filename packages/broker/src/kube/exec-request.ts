@@ -8,23 +8,26 @@ export interface ExecTarget {
   container?: string;
   command: readonly string[];
   tty: boolean;
+  /** Attach to the container's main process (a debug container's shell) instead of exec'ing `command`. */
+  attach?: boolean;
 }
 
 /**
- * `<server>/api/v1/namespaces/N/pods/P/exec?command=…&container=…&stdin=true&stdout=true&tty=true`,
+ * `<server>/api/v1/namespaces/N/pods/P/exec?command=…&container=…&stdin=true&stdout=true&tty=true`
+ * (or `…/attach?container=…` without `command` for an attach),
  * one `command` parameter per argv element (no shell splitting), kubectl's key order, false flags
  * omitted. The target comes from the verified token only.
  */
 export function execUrl(server: string, target: ExecTarget): string {
   const wsBase = server.replace(/^http(s?):\/\//, 'ws$1://').replace(/\/+$/, '');
   const params = new URLSearchParams();
-  for (const arg of target.command) params.append('command', arg);
+  if (target.attach !== true) for (const arg of target.command) params.append('command', arg);
   if (target.container !== undefined && target.container !== '') params.append('container', target.container);
   params.append('stdin', 'true');
   params.append('stdout', 'true');
   if (!target.tty) params.append('stderr', 'true');
   if (target.tty) params.append('tty', 'true');
-  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
+  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/${target.attach === true ? 'attach' : 'exec'}`;
   return `${wsBase}${path}?${params.toString()}`;
 }
 

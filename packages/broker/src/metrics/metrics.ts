@@ -24,6 +24,7 @@ export interface BrokerMetrics {
   readonly leakSuspected: Gauge;
   readonly storeUp: Gauge;
   readonly orphanCleanupFailures: Counter;
+  readonly debugContainers: Counter<'tenant' | 'outcome'>;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -64,5 +65,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     leakSuspected: new Gauge({ name: 'podshell_leak_suspected', help: '1 while a resource gauge has stayed above the live session count for longer than LEAK_WINDOW_SECONDS.', registers: r }),
     storeUp: new Gauge({ name: 'podshell_store_up', help: '1 when the session store answers, 0 when it does not.', registers: r }),
     orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
+    debugContainers: new Counter({
+      name: 'podshell_debug_containers_total',
+      help: 'Debug-container fallbacks for images without a shell, by outcome: created (a new ephemeral container), reused (the owner\'s running one), failed.',
+      labelNames: ['tenant', 'outcome'],
+      registers: r,
+    }),
   };
 }

@@ -1,3 +1,4 @@
+import { execFailureClose } from '../kube/exec-failure.js';
 import { CloseCode } from '@pod-shell/protocol';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { ClientLink } from './client-link.js';
@@ -100,7 +101,7 @@ export class OutputRelay {
         const o = action.outcome;
         if (o.kind === 'success') this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });
         else if (o.kind === 'exit') this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: o.message, exitCode: o.exitCode });
-        else this.parts.end({ code: CloseCode.Upstream, reason: 'upstream_error', message: o.message });
+        else this.parts.end(execFailureClose(o.message));
         return;
       }
     }

@@ -11,6 +11,8 @@ import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
 import { ClientWindow } from './client-window.js';
 import { FlowControl } from './flow-control.js';
 import { endOrphanedShell } from './orphaned-shell.js';
+import { chooseTarget } from '../kube/debug-fallback.js';
+import type { DebugContainer } from '../kube/debug-container.js';
 import { OutputRelay } from './output-relay.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import { SessionAccounting } from './session-accounting.js';
@@ -61,6 +63,8 @@ export class Session {
   private readonly storeEntry: StoreEntry;
   private started = false;
   private disposed = false;
+  /** Set when the session attached to a debug container (the image had no shell). */
+  private debug: DebugContainer | undefined;
   /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
   private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
@@ -162,8 +166,19 @@ export class Session {
 
       const dial = await this.ctx.clusters.dial(this.auth.tenant.kubeContext);
       this.throwIfDisposed();
-      await this.upstream.dial(dial, { ...podTarget(this.auth), command: this.execCommand, tty: true }, {
-        headers: impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject)),
+      const headers = impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject));
+      // Usually the exec itself; a debug container's shell when the image has none and the tenant allows it.
+      const chosen = await chooseTarget(
+        { logger: this.ctx.logger, metrics, sessionId: this.id, probeTimeoutMs: config.upgradeTimeoutMs, cancelled: () => this.disposed },
+        this.auth,
+        dial,
+        { ...podTarget(this.auth), command: this.execCommand, tty: true },
+        headers,
+      );
+      this.throwIfDisposed();
+      this.debug = chosen.debug;
+      await this.upstream.dial(dial, chosen.target, {
+        headers,
         handshakeTimeoutMs: config.upgradeTimeoutMs,
         maxPayloadBytes: UPSTREAM_MAX_PAYLOAD_BYTES,
       });
@@ -208,7 +223,8 @@ export class Session {
       session: this.id,
       expiresAt: this.expiresAt,
       idleTimeoutMs: this.deadlines.idleTimeoutMs,
-      target: { namespace: this.auth.namespace, pod: this.auth.pod, container: this.auth.container ?? '' },
+      target: { namespace: this.auth.namespace, pod: this.auth.pod, container: this.debug?.name ?? this.auth.container ?? '' },
+      ...(this.debug === undefined ? {} : { debugContainer: { name: this.debug.name, image: this.debug.image, targetContainer: this.debug.target, reused: this.debug.reused } }),
     });
     this.deadlines.armExpiry();
     this.deadlines.armIdle();
@@ -318,7 +334,8 @@ export class Session {
     // 6. closing frame, then close the client if still open
     this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);
-    if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen) endOrphanedShell(this.ctx, this.auth, this.id);
+    // A debug container's shell needs no hang-up exec: it was created with stdinOnce and ends when the attach does.
+    if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen && this.debug === undefined) endOrphanedShell(this.ctx, this.auth, this.id);
   }
 
   /** A snapshot for /debug/sessions: state, timers and resources, no token, no terminal content. */

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { dialExec, type ExecDialOptions } from '../kube/exec-client.js';
+import { dialExec, upstreamAccepts, type ExecDialOptions } from '../kube/exec-client.js';
 import type { ExecTarget } from '../kube/exec-request.js';
 import type { ClusterDial } from '../kube/kube-clusters.js';
 import type { Logger } from '../log/logger.js';
@@ -74,7 +74,13 @@ export class UpstreamLink {
   }
 
   send(data: Buffer): void {
-    this.socket?.send(data);
+    const up = this.socket;
+    if (up !== null && upstreamAccepts(up.protocol, data)) up.send(data);
+  }
+
+  /** The negotiated upstream subprotocol (`v5.channel.k8s.io`, or `v4.channel.k8s.io` on an older cluster); '' before the 101. */
+  get protocol(): string {
+    return this.socket?.protocol ?? '';
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { DebugContainerPolicy } from './debug-policy.js';
+
 /** One tenant, as loaded and validated from the tenants file (see docs/tenants.md). Frozen after load. */
 export interface TenantKey {
   kid: string;
@@ -49,4 +51,6 @@ export interface Tenant {
   allowMissingOrigin?: boolean;
   /** argv used when a token names no command; always allowed. Unset = DEFAULT_SHELL_COMMAND. Always set by the loader. */
   defaultCommand?: string[];
+  /** The debug-container fallback for images without a shell (off unless enabled). Always set by the loader. */
+  debugContainers?: DebugContainerPolicy;
 }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { DEFAULT_SHELL_COMMAND } from '../auth/default-command.js';
 import { ConfigError } from '../errors.js';
+import { loadDebugPolicy } from './debug-policy.js';
 import { Fields } from './field-checks.js';
 import { NAMESPACE_GLOB_PATTERN } from './glob.js';
 import type { Tenant, TenantIdentity, TenantLimits } from './tenant.js';
@@ -27,7 +28,7 @@ const EXTRA_KEY = /^[a-z0-9]([a-z0-9._/-]{0,126}[a-z0-9])?$/;
 const HEADER_SAFE = /^[\x20-\x7e]{1,256}$/;
 const TENANT_FIELDS = [
   'name', 'issuer', 'audience', 'keys', 'allowedOrigins', 'allowMissingOrigin', 'namespaces', 'allowedCommands',
-  'defaultCommand', 'identity', 'kubeContext', 'limits', 'endOrphanedShells',
+  'defaultCommand', 'identity', 'kubeContext', 'limits', 'endOrphanedShells', 'debugContainers',
 ];
 
 /**
@@ -122,6 +123,7 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
     identity: loadIdentity(f.object('identity')),
     limits: loadLimits(f.object('limits')),
     endOrphanedShells: f.bool('endOrphanedShells', true),
+    debugContainers: loadDebugPolicy(f.object('debugContainers')),
   };
   const kubeContext = f.optionalString('kubeContext', { maxLength: 253 });
   if (kubeContext !== undefined) tenant.kubeContext = kubeContext;

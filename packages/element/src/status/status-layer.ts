@@ -12,6 +12,8 @@ export interface StatusLayerState {
   expiringAt: number | undefined;
   /** A non-fatal broker message (a refused refresh), already sanitized. */
   notice: string;
+  /** Set while the session runs in a debug container (debug-banner.ts), else ''. */
+  debugBanner: string;
   closeDetail: PodShellCloseDetail | undefined;
   onReconnect: () => void;
 }
@@ -35,10 +37,11 @@ export function renderStatusLayer(state: StatusLayerState): TemplateResult | typ
       </div>`;
     case 'connected': {
       const at = state.expiringAt;
-      if (at === undefined && !state.notice) return nothing;
-      return html`<div part="status" class="status warning" data-status="connected" role="status">
+      if (at === undefined && !state.notice && !state.debugBanner) return nothing;
+      return html`<div part="status" class="status warning" data-status="connected" data-debug=${state.debugBanner ? 'true' : 'false'} role="status">
         <span class="text">
           ${at !== undefined ? html`<span class="title">Session expires in ${formatRemaining(at, Date.now())}.</span>` : nothing}
+          ${state.debugBanner ? html`<span part="debug-banner" class="debug">${state.debugBanner}</span>` : nothing}
           ${state.notice}
         </span>
       </div>`;

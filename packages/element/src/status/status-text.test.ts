@@ -29,3 +29,13 @@ test('remaining time reads naturally', () => {
   assert.equal(formatRemaining(120_000, 0), '2 min');
   assert.equal(formatRemaining(3_720_000, 0), '1 h 2 min');
 });
+
+test('a debug-container session says so: which container, image and target', async () => {
+  const { debugBannerText } = await import('./debug-banner.js');
+  assert.equal(debugBannerText(undefined), '');
+  assert.equal(
+    debugBannerText({ name: 'pod-shell-debug-0123456789-1', image: 'busybox@sha256:ab', targetContainer: 'app', reused: false }),
+    'This image has no shell: you are in debug container pod-shell-debug-0123456789-1 (image busybox@sha256:ab, sharing the processes of container app).',
+  );
+  assert.match(debugBannerText({ name: 'd-1', image: 'x\u001b[2J', targetContainer: '', reused: true }), /^This image has no shell: you are in debug container d-1 \(reused\) \(image x \[2J\)\.$/);
+});

@@ -16,7 +16,7 @@ export interface LiveStack {
   foreignOrigin: string;
   tenant: Tenant;
   /** Mints a demo-tenant token for default/demo (or another pod). */
-  mint(options?: { ttlSeconds?: number; pod?: string; container?: string; issuedAt?: number }): string;
+  mint(options?: { ttlSeconds?: number; namespace?: string; pod?: string; container?: string; issuedAt?: number }): string;
   close(): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
         mintToken({
           tenant,
           sub: 'element-test',
-          target: { namespace: 'default', pod: o.pod ?? 'demo', container: o.container ?? 'shell' },
+          target: { namespace: o.namespace ?? 'default', pod: o.pod ?? 'demo', container: o.container ?? 'shell' },
           ttlSeconds: o.ttlSeconds ?? 300,
           ...(o.issuedAt !== undefined ? { now: o.issuedAt } : {}),
         }),

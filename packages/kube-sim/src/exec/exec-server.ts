@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Faults } from '../faults.js';
+import type { ClusterStore } from '../fixtures/store.js';
 import { ProcessLauncher } from '../process/spawn-exec-process.js';
 import { ProcessTable } from '../process/process-table.js';
 import type { ProcessInfo } from '../stats.js';
 import type { ExecRequest } from './exec-request.js';
 import { faultsFor } from './fault-scope.js';
 import { containerIsRunning, ExecSession } from './exec-session.js';
+import { SimKubelet } from './sim-kubelet.js';
 import { checkWebSocketHandshake, negotiate, offeredSubprotocols, type Negotiated } from './handshake.js';
 import { writeRawResponse, writeRawStatus } from '../http/raw-response.js';
 import { sendStatus } from '../http/respond.js';
@@ -26,6 +28,8 @@ export interface ExecServerOptions {
   countRequest: (key: string) => void;
   /** Per-container working directories live under `<workRoot>/<ns>/<pod>/<container>`. */
   workRoot: string;
+  /** The cluster, for the simulated kubelet that runs ephemeral containers (none without it). */
+  store?: ClusterStore;
 }
 
 /**
@@ -41,11 +45,13 @@ export class ExecServer {
   readonly #negotiated = new WeakMap<IncomingMessage, Negotiated>();
   readonly #sockets = new Set<WebSocket>();
   readonly #pendingSockets = new Set<Duplex>();
+  readonly #kubelet: SimKubelet | undefined;
   #closed = false;
 
   constructor(options: ExecServerOptions) {
     this.#options = options;
     this.#launcher = new ProcessLauncher(options.workRoot);
+    if (options.store !== undefined) this.#kubelet = new SimKubelet(options.store, this.#launcher, this.#table, options.faults);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_PAYLOAD,
@@ -91,6 +97,7 @@ export class ExecServer {
   /** Kills every process (surviving TTY shells too) and ends every stream. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#kubelet?.close();
     const killed = this.#table.killAll();
     for (const s of this.#pendingSockets) s.destroy();
     for (const ws of this.#sockets) ws.terminate();
@@ -119,7 +126,7 @@ export class ExecServer {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, rejection.code, {}, rejection.body);
     }
-    const negotiated = negotiate(offeredSubprotocols(req));
+    const negotiated = negotiate(offeredSubprotocols(req), faultsFor(this.#options.faults(), exec.pod.name).maxExecProtocol ?? 'v5');
     if (!negotiated) {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, 403, {}, '');
@@ -140,6 +147,7 @@ export class ExecServer {
         launcher: this.#launcher,
         table: this.#table,
         faults: () => faultsFor(this.#options.faults(), exec.pod.name),
+        attach: (e) => this.#kubelet?.attach(e.pod.namespace, e.pod.name, e.container.name, e.stdin),
         onClosed: () => this.#sockets.delete(ws),
       });
       session.start();

@@ -5,6 +5,7 @@ import { MissingBinaryError } from '../process/errors.js';
 import type { ExecProcess, ProcessEnd } from '../process/exec-process.js';
 import type { ProcessLauncher } from '../process/spawn-exec-process.js';
 import type { ProcessTable } from '../process/process-table.js';
+import type { AttachedProcess } from './attached-process.js';
 import type { ExecRequest } from './exec-request.js';
 import { containerNotFoundError, execFailedError, exitPayload, internalErrorPayload, missingBinaryError } from './exec-status.js';
 import type { StreamProtocol } from './handshake.js';
@@ -26,6 +27,8 @@ export interface SessionDeps {
   faults: () => Faults;
   /** Called once, when the WebSocket closed (for whatever reason). */
   onClosed: () => void;
+  /** The running main process of the request's container, for attach (ephemeral containers). */
+  attach?: (exec: ExecRequest) => AttachedProcess | undefined;
 }
 
 /** Whether the runtime would find the container running (kubelet: only running containers are exec targets). */
@@ -44,6 +47,8 @@ export class ExecSession {
   readonly #protocol: StreamProtocol;
   readonly #deps: SessionDeps;
   #process: ExecProcess | undefined;
+  /** For attach: the container's main process, found at start. */
+  #attached: AttachedProcess | undefined;
   #processId: number | undefined;
   #writer: OutputWriter | undefined;
   #stdin: StdinGate | undefined;
@@ -76,7 +81,8 @@ export class ExecSession {
 
     if (!containerIsRunning(exec)) return this.#fail(containerNotFoundError(exec.container.name));
     if (exec.subresource === 'attach' && exec.container.mode !== 'light') {
-      return this.#fail('error attaching to container: kube-sim runs no container main process to attach to; use exec');
+      this.#attached = this.#deps.attach?.(exec);
+      if (this.#attached === undefined) return this.#fail('error attaching to container: kube-sim runs no container main process to attach to; use exec');
     }
     if (exec.tty && exec.container.mode !== 'light') {
       this.#pending = [];
@@ -99,20 +105,26 @@ export class ExecSession {
     if (!this.#clientOpen || this.#finished) return;
     const exec = this.#exec;
     let proc: ExecProcess;
-    try {
-      proc = this.#deps.launcher.start({ ...exec, cols: this.#size.cols, rows: this.#size.rows });
-    } catch (err) {
-      if (err instanceof MissingBinaryError) return this.#fail(missingBinaryError(exec.command[0] ?? ''));
-      return this.#fail(execFailedError((err as Error).message));
+    if (this.#attached !== undefined) {
+      proc = this.#attached;
+      // The main process keeps its size until the client's first resize; apply the one we waited for.
+      proc.resize(this.#size.cols, this.#size.rows);
+    } else {
+      try {
+        proc = this.#deps.launcher.start({ ...exec, cols: this.#size.cols, rows: this.#size.rows });
+      } catch (err) {
+        if (err instanceof MissingBinaryError) return this.#fail(missingBinaryError(exec.command[0] ?? ''));
+        return this.#fail(execFailedError((err as Error).message));
+      }
+      this.#processId = this.#deps.table.add(proc, {
+        namespace: exec.pod.namespace,
+        pod: exec.pod.name,
+        container: exec.container.name,
+        command: [...exec.command],
+        tty: exec.tty,
+      });
     }
     this.#process = proc;
-    this.#processId = this.#deps.table.add(proc, {
-      namespace: exec.pod.namespace,
-      pod: exec.pod.name,
-      container: exec.container.name,
-      command: [...exec.command],
-      tty: exec.tty,
-    });
     this.#writer = new OutputWriter(this.#ws, this.#deps.faults, proc);
     this.#stdin = new StdinGate(proc, this.#deps.faults, { pause: () => this.#ws.pause(), resume: () => this.#ws.resume() });
     if (!exec.stdin) this.#stdin.end();
@@ -207,6 +219,7 @@ export class ExecSession {
     this.#pending = undefined;
     this.#writer?.discard();
     this.#stdin?.end();
+    this.#attached?.detach();
     if (this.#processId !== undefined) this.#deps.table.setClientConnected(this.#processId, false);
     this.#deps.onClosed();
   }

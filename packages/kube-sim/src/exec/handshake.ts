@@ -53,13 +53,15 @@ const LEGACY: ReadonlyMap<string, StreamProtocol> = new Map([
 ]);
 
 /**
- * Picks the subprotocol like the apiserver: any offer of v5 goes to the stream translator, which
+ * Picks the subprotocol like the apiserver (with `maxProtocol` v4: like an apiserver without the stream
+ * translator, or a proxy that reaches only the kubelet path): any offer of v5 goes to the stream translator, which
  * accepts v5 only; everything else is the kubelet's first match in the client's order; an offer
  * with no match is refused (403, empty body); no offer at all is plain `channel.k8s.io` framing.
  */
-export function negotiate(offered: readonly string[]): Negotiated | null {
+export function negotiate(offered: readonly string[], maxProtocol: 'v5' | 'v4' = 'v5'): Negotiated | null {
   if (offered.length === 0) return { protocol: 'v1', subprotocol: null };
-  if (offered.includes(K8sSubprotocol.V5)) return { protocol: 'v5', subprotocol: K8sSubprotocol.V5 };
+  // Without the stream translator (maxProtocol v4) a v5 offer falls through to the kubelet, which does not know it.
+  if (maxProtocol === 'v5' && offered.includes(K8sSubprotocol.V5)) return { protocol: 'v5', subprotocol: K8sSubprotocol.V5 };
   for (const p of offered) {
     const protocol = LEGACY.get(p);
     if (protocol) return { protocol, subprotocol: p };

@@ -1,3 +1,4 @@
+import { readBody } from './read-body.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nonResourceAttributes, resourceAttributes } from '../auth/attributes.js';
 import type { RbacAuthorizer } from '../auth/rbac.js';
@@ -13,28 +14,10 @@ import { StatusError, badRequest } from './status-error.js';
 
 const MAX_BODY = 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 1048576'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export async function selfSubjectAccessReview(req: IncomingMessage, res: ServerResponse, user: UserInfo, rbac: RbacAuthorizer): Promise<void> {
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
   let spec: Record<string, unknown>;
   if (contentType === 'application/vnd.kubernetes.protobuf') {

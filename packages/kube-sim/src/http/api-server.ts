@@ -59,7 +59,7 @@ export interface ExecBackend extends ExecHandler {
   close(): Promise<void>;
 }
 
-export type ExecBackendFactory = (options: { faults: () => Faults; countRequest: (key: string) => void; workRoot: string }) => ExecBackend;
+export type ExecBackendFactory = (options: { faults: () => Faults; countRequest: (key: string) => void; workRoot: string; store: ClusterStore }) => ExecBackend;
 
 export const ADMIN_USER = 'kube-sim:admin';
 
@@ -88,7 +88,7 @@ export async function startApiServer(options: KubeSimOptions, createExec: ExecBa
   let faults: Faults = { ...(options.faults ?? {}) };
   const ownWorkRoot = options.workRoot === undefined;
   const workRoot = options.workRoot ?? mkdtempSync(join(tmpdir(), 'kube-sim-'));
-  const exec = createExec({ faults: () => faults, countRequest: recorder.count, workRoot });
+  const exec = createExec({ faults: () => faults, countRequest: recorder.count, workRoot, store });
 
   let address = '';
   const router = new ApiRouter({

@@ -64,13 +64,15 @@ export function coreV1Resources(): Record<string, unknown> {
         singularName: 'pod',
         namespaced: true,
         kind: 'Pod',
-        verbs: ['get', 'list'],
+        verbs: ['get', 'list', 'watch'],
         shortNames: ['po'],
         categories: ['all'],
         storageVersionHash: 'xPOwRZ+Yhw8=',
       },
       { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
       { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
     ],
   };
 }

@@ -58,6 +58,34 @@ function containerStatus(pod: PodFixture, c: ContainerFixture, init: boolean): J
   };
 }
 
+/** The status of an ephemeral container added through the API, from the simulated kubelet's state. */
+function apiContainerStatus(pod: PodFixture, c: ContainerFixture): Json {
+  const st = c.api!.state;
+  let state: Json;
+  if (st.kind === 'waiting') state = { waiting: st.message === undefined ? { reason: st.reason } : { reason: st.reason, message: st.message } };
+  else if (st.kind === 'running') state = { running: { startedAt: st.startedAt } };
+  else {
+    const t: Json = { exitCode: st.exitCode, reason: st.reason };
+    if (st.message !== undefined) t['message'] = st.message;
+    Object.assign(t, { startedAt: st.startedAt, finishedAt: st.finishedAt, containerID: containerId(pod, c) });
+    state = { terminated: t };
+  }
+  const out: Json = { name: c.name, state, lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '' };
+  if (st.kind !== 'waiting') {
+    out['imageID'] = `${c.image.split(':')[0] ?? c.image}@sha256:${'0'.repeat(64)}`;
+    out['containerID'] = containerId(pod, c);
+  }
+  return out;
+}
+
+function ephemeralSpec(pod: PodFixture, c: ContainerFixture): Json {
+  return c.api !== undefined ? { ...c.api.spec } : { ...containerSpec(c), targetContainerName: pod.containers[0]?.name };
+}
+
+function ephemeralStatus(pod: PodFixture, c: ContainerFixture): Json {
+  return c.api !== undefined ? apiContainerStatus(pod, c) : containerStatus(pod, c, false);
+}
+
 export function objectMeta(pod: PodFixture, id: PodIdentity): Json {
   const md: Json = {
     name: pod.name,
@@ -91,7 +119,7 @@ export function podJson(pod: PodFixture, id: PodIdentity, withTypeMeta = true): 
   const spec: Json = {};
   if (pod.initContainers.length > 0) spec['initContainers'] = pod.initContainers.map(containerSpec);
   spec['containers'] = pod.containers.map(containerSpec);
-  if (pod.ephemeralContainers.length > 0) spec['ephemeralContainers'] = pod.ephemeralContainers.map((c) => ({ ...containerSpec(c), targetContainerName: pod.containers[0]?.name }));
+  if (pod.ephemeralContainers.length > 0) spec['ephemeralContainers'] = pod.ephemeralContainers.map((c) => ephemeralSpec(pod, c));
   Object.assign(spec, {
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
@@ -108,7 +136,7 @@ export function podJson(pod: PodFixture, id: PodIdentity, withTypeMeta = true): 
     Object.assign(status, { hostIP: '10.0.0.10', hostIPs: [{ ip: '10.0.0.10' }], podIP: ip, podIPs: [{ ip }], startTime: pod.creationTimestamp });
     if (pod.initContainers.length > 0) status['initContainerStatuses'] = pod.initContainers.map((c) => containerStatus(pod, c, true));
     status['containerStatuses'] = pod.containers.map((c) => containerStatus(pod, c, false));
-    if (pod.ephemeralContainers.length > 0) status['ephemeralContainerStatuses'] = pod.ephemeralContainers.map((c) => containerStatus(pod, c, false));
+    if (pod.ephemeralContainers.length > 0) status['ephemeralContainerStatuses'] = pod.ephemeralContainers.map((c) => ephemeralStatus(pod, c));
   }
   status['qosClass'] = 'BestEffort';
 

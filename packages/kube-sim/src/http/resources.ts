@@ -11,7 +11,7 @@ import { NAMESPACE_COLUMNS, POD_COLUMNS, age, buildTable, includeObjectParam, wa
 
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
-function podFields(p: StoredPod): Record<string, string> {
+export function podFields(p: StoredPod): Record<string, string> {
   return { 'metadata.name': p.pod.name, 'metadata.namespace': p.pod.namespace, 'spec.nodeName': p.pod.nodeName, 'status.phase': p.pod.phase };
 }
 

@@ -10,11 +10,14 @@ import type { ClusterStore } from '../fixtures/store.js';
 import type { UserInfo } from '../fixtures/types.js';
 import { selfSubjectAccessReview } from './access-review.js';
 import { apiGroupList, apiVersions, authorizationGroup, authorizationV1Resources, coreV1Resources, versionInfo } from './discovery.js';
+import { serveContainerLog } from './container-log.js';
+import { serveEphemeralContainers } from './ephemeral-containers.js';
 import { chooseContainer, parseStreamOptions } from './exec-options.js';
 import { getNamespace, getPod, listNamespaces, listPods } from './resources.js';
 import { writeRawStatus } from './raw-response.js';
 import { sendJson, sendStatus, sendText } from './respond.js';
 import { matchRoute, type Route } from './routes.js';
+import { watchPods } from './watch.js';
 import { StatusError, badRequest, internalError, methodNotAllowed, notFound, pathNotFound } from './status-error.js';
 
 /** What the router hands exec/attach requests to once they passed every apiserver check (the exec side's ExecServer). */
@@ -191,6 +194,7 @@ export class ApiRouter {
       case 'pods':
         if (verb === 'get') verb = watch ? 'watch' : 'list';
         this.authorize(resourceAttributes(user, verb, { resource: 'pods', namespace: route.namespace ?? '' }));
+        if (verb === 'watch') return watchPods(req, res, this.o.store, query, route.namespace);
         this.readOnly(verb);
         listPods(req, res, this.o.store, query, route.namespace);
         return;
@@ -199,12 +203,24 @@ export class ApiRouter {
         this.readOnly(verb);
         getPod(req, res, this.o.store, query, route.namespace, route.name);
         return;
+      case 'log':
+        this.authorize(resourceAttributes(user, verb, { resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name }));
+        if (verb !== 'get') throw methodNotAllowed();
+        serveContainerLog(res, this.o.store, query, route.namespace, route.name);
+        return;
+      case 'ephemeralContainers': {
+        this.authorize(resourceAttributes(user, verb, { resource: 'pods', subresource: 'ephemeralcontainers', namespace: route.namespace, name: route.name }));
+        if (verb !== 'get' && verb !== 'patch' && verb !== 'update') throw methodNotAllowed();
+        // The body arrives asynchronously; failures after this point are answered here.
+        serveEphemeralContainers(req, res, this.o.store, verb, route.namespace, route.name).catch((e: unknown) => this.fail(res, e));
+        return;
+      }
       default:
         throw pathNotFound();
     }
   }
 
-  /** kube-sim serves reads only; writes and watches are refused honestly after authorization. */
+  /** Apart from ephemeral containers and pod watches, kube-sim serves reads only; the rest is refused honestly after authorization. */
   private readOnly(verb: string): void {
     if (verb === 'watch') throw new StatusError(405, 'MethodNotAllowed', 'kube-sim does not support watch');
     if (verb !== 'get' && verb !== 'list') throw methodNotAllowed();

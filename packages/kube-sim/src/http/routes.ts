@@ -7,6 +7,7 @@ export type Route =
   | { kind: 'pods'; template: string; namespace: string | null }
   | { kind: 'pod'; template: string; namespace: string; name: string }
   | { kind: 'stream'; template: string; namespace: string; name: string; subresource: 'exec' | 'attach' }
+  | { kind: 'ephemeralContainers' | 'log'; template: string; namespace: string; name: string }
   | { kind: 'unknown'; template: string };
 
 function seg(s: string | undefined): string {
@@ -56,6 +57,10 @@ export function matchRoute(pathname: string): Route {
       if (p.length === 7) return { kind: 'pod', template: '/api/v1/namespaces/{ns}/pods/{name}', namespace: ns, name: seg(p[6]) };
       if (p.length === 8 && (p[7] === 'exec' || p[7] === 'attach')) {
         return { kind: 'stream', template: `/api/v1/namespaces/{ns}/pods/{name}/${p[7]}`, namespace: ns, name: seg(p[6]), subresource: p[7] };
+      }
+      if (p.length === 8 && p[7] === 'log') return { kind: 'log', template: '/api/v1/namespaces/{ns}/pods/{name}/log', namespace: ns, name: seg(p[6]) };
+      if (p.length === 8 && p[7] === 'ephemeralcontainers') {
+        return { kind: 'ephemeralContainers', template: '/api/v1/namespaces/{ns}/pods/{name}/ephemeralcontainers', namespace: ns, name: seg(p[6]) };
       }
     }
   }

@@ -100,6 +100,30 @@ describe('exec faults', () => {
   });
 });
 
+describe('maxExecProtocol v4 (a cluster before 1.30, or a proxy to the kubelet path)', () => {
+  let h: ExecHarness;
+  before(async () => {
+    h = await startExecHarness({ faults: { maxExecProtocol: 'v4' } });
+  });
+  after(() => h.close());
+
+  test('an offer of v5 then v4 gets v4, with the kubelet\'s exit status wording', async () => {
+    const c = h.open('demo', { command: ['sh', '-c', 'exit 4'], stdout: true }, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    await c.opened;
+    assert.equal(c.ws.protocol, 'v4.channel.k8s.io');
+    const r = await c.result();
+    const s = JSON.parse(r.statuses[0]!);
+    assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4');
+    assert.deepEqual(s.details.causes, [{ reason: 'ExitCode', message: '4' }]);
+  });
+
+  test('an offer of v5 alone is refused (403, no subprotocol matched)', async () => {
+    const c = h.open('demo', { command: ['true'], stdout: true }, ['v5.channel.k8s.io']);
+    await assert.rejects(c.opened, /unexpected response 403/);
+    assert.equal(h.counts()['GET /api/v1/namespaces/{ns}/pods/{name}/exec websocket'], 1);
+  });
+});
+
 test('faults given at start apply from the first exec (startKubeSim({ faults }))', async () => {
   const h = await startExecHarness({ faults: { pod: 'demo', splitStdoutEvery: 1 } });
   try {

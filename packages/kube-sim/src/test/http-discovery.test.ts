@@ -41,7 +41,7 @@ describe('discovery and authentication', () => {
     assert.deepEqual(authz.resources.map((r) => [r.name, r.verbs]), [['selfsubjectaccessreviews', ['create']]]);
   });
 
-  it('lists pods, pods/exec, pods/attach and namespaces in /api/v1', async () => {
+  it('lists pods, pods/exec, pods/attach, pods/ephemeralcontainers, pods/log and namespaces in /api/v1', async () => {
     const r = await call(sim, '/api/v1');
     assert.equal(r.status, 200);
     const list = r.json() as { kind: string; groupVersion: string; resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] };
@@ -53,6 +53,9 @@ describe('discovery and authentication', () => {
     assert.deepEqual(byName.get('pods/exec')?.verbs, ['create', 'get']);
     assert.equal(byName.get('pods/exec')?.kind, 'PodExecOptions');
     assert.equal(byName.get('pods/attach')?.kind, 'PodAttachOptions');
+    assert.deepEqual(byName.get('pods')?.verbs, ['get', 'list', 'watch']);
+    assert.deepEqual(byName.get('pods/ephemeralcontainers')?.verbs, ['get', 'patch', 'update']);
+    assert.deepEqual(byName.get('pods/log')?.verbs, ['get']);
     assert.equal(byName.get('namespaces')?.namespaced, false);
   });
 

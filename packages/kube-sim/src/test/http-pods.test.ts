@@ -111,11 +111,11 @@ describe('pods and namespaces', () => {
     assert.equal(missing.json()['message'], 'namespaces "zzz" not found');
   });
 
-  it('refuses writes with 405 and watches with a clear 405', async () => {
+  it('refuses writes with 405 and namespace watches with a clear 405', async () => {
     const del = await call(sim, '/api/v1/namespaces/default/pods/demo', { method: 'DELETE' });
     assert.equal(del.status, 405);
     assert.equal(del.json()['reason'], 'MethodNotAllowed');
-    const watch = await call(sim, '/api/v1/pods?watch=true');
+    const watch = await call(sim, '/api/v1/namespaces?watch=true');
     assert.equal(watch.status, 405);
     assert.equal(watch.json()['message'], 'kube-sim does not support watch');
   });

@@ -20,6 +20,8 @@ export interface RequestOptions {
   method?: string;
   token?: string | null;
   headers?: Record<string, string | string[]>;
+  /** Request body (sent as is; set Content-Type in headers). */
+  body?: string;
 }
 
 /** One HTTPS request to the simulator (fresh connection, CA pinned, SNI/hostname check on). */
@@ -38,7 +40,7 @@ export function call(sim: Pick<KubeSim, 'url' | 'caCert' | 'adminToken'>, path: 
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(o.body);
   });
 }
 
