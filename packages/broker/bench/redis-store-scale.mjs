@@ -21,7 +21,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const redis = await startRedis();
 const admin = redis.client();
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('held\tcmds/lifecycle\tEXISTS/lifecycle\tRedis CPU µs/lifecycle\tlifecycles/s (this client)\tfill acquires/s\tRedis-bound lifecycles/s (1 core)');
+console.log('held\tcmds/lifecycle\tEXISTS/lifecycle\tRedis CPU µs/lifecycle\tlifecycles/s (this client)\tfill acquires/s\tRedis-bound lifecycles/s (1 core)\tRedis bytes/session');
 try {
   for (const held of sizes) {
     const rs = [];
@@ -38,6 +38,7 @@ try {
       median(rs.map((x) => x.lifecyclesPerSecond)).toFixed(0),
       median(rs.map((x) => x.fillPerSecond)).toFixed(0),
       (1e6 / cpu).toFixed(0),
+      median(rs.map((x) => x.redisBytesPerSession)).toFixed(0),
     ].join('\t'));
     if (argv.includes('--calls')) console.log(JSON.stringify(rs[0].calls));
   }

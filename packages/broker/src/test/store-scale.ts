@@ -22,6 +22,8 @@ export interface LifecycleCost {
   lifecyclesPerSecond: number;
   /** Acquires per second while filling to `held`. */
   fillPerSecond: number;
+  /** Redis `used_memory` added per held session (after the fill, against before it). */
+  redisBytesPerSession: number;
   /** Every command Redis ran during the churn phase, by name → calls. */
   calls: Record<string, number>;
 }
@@ -52,6 +54,10 @@ export async function commandCalls(admin: Redis): Promise<Record<string, number>
   const out: Record<string, number> = {};
   for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
   return out;
+}
+
+async function usedMemory(admin: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1] ?? 0);
 }
 
 async function redisCpuSeconds(admin: Redis): Promise<number> {
@@ -87,9 +93,11 @@ export async function measureLifecycles(admin: Redis, o: ScaleOptions): Promise<
     const storeOf = (rec: SessionRecord): RedisStore => stores[Number(rec.replica.slice(rec.replica.lastIndexOf('-r') + 2))]!;
     const release = (rec: SessionRecord): Promise<void> => storeOf(rec).release(rec.tenant, rec.id);
 
+    const mem0 = await usedMemory(admin);
     let t0 = process.hrtime.bigint();
     await pool(o.held, concurrency, acquire);
     const fillSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const redisBytesPerSession = ((await usedMemory(admin)) - mem0) / o.held;
 
     await admin.config('RESETSTAT');
     const cpu0 = await redisCpuSeconds(admin);
@@ -114,6 +122,7 @@ export async function measureLifecycles(admin: Redis, o: ScaleOptions): Promise<
       redisCpuUsPerLifecycle: per((cpu1 - cpu0) * 1e6),
       lifecyclesPerSecond: o.lifecycles / churnSeconds,
       fillPerSecond: o.held / fillSeconds,
+      redisBytesPerSession,
       calls,
     };
   } finally {
