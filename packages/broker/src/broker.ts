@@ -126,7 +126,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
   canary.start(deps.leakCheckPeriodMs);
-  const trim = new MemoryTrim({ afterSessions: config.memoryTrimAfterSessions, settleMs: config.memoryTrimSettleMs, liveSessions: () => sessions.size, logger });
+  const trim = new MemoryTrim({ afterSessions: config.memoryTrimAfterSessions, settleMs: config.memoryTrimSettleMs, liveSessions: () => sessions.size, heldResources: () => Object.values(gauges.snapshot()).reduce((a, b) => a + b, 0), logger });
   trim.start();
   const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
   storeProbe.unref();
