@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
  * burst of traffic, and an operator sizing pods would see a replica that never shrinks. So when the live
  * session count has fallen by at least `afterSessions` below its peak and then held still (and so have
  * the resources sessions hold: the teardown is over) for `settleMs`, this runs one full garbage
- * collection (25–60 ms measured on a ~100 MB heap, only when the broker is quiet). Native memory
+ * collection (25–460 ms measured on a 76–90 MB heap, only when sessions stopped changing). Native memory
  * freed by the closed sockets and TLS connections is returned by the allocator the image ships
  * (jemalloc with a background purge thread; docs/operations.md, "Memory after a peak").
  */
