@@ -48,7 +48,7 @@ const flood = async (kind) => {
   const cpu = cpuOf(pid) - c0;
   const simCpu = cpuOf(simPid) - s0;
   if (r.bytes !== bytes) throw new Error(`${kind}: relayed ${r.bytes} of ${bytes} bytes (close ${r.closeCode})`);
-  return { mbPerSecond: r.mbPerSecond, cpuPerGb: (cpu / bytes) * 1e9, simCpuPerGb: (simCpu / bytes) * 1e9 };
+  return { mbPerSecond: r.mbPerSecond, cpuPerGb: (cpu / bytes) * 1e9, simCpuPerGb: (simCpu / bytes) * 1e9, frameKb: bytes / r.frames / 1024, usPerFrame: (cpu * 1e6) / r.frames };
 };
 
 try {
@@ -58,7 +58,7 @@ try {
     for (const kind of i % 2 === 0 ? ['floor', 'broker'] : ['broker', 'floor']) {
       const r = await flood(kind);
       res[kind].push(r);
-      console.log(`run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)})`);
+      console.log(`run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)}), frames of ${r.frameKb.toFixed(1)} KiB on average, ${r.usPerFrame.toFixed(0)} µs CPU per frame`);
     }
   }
   const b = median(res.broker.map((r) => r.cpuPerGb));

@@ -41,13 +41,11 @@ export class MemoryTrim {
   private peak = 0;
   private last = '';
   private stillSince = 0;
-  private readonly gc: FullGc;
+  private gc: FullGc | null = null;
   /** Trims run so far (tests, logs). */
   trims = 0;
 
-  constructor(private readonly o: MemoryTrimOptions) {
-    this.gc = o.afterSessions > 0 ? fullGc() : () => undefined;
-  }
+  constructor(private readonly o: MemoryTrimOptions) {}
 
   start(): void {
     if (this.o.afterSessions <= 0 || this.timer !== null) return;
@@ -62,6 +60,7 @@ export class MemoryTrim {
 
   /** One sample (exposed for tests). Returns true when it trimmed. */
   check(now = Date.now()): boolean {
+    if (this.o.afterSessions <= 0) return false;
     const live = this.o.liveSessions();
     // Sessions and their sockets/timers both unchanged: the closes are done, their garbage is final.
     const state = `${live}/${this.o.heldResources()}`;
@@ -73,6 +72,8 @@ export class MemoryTrim {
     if (this.peak - live < this.o.afterSessions || now - this.stillSince < this.o.settleMs) return false;
     const before = process.memoryUsage();
     const start = process.hrtime.bigint();
+    // Obtained at the first trim: V8's flags stay untouched in a broker that never needs one.
+    this.gc ??= fullGc();
     this.gc();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const after = process.memoryUsage();
