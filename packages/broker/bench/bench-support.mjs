@@ -22,7 +22,7 @@ export function envArgs(flag) {
 
 /**
  * Starts kube-sim (the broker tests' fixture: RBAC for the test tenant's group) in a child process.
- * Resolves to `{ url, adminToken, caCert, kubeconfig, close() }`.
+ * Resolves to `{ url, adminToken, caCert, kubeconfig, pid, close() }`.
  */
 export async function startSimChild() {
   const child = fork(fileURLToPath(new URL('./sim-child.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -32,6 +32,7 @@ export async function startSimChild() {
   });
   return {
     ...sim,
+    pid: child.pid,
     close: async () => {
       child.send('close');
       await new Promise((resolve) => child.once('exit', resolve));

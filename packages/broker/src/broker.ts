@@ -16,6 +16,7 @@ import { loadUws, type Uws } from './server/uws.js';
 import { LeakCanary } from './session/leak-canary.js';
 import { ResourceGauges } from './session/resource-gauges.js';
 import { SessionManager } from './session/session-manager.js';
+import { MemoryTrim } from './server/memory-trim.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SessionStore } from './store/session-store.js';
 import type { TenantLookup } from './tenants/tenant-registry.js';
@@ -125,6 +126,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
   canary.start(deps.leakCheckPeriodMs);
+  const trim = new MemoryTrim({ afterSessions: config.memoryTrimAfterSessions, settleMs: config.memoryTrimSettleMs, liveSessions: () => sessions.size, heldResources: () => Object.values(gauges.snapshot()).reduce((a, b) => a + b, 0), logger });
+  trim.start();
   const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
   storeProbe.unref();
 
@@ -149,6 +152,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       // kernel a moment to send them before the process may exit (else a client sees 1006).
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(DRAIN_FLUSH_MS, deadline - Date.now()))));
       canary.stop();
+      trim.stop();
       clearInterval(storeProbe);
       if (adminSocket !== null) {
         uws.us_listen_socket_close(adminSocket);

@@ -63,6 +63,10 @@ export interface BrokerConfig {
   readonly drainSeconds: number;
   /** LEAK_WINDOW_SECONDS: how long a resource gauge may exceed its per-session bound before podshell_leak_suspected is set. */
   readonly leakWindowSeconds: number;
+  /** MEMORY_TRIM_AFTER_SESSIONS: after this many sessions closed below the peak, and a quiet MEMORY_TRIM_SETTLE_MS, run one full GC (0 = never). */
+  readonly memoryTrimAfterSessions: number;
+  /** MEMORY_TRIM_SETTLE_MS: how long the live session count must hold still before that post-peak GC. */
+  readonly memoryTrimSettleMs: number;
   /** LOG_LEVEL: debug, info, warn or error. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
@@ -149,6 +153,8 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     drainSeconds: int(env, 'DRAIN_SECONDS', 25, 1, 3600),
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),
+    memoryTrimAfterSessions: int(env, 'MEMORY_TRIM_AFTER_SESSIONS', 500, 0, 10_000_000),
+    memoryTrimSettleMs: int(env, 'MEMORY_TRIM_SETTLE_MS', 3000, 100, 600_000),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
   });

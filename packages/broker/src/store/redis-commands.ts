@@ -2,9 +2,11 @@ import type { Redis } from 'ioredis';
 import { ErrorCode, PodShellError } from '../errors.js';
 import {
   ACQUIRE_LUA,
+  AUDIT_LUA,
   COUNT_LUA,
   HEARTBEAT_LUA,
   LEAVE_LUA,
+  LIVE_IDS_LUA,
   REAP_LUA,
   RECONCILE_LUA,
   RELEASE_LUA,
@@ -18,6 +20,8 @@ export interface ScriptCommands {
   psRelease(tenant: string, id: string): Promise<number>;
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
   psCount(tenant: string): Promise<number>;
+  psLiveIds(tenant: string): Promise<string[]>;
+  psAudit(budget: number, periodMs: number): Promise<number>;
   psHeartbeat(replica: string, ttlMs: number): Promise<number>;
   psReap(replica: string): Promise<number | Array<Array<string | null>>>;
   psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
@@ -32,6 +36,8 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
   r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
   r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
+  r.defineCommand('psLiveIds', { numberOfKeys: 0, lua: LIVE_IDS_LUA });
+  r.defineCommand('psAudit', { numberOfKeys: 0, lua: AUDIT_LUA });
   r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
   r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });
   r.defineCommand('psReconcile', { numberOfKeys: 0, lua: RECONCILE_LUA });

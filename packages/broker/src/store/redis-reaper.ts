@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { AUDIT_BUDGET } from './redis-audit.js';
 import type { ScriptedRedis } from './redis-commands.js';
 import { recordFromFields } from './redis-codec.js';
 import { REAPER_LOCK_KEY, keys } from './redis-scripts.js';
@@ -9,7 +10,8 @@ import type { SessionRecord } from './session-store.js';
  * its sessions, so they must stop counting against their tenants' quotas. Every replica runs the
  * reaper every quarter heartbeat period (jittered), but a short lock lets only one reap at a time,
  * and a replica never reaps itself. The handler registered with `onReaped` is told which sessions
- * went (the broker ends their remote shells: the dead replica cannot).
+ * went (the broker ends their remote shells: the dead replica cannot). Under the same lock, each run
+ * also offers to take the fleet's next audit step (redis-audit.ts), due once per period.
  */
 export class RedisReaper {
   private reapedHandler: ((records: SessionRecord[]) => void) | null = null;
@@ -52,7 +54,10 @@ export class RedisReaper {
     };
   }
 
-  /** One run: removes the sessions of replicas whose heartbeat key is gone. Returns how many. Never throws. */
+  /**
+   * One run: removes the sessions of replicas whose heartbeat key is gone, then one audit step.
+   * Returns how many sessions went. Never throws.
+   */
   async reap(): Promise<number> {
     if (this.redis.status !== 'ready') return 0;
     let total = 0;
@@ -69,6 +74,9 @@ export class RedisReaper {
           this.log.info('store.replica_reaped', { dead: replica, sessions: records.length });
           if (records.length > 0) this.notifyReaped(records);
         }
+        const audited = Math.max(await this.redis.psAudit(AUDIT_BUDGET, this.periodMs), 0);
+        if (audited > 0) this.log.info('store.audit_removed', { sessions: audited });
+        total += audited;
       } finally {
         await this.redis.psUnlock(REAPER_LOCK_KEY, this.replicaId);
       }

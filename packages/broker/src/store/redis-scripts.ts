@@ -15,11 +15,16 @@
  *   ps:replica:<r>:sessions      set    "<id> <tenant>" of every session replica r holds
  *   ps:replicas                  set    replicas known to hold (or have held) sessions
  *   ps:reaper:lock               string short lock so one replica reaps at a time
+ *   ps:audit:tick                string the fleet's audit sweep took a step; TTL = heartbeat period
+ *   ps:audit                     hash   where the audit sweep stands: tenant `t`, ZSCAN cursor `c`; TTL 10 periods
+ *   ps:audit:queue               list   tenants the current audit pass has still to visit; TTL 10 periods
  *   ps:control                   pub/sub channel of ControlCommand JSON
  * Time always comes from Redis (`TIME`), so replicas with skewed clocks agree on minutes and expiry.
  */
 
 export const KEY_PREFIX = 'ps:';
+/** How many expired entries one acquire, count or audit step removes at most (bounds each script's work). */
+export const PRUNE_BATCH = 64;
 export const CONTROL_CHANNEL = `${KEY_PREFIX}control`;
 export const REAPER_LOCK_KEY = `${KEY_PREFIX}reaper:lock`;
 
@@ -69,14 +74,17 @@ local function remove_session(t, id)
   if redis.call('EXISTS', k_sessions(t)) == 0 then redis.call('SREM', P .. 'tenants', t) end
 end
 
--- Drops a tenant's entries that are past their expiry or whose hash is gone (hash TTL lapsed).
+-- Drops at most PRUNE_BATCH of a tenant's entries that are past their expiry: O(log n + batch), never
+-- a walk of the whole set. What is left over (a burst of expiries) goes on the next call or the
+-- reaper's sweep; the quota does not depend on it, because live_count counts by score.
+local PRUNE_BATCH = ${PRUNE_BATCH}
 local function prune(t, now)
-  local z = k_sessions(t)
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now)) do remove_session(t, id) end
-  for _, id in ipairs(redis.call('ZRANGE', z, 0, -1)) do
-    if redis.call('EXISTS', k_session(t, id)) == 0 then remove_session(t, id) end
-  end
-  if redis.call('EXISTS', z) == 0 then redis.call('SREM', P .. 'tenants', t) end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k_sessions(t), '-inf', now, 'LIMIT', 0, PRUNE_BATCH)) do remove_session(t, id) end
+end
+
+-- The tenant's sessions that have not expired (score > now): what the quota counts. O(log n).
+local function live_count(t, now)
+  return redis.call('ZCOUNT', k_sessions(t), '(' .. string.format('%d', now), '+inf')
 end
 
 -- Writes one session (hash, zset, id index, tenant and replica indexes) with TTL expiresAt + grace.
@@ -97,7 +105,8 @@ end
 `;
 
 /**
- * acquire: prune, then tenant connect rate, client-IP connect rate, concurrent quota, then register.
+ * acquire: a bounded prune, then tenant connect rate, client-IP connect rate, concurrent quota (live
+ * entries counted by score), then register. Every step is O(log n) in the tenant's sessions.
  * ARGV: recordJson, maxConcurrent, tenantPerMinute (0 = off), ipPerMinute (0 = off), graceMs.
  * KEYS: tenant rate base, ip rate base (the script appends the Redis-clock minute).
  * Returns {'ok'} | {'rate_limited', 'tenant'|'ip', limit} | {'quota_exceeded', limit}.
@@ -115,7 +124,7 @@ if trate > 0 and tonumber(redis.call('GET', tkey) or '0') >= trate then return {
 if irate > 0 and tonumber(redis.call('GET', ikey) or '0') >= irate then return {'rate_limited', 'ip', irate} end
 if trate > 0 then redis.call('INCR', tkey); redis.call('EXPIRE', tkey, 120) end
 if irate > 0 then redis.call('INCR', ikey); redis.call('EXPIRE', ikey, 120) end
-if redis.call('ZCARD', k_sessions(rec.tenant)) >= maxc then return {'quota_exceeded', maxc} end
+if live_count(rec.tenant, now) >= maxc then return {'quota_exceeded', maxc} end
 register(rec, now, grace)
 return {'ok'}
 `;
@@ -139,10 +148,67 @@ redis.call('PEXPIRE', k_sid(id), ttl)
 return 1
 `;
 
-/** count: ARGV tenant. Prunes first, so the answer is what the next acquire would count. */
+/** count: ARGV tenant. Counts by score after a bounded prune: exactly what the next acquire would count. */
 export const COUNT_LUA = `${PRELUDE}
-prune(ARGV[1], now_ms())
-return redis.call('ZCARD', k_sessions(ARGV[1]))
+local now = now_ms()
+prune(ARGV[1], now)
+return live_count(ARGV[1], now)
+`;
+
+/** liveIds: ARGV tenant. The ids of the sessions count() counts (score > now), for listings. */
+export const LIVE_IDS_LUA = `${PRELUDE}
+local now = now_ms()
+prune(ARGV[1], now)
+return redis.call('ZRANGEBYSCORE', k_sessions(ARGV[1]), '(' .. string.format('%d', now), '+inf')
+`;
+
+/**
+ * audit: ARGV budget, periodMs. One step of the fleet's incremental sweep over every tenant's sorted
+ * set, at most once per `periodMs` across all replicas (`ps:audit:tick`). It removes entries whose
+ * hash is gone BEFORE their expiry (evicted by a `maxmemory` policy or deleted by hand: no broker path
+ * does that, a hash's TTL always ends `grace` after its score) and expired entries a bounded prune
+ * left over. Its position lives in Redis (`ps:audit`: tenant and ZSCAN cursor; `ps:audit:queue`:
+ * tenants still to visit in this pass, refilled from `ps:tenants`), so a pass continues whichever
+ * replica takes the next step. Visits about `budget` members per step. Returns the entries removed,
+ * or -1 when the step was not due.
+ */
+export const AUDIT_LUA = `${PRELUDE}
+local budget, period = tonumber(ARGV[1]), tonumber(ARGV[2])
+if not redis.call('SET', P .. 'audit:tick', '1', 'PX', period, 'NX') then return -1 end
+local st, q = P .. 'audit', P .. 'audit:queue'
+local t, cursor = unpack(redis.call('HMGET', st, 't', 'c'))
+local now, removed, refilled = now_ms(), 0, false
+while budget > 0 do
+  if not t then
+    t = redis.call('LPOP', q)
+    if not t then
+      if refilled then break end
+      refilled = true
+      local tenants = redis.call('SMEMBERS', P .. 'tenants')
+      if #tenants == 0 then break end
+      for i = 1, #tenants, 1000 do redis.call('RPUSH', q, unpack(tenants, i, math.min(i + 999, #tenants))) end
+      t = redis.call('LPOP', q)
+    end
+    cursor = '0'
+  end
+  prune(t, now)
+  local page = redis.call('ZSCAN', k_sessions(t), cursor, 'COUNT', math.min(budget, 128))
+  local members = page[2]
+  for i = 1, #members, 2 do
+    if redis.call('EXISTS', k_session(t, members[i])) == 0 then
+      remove_session(t, members[i])
+      removed = removed + 1
+    end
+  end
+  budget = budget - math.max(#members / 2, 1)
+  cursor = page[1]
+  if cursor == '0' then t = nil end
+end
+if t then redis.call('HSET', st, 't', t, 'c', cursor) else redis.call('DEL', st) end
+-- The position outlives a fleet that stopped stepping by ten periods at most.
+redis.call('PEXPIRE', st, 10 * period)
+redis.call('PEXPIRE', q, 10 * period)
+return removed
 `;
 
 /**

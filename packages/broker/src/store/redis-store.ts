@@ -193,8 +193,7 @@ export class RedisStore implements SessionStore {
       const tenants = filter.tenant !== undefined ? [filter.tenant] : (await this.redis.smembers(keys.tenants())).sort();
       const out: SessionRecord[] = [];
       for (const tenant of tenants) {
-        await this.redis.psCount(tenant); // prune, so the list matches what the quota counts
-        const ids = await this.redis.zrange(keys.sessions(tenant), 0, -1);
+        const ids = await this.redis.psLiveIds(tenant); // what the quota counts
         if (ids.length === 0) continue;
         const pipe = this.redis.pipeline();
         for (const id of ids) pipe.hgetall(keys.session(tenant, id));

@@ -111,12 +111,13 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 }
 
 /**
- * Every registry key left in Redis except the time-bounded ones: rate counters (two minutes) and
- * kill markers (MARKER_TTL_SECONDS) — each of those must carry a TTL, which is checked here.
+ * Every registry key left in Redis except the time-bounded ones: rate counters (two minutes), kill
+ * markers (MARKER_TTL_SECONDS) and the audit sweep's position (ps:audit*, ten heartbeat periods) —
+ * each of those must carry a TTL, which is checked here.
  */
 export async function sessionKeys(client: Redis): Promise<string[]> {
   const all = await client.keys('ps:*');
-  const bounded = all.filter((k) => /:rate:\d+$/.test(k) || isMarkerKey(k));
+  const bounded = all.filter((k) => /:rate:\d+$/.test(k) || isMarkerKey(k) || /^ps:audit(:tick|:queue)?$/.test(k));
   for (const k of bounded) if ((await client.ttl(k)) < 0) return [`${k} (no TTL)`];
   return all.filter((k) => !bounded.includes(k)).sort();
 }

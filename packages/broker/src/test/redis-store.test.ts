@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { RedisStore, parseControlCommand, redisConnectionOptions } from '../store/redis-store.js';
+import { PRUNE_BATCH } from '../store/redis-scripts.js';
 import type { AcquireRequest, ControlCommand, SessionRecord } from '../store/session-store.js';
 import { PodShellError } from '../errors.js';
 import { sessionKeys, startRedis, startSentinel, until, type RedisProcess } from './redis-harness.js';
@@ -151,9 +152,33 @@ describe('RedisStore against a private redis-server', () => {
     const next = record('t-exp', 'prune');
     assert.ok((await s.acquire(request(next, { maxConcurrent: 1 }))).ok);
     assert.equal(await s.get(short.id), null);
-    // A hash that lapsed (its TTL) no longer counts, and its index entries are dropped.
+    // A hash gone before its expiry (evicted, deleted by hand) stops counting at the reaper's audit
+    // sweep, and its index entries are dropped.
     await redis.client().del(`ps:{t-exp}:s:${next.id}`);
-    assert.equal(await s.count('t-exp'), 0);
+    await until(async () => (await s.count('t-exp')) === 0, 3000, 'the audit sweep to drop the entry whose hash vanished');
+    assert.equal(await redis.client().zcard('ps:{t-exp}:sessions'), 0);
+    await closeAll();
+    assert.deepEqual(await sessionKeys(redis.client()), []);
+  });
+
+  it('keeps the quota exact while a burst of expiries is pruned in bounded batches', async () => {
+    const s = await store('burst', 60); // the reaper (every 15 s) stays out of the way until called
+    const expiresAt = Date.now() + 400;
+    const burst = Array.from({ length: 3 * PRUNE_BATCH }, () => record('t-burst', 'burst', { expiresAt }));
+    for (const rec of burst) assert.ok((await s.acquire(request(rec, { maxConcurrent: burst.length }))).ok);
+    await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 20)); // wait for the expiry itself
+    // One acquire prunes at most PRUNE_BATCH, yet none of the expired entries counts against quota 1.
+    const fresh = record('t-burst', 'burst');
+    assert.ok((await s.acquire(request(fresh, { maxConcurrent: 1 }))).ok);
+    assert.equal(await redis.client().zcard('ps:{t-burst}:sessions'), burst.length - PRUNE_BATCH + 1);
+    assert.equal((await s.acquire(request(record('t-burst', 'burst'), { maxConcurrent: 1 }))).ok, false);
+    assert.equal(await s.count('t-burst'), 1);
+    assert.deepEqual((await s.list({ tenant: 't-burst' })).map((r) => r.id), [fresh.id]);
+    // The fleet's audit sweep (one step per heartbeat period) removes the rest.
+    await redis.client().del('ps:audit:tick');
+    await s.reap();
+    assert.equal(await redis.client().zcard('ps:{t-burst}:sessions'), 1);
+    await s.release('t-burst', fresh.id);
     await closeAll();
     assert.deepEqual(await sessionKeys(redis.client()), []);
   });
