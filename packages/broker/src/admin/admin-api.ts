@@ -169,11 +169,13 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
       throw new AdminError(409, 'PS_ERR_EXPIRY_EXTENSION', `The session already expires at ${new Date(rec.expiresAt).toISOString()}; the admin API can only shorten it.`);
     }
     expiresAt = Math.max(expiresAt, now);
-    await store.updateExpiry(rec.tenant, rec.id, expiresAt);
+    // The limit is stored with the session: a later refresh, on any replica, cannot move past it.
+    const limited = await store.limitExpiry(rec.tenant, rec.id, expiresAt);
+    if (limited === null) throw notFound(`No live session ${id}.`);
     // The replica holding the socket re-arms its expiry timer (its own updateExpiry does not publish).
-    await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt });
-    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(expiresAt).toISOString() });
-    return { status: 200, body: { session: { ...rec, expiresAt } } };
+    await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt: limited.expiresAt });
+    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(limited.expiresAt).toISOString() });
+    return { status: 200, body: { session: limited } };
   }
 
   if (method === 'GET') return { status: 200, body: { session: await findSession(store, id, tenant) } };

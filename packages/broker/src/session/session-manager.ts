@@ -68,7 +68,7 @@ export class SessionManager {
           if (t === command.tenant) (kill(s, command.message), n++);
           break;
         case 'set-expiry':
-          if (s.id === command.sessionId) (s.setExpiry(command.expiresAt), n++);
+          if (s.id === command.sessionId) (s.limitExpiry(command.expiresAt), n++);
           break;
       }
     }

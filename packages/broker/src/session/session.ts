@@ -246,12 +246,25 @@ export class Session {
     this.upstream.send(Buffer.from(encodeFrame(Channel.Resize, encodeResize(size))));
   }
 
-  /** A `refresh` with a valid token for the same tenant, subject and target extends the session. */
+  /**
+   * A `refresh` with a valid token for the same tenant, subject and target extends the session, up to
+   * the least of the token's expiry, the tenant's maximum duration and any operator limit. The store
+   * decides atomically (a limit set through another replica, a kill or revoke racing this refresh:
+   * both win); a refused extension ends nothing by itself except a kill, which ends the session.
+   */
   private async refresh(token: string): Promise<void> {
     try {
       const tokenExp = await this.ctx.authenticator.verifyRefresh(this.auth, token);
       if (this.disposed) return;
-      this.setExpiry(this.deadlines.extendToken(tokenExp));
+      const granted = await this.storeEntry.extend(this.deadlines.extendToken(tokenExp));
+      if (this.disposed) return;
+      if (!granted.ok) {
+        if (granted.reason === 'killed') this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_KILLED, granted.message ?? 'The session was terminated by an operator.')));
+        else this.client.sendControl({ type: 'error', code: ErrorCode.STORE_UNAVAILABLE, message: 'the session is not in the session store; it was not extended' });
+        return;
+      }
+      this.deadlines.grant(granted.expiresAt);
+      if (this.state === 'open') this.deadlines.armExpiry();
       this.client.sendControl({ type: 'extended', expiresAt: this.expiresAt });
     } catch (err) {
       if (this.disposed) return;
@@ -262,10 +275,10 @@ export class Session {
 
   // ---- timers ------------------------------------------------------------------------------
 
-  /** Moves the forced-close deadline (refresh, or an operator's set-expiry) and re-arms both timers. */
-  setExpiry(expiresAt: number): void {
+  /** An operator's set-expiry: caps the forced-close deadline for good (a refresh cannot undo it) and re-arms both timers. */
+  limitExpiry(limitAt: number): void {
     if (this.disposed) return;
-    this.deadlines.expiresAt = expiresAt;
+    this.deadlines.limit(limitAt);
     this.storeEntry.updateExpiry(this.expiresAt);
     if (this.state === 'open') this.deadlines.armExpiry();
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { AcquireRequest, AcquireResult, SessionStore } from '../store/session-store.js';
+import type { AcquireRequest, AcquireResult, ExtendResult, SessionStore } from '../store/session-store.js';
 
 /**
  * A session's entry in the shared session store: what counts against the tenant's quota and lets
@@ -41,6 +41,12 @@ export class StoreEntry {
     this.store.updateExpiry(this.tenant, this.sessionId, expiresAt).catch((err: unknown) => {
       this.logger.warn('session.store_update_failed', { session: this.sessionId, err });
     });
+  }
+
+  /** A refresh: asks the store for a later expiry (capped by a stored limit; refused after a kill). Throws STORE_UNAVAILABLE. */
+  async extend(wantedExpiresAt: number): Promise<ExtendResult> {
+    if (!this.held) return { ok: false, reason: 'gone' };
+    return this.store.extendExpiry(this.tenant, this.sessionId, wantedExpiresAt);
   }
 
   /** Releases a held entry; `force` also releases one acquired after the session had already ended. */

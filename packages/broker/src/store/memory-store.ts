@@ -1,4 +1,4 @@
-import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import type { AcquireRequest, AcquireResult, ControlCommand, ExtendResult, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
 
 const MINUTE_MS = 60_000;
 
@@ -50,6 +50,8 @@ export class MemoryStore implements SessionStore {
   private readonly tenantRate = new SlidingMinute();
   private readonly ipRate = new SlidingMinute();
   private readonly handlers = new Set<(command: ControlCommand) => void>();
+  /** Live sessions killed or revoked (id → message), until they are released. */
+  private readonly killed = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -83,6 +85,7 @@ export class MemoryStore implements SessionStore {
       if (rec.expiresAt <= now) {
         map.delete(id);
         this.byId.delete(id);
+        this.killed.delete(id);
       }
     }
     if (map.size === 0) this.byTenant.delete(tenant);
@@ -91,6 +94,7 @@ export class MemoryStore implements SessionStore {
   async release(tenant: string, sessionId: string): Promise<void> {
     const map = this.byTenant.get(tenant);
     if (map?.delete(sessionId) === true) this.byId.delete(sessionId);
+    this.killed.delete(sessionId);
     if (map !== undefined && map.size === 0) this.byTenant.delete(tenant);
     this.tenantRate.sweep(this.now());
     this.ipRate.sweep(this.now());
@@ -98,7 +102,36 @@ export class MemoryStore implements SessionStore {
 
   async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
-    if (rec !== undefined) rec.expiresAt = expiresAt;
+    if (rec !== undefined) rec.expiresAt = Math.min(expiresAt, rec.limitAt ?? expiresAt);
+  }
+
+  async limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec === undefined) return null;
+    rec.limitAt = Math.min(limitAt, rec.limitAt ?? limitAt);
+    rec.expiresAt = Math.min(rec.expiresAt, rec.limitAt);
+    return { ...rec };
+  }
+
+  async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec === undefined) return { ok: false, reason: 'gone' };
+    const killed = this.killed.get(sessionId);
+    if (killed !== undefined) return { ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) };
+    rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
+    return { ok: true, expiresAt: rec.expiresAt };
+  }
+
+  /** Kills and revokes mark their sessions at once, so a refresh racing the delivery is refused (like the Redis markers). */
+  private markKilled(command: ControlCommand): void {
+    if (command.kind === 'set-expiry') return;
+    for (const rec of this.byId.values()) {
+      const hit =
+        command.kind === 'kill' ? rec.id === command.sessionId
+        : command.kind === 'kill-subject' ? rec.tenant === command.tenant && rec.subject === command.subject
+        : rec.tenant === command.tenant;
+      if (hit) this.killed.set(rec.id, command.message ?? '');
+    }
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
@@ -122,6 +155,7 @@ export class MemoryStore implements SessionStore {
 
   /** Delivers to every handler on a later microtask, as a remote broadcast would. */
   async publish(command: ControlCommand): Promise<void> {
+    this.markKilled(command);
     const handlers = [...this.handlers];
     queueMicrotask(() => {
       for (const h of handlers) h(command);

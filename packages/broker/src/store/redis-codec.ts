@@ -15,7 +15,9 @@ export function encodeRecord(r: SessionRecord): Record<string, string> {
 
 export function decodeRecord(h: Record<string, string>): SessionRecord | null {
   if (!h['id'] || !h['tenant']) return null;
+  const limit = h['limitAt'] !== undefined ? { limitAt: Number(h['limitAt']) } : {};
   return {
+    ...limit,
     id: h['id'],
     tenant: h['tenant'],
     subject: h['subject'] ?? '',

@@ -3,6 +3,8 @@ import { ErrorCode, PodShellError } from '../errors.js';
 import {
   ACQUIRE_LUA,
   COUNT_LUA,
+  EXTEND_EXPIRY_LUA,
+  LIMIT_EXPIRY_LUA,
   HEARTBEAT_LUA,
   LEAVE_LUA,
   REAP_LUA,
@@ -17,6 +19,8 @@ export interface ScriptCommands {
   psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
   psRelease(tenant: string, id: string): Promise<number>;
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
+  psLimitExpiry(tenant: string, id: string, limitAt: number, grace: number): Promise<0 | [string, string]>;
+  psExtendExpiry(tenant: string, id: string, wanted: number, grace: number): Promise<[string, string?]>;
   psCount(tenant: string): Promise<number>;
   psHeartbeat(replica: string, ttlMs: number): Promise<number>;
   psReap(replica: string): Promise<number | Array<Array<string | null>>>;
@@ -31,6 +35,8 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
   r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
   r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
+  r.defineCommand('psLimitExpiry', { numberOfKeys: 0, lua: LIMIT_EXPIRY_LUA });
+  r.defineCommand('psExtendExpiry', { numberOfKeys: 0, lua: EXTEND_EXPIRY_LUA });
   r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
   r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
   r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });

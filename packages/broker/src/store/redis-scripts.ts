@@ -5,7 +5,7 @@
  * restart or SCRIPT FLUSH).
  *
  * Key layout (docs/architecture.md, "Data model"); `{t}` is the tenant, used as a Redis Cluster hash tag:
- *   ps:{t}:s:<id>                hash   one session record; TTL = expiresAt + grace
+ *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap); TTL = expiresAt + grace
  *   ps:{t}:sessions              zset   member = session id, score = expiresAt (epoch ms)
  *   ps:{t}:rate:<minute>         string tenant connects in that minute; TTL 120 s
  *   ps:ip:<ip>:rate:<minute>     string connects from one client IP in that minute; TTL 120 s
@@ -69,6 +69,24 @@ local function remove_session(t, id)
   if redis.call('EXISTS', k_sessions(t)) == 0 then redis.call('SREM', P .. 'tenants', t) end
 end
 
+-- The expiry a session may have: never past the operator's limit (hash field limitAt), if any.
+local function capped(h, exp)
+  local lim = redis.call('HGET', h, 'limitAt')
+  if lim then return math.min(exp, tonumber(lim)) end
+  return exp
+end
+
+-- Stores a session's expiry (hash field, sorted-set score, TTLs). Returns it.
+local function set_expiry(t, id, exp, grace)
+  local h = k_session(t, id)
+  local ttl = math.max(exp - now_ms(), 0) + grace
+  redis.call('HSET', h, 'expiresAt', string.format('%d', exp))
+  redis.call('PEXPIRE', h, ttl)
+  redis.call('ZADD', k_sessions(t), 'XX', exp, id)
+  redis.call('PEXPIRE', k_sid(id), ttl)
+  return exp
+end
+
 -- Drops a tenant's entries that are past their expiry or whose hash is gone (hash TTL lapsed).
 local function prune(t, now)
   local z = k_sessions(t)
@@ -126,17 +144,60 @@ remove_session(ARGV[1], ARGV[2])
 return 1
 `;
 
-/** updateExpiry: ARGV tenant, id, expiresAt, graceMs. Returns 1 when the session exists, else 0. */
+/**
+ * updateExpiry: ARGV tenant, id, expiresAt, graceMs. Never moves the expiry past a stored operator
+ * limit. Returns the stored expiry when the session exists, else 0.
+ */
 export const UPDATE_EXPIRY_LUA = `${PRELUDE}
 local t, id, exp, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local h = k_session(t, id)
 if redis.call('EXISTS', h) == 0 then return 0 end
-local ttl = math.max(exp - now_ms(), 0) + grace
-redis.call('HSET', h, 'expiresAt', tostring(exp))
-redis.call('PEXPIRE', h, ttl)
-redis.call('ZADD', k_sessions(t), 'XX', exp, id)
-redis.call('PEXPIRE', k_sid(id), ttl)
-return 1
+return set_expiry(t, id, capped(h, exp), grace)
+`;
+
+/**
+ * limitExpiry (an operator's shortening): ARGV tenant, id, limitAt, graceMs. Stores the earlier of
+ * the old and new limit in the hash field `limitAt` and moves the expiry down to it. Returns
+ * {expiresAt, limitAt} as strings, or 0 when the session is not live.
+ */
+export const LIMIT_EXPIRY_LUA = `${PRELUDE}
+local t, id, lim, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return 0 end
+lim = math.min(lim, tonumber(redis.call('HGET', h, 'limitAt') or lim))
+redis.call('HSET', h, 'limitAt', string.format('%d', lim))
+local exp = set_expiry(t, id, math.min(lim, tonumber(redis.call('HGET', h, 'expiresAt'))), grace)
+return {string.format('%d', exp), string.format('%d', lim)}
+`;
+
+/**
+ * extendExpiry (a refresh): ARGV tenant, id, wantedExpiresAt, graceMs. Refuses when the session
+ * was killed or revoked — a kill marker for it, or a subject/tenant revoke marker written after it
+ * started (redis-missed-commands.ts) — so a kill racing a refresh wins whichever replica saw what
+ * first. Otherwise stores the wanted expiry capped by the operator limit.
+ * Returns {'ok', expiresAt} | {'killed', message} | {'gone'}.
+ */
+export const EXTEND_EXPIRY_LUA = `${PRELUDE}
+local t, id, want, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return {'gone'} end
+local started = tonumber(redis.call('HGET', h, 'startedAt') or '0')
+local subject = redis.call('HGET', h, 'subject') or ''
+local markers = {
+  {P .. 'kill:' .. id, false},
+  {P .. '{' .. t .. '}:kill-subject:' .. subject, true},
+  {P .. '{' .. t .. '}:kill-tenant', true},
+}
+for _, m in ipairs(markers) do
+  local raw = redis.call('GET', m[1])
+  if raw then
+    local ok, v = pcall(cjson.decode, raw)
+    if ok and type(v) == 'table' and tonumber(v.at) and (not m[2] or tonumber(v.at) >= started) then
+      return {'killed', type(v.message) == 'string' and v.message or ''}
+    end
+  end
+end
+return {'ok', string.format('%d', set_expiry(t, id, capped(h, want), grace))}
 `;
 
 /** count: ARGV tenant. Prunes first, so the answer is what the next acquire would count. */

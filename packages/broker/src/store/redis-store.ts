@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
-import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import type { AcquireRequest, AcquireResult, ControlCommand, ExtendResult, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
 import { decodeRecord, encodeRecord } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { RedisControlChannel } from './redis-control-channel.js';
@@ -178,6 +178,26 @@ export class RedisStore implements SessionStore {
       this.reconciler.markNeeded();
       throw storeUnavailable('update expiry', err);
     }
+  }
+
+  /** An operator's shortening (admin API): the limit is stored with the session, so every replica's refresh honours it. */
+  limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
+    return orUnavailable('limit expiry', async () => {
+      const reply = await this.redis.psLimitExpiry(tenant, sessionId, limitAt, this.graceMs);
+      if (reply === 0) return null;
+      return decodeRecord(await this.redis.hgetall(keys.session(tenant, sessionId)));
+    });
+  }
+
+  /** A refresh: granted atomically, capped by the stored limit, refused after a kill or revoke. */
+  async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
+    const [status, value] = await orUnavailable('extend expiry', () => this.redis.psExtendExpiry(tenant, sessionId, wantedExpiresAt, this.graceMs));
+    if (status === 'killed') return { ok: false, reason: 'killed', ...(value ? { message: value } : {}) };
+    if (status !== 'ok') return { ok: false, reason: 'gone' };
+    const expiresAt = Number(value);
+    this.reconciler.expiryChanged(sessionId, expiresAt);
+    this.reconciler.expiryStored(sessionId, expiresAt);
+    return { ok: true, expiresAt };
   }
 
   get(sessionId: string): Promise<SessionRecord | null> {

@@ -20,7 +20,18 @@ export interface SessionRecord {
   startedAt: number;
   /** Epoch ms when the session must be force-closed; an operator may shorten it. */
   expiresAt: number;
+  /**
+   * Epoch ms an operator (or the tenant's admin) capped the session at, if any. A refresh never
+   * moves `expiresAt` past it, whichever replica holds the session (issue 8 item 1).
+   */
+  limitAt?: number;
 }
+
+/** What a refresh may do to a live session's expiry, decided atomically by the store. */
+export type ExtendResult =
+  | { ok: true; expiresAt: number }
+  /** The session was killed or revoked (a marker exists), or its entry is gone: it must not be extended. */
+  | { ok: false; reason: 'killed' | 'gone'; message?: string };
 
 export type AcquireResult =
   | { ok: true }
@@ -55,8 +66,19 @@ export interface SessionStore {
   acquire(req: AcquireRequest): Promise<AcquireResult>;
   /** Removes the session; idempotent; never throws for a missing id. */
   release(tenant: string, sessionId: string): Promise<void>;
-  /** Updates the stored expiry (token refresh or operator shortening). */
+  /** Updates the stored expiry (the holder re-stating its own deadline; never past a stored limit). */
   updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void>;
+  /**
+   * An operator's shortening: records the limit (the earlier of the old and new one) and moves the
+   * expiry down to it. Returns the updated record, or null when the session is not live.
+   */
+  limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null>;
+  /**
+   * A refresh asks for `wantedExpiresAt`: in one atomic step the store refuses when the session was
+   * killed or revoked (its marker exists) or is gone, and otherwise grants the wanted expiry capped
+   * by any stored limit. Throws STORE_UNAVAILABLE when the store does not answer.
+   */
+  extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult>;
   get(sessionId: string): Promise<SessionRecord | null>;
   list(filter?: SessionFilter): Promise<SessionRecord[]>;
   /** Number of live sessions a tenant holds (what the quota counts). */
