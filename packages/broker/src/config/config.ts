@@ -51,6 +51,8 @@ export interface BrokerConfig {
   readonly clientWindowBytes: number;
   /** RESIZE_PER_SECOND: resize frames accepted per second per session; extra ones are dropped. */
   readonly resizePerSecond: number;
+  /** REFRESH_PER_MINUTE: `refresh` frames verified per minute per session; extra ones are refused unverified, and as many again close the session (4430). */
+  readonly refreshPerMinute: number;
   /** KEEPALIVE_SECONDS: ping period on both hops (must stay under load-balancer idle timeouts). */
   readonly keepaliveSeconds: number;
   /** UPGRADE_TIMEOUT_MS: time allowed for authentication plus the upstream upgrade. */
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     backpressureLimitBytes,
     clientWindowBytes: int(env, 'CLIENT_WINDOW_BYTES', 512 * 1024, 16 * 1024, 64 * 1024 * 1024),
     resizePerSecond: int(env, 'RESIZE_PER_SECOND', 20, 1, 1000),
+    refreshPerMinute: int(env, 'REFRESH_PER_MINUTE', 6, 1, 600),
     keepaliveSeconds: int(env, 'KEEPALIVE_SECONDS', 25, 5, 600),
     upgradeTimeoutMs: int(env, 'UPGRADE_TIMEOUT_MS', 10000, 100, 120000),
     ipConnectsPerMinute: int(env, 'IP_CONNECTS_PER_MINUTE', 120, 0, 1000000),

@@ -12,6 +12,7 @@ import { ClientWindow } from './client-window.js';
 import { FlowControl } from './flow-control.js';
 import { endOrphanedShell } from './orphaned-shell.js';
 import { OutputRelay } from './output-relay.js';
+import { RefreshLimiter } from './refresh-limiter.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import { SessionAccounting } from './session-accounting.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
@@ -58,6 +59,7 @@ export class Session {
   private readingStopped = false;
   private readonly upstream: UpstreamLink;
   private resize: ResizeLimiter | null = null;
+  private readonly refreshLimiter: RefreshLimiter;
   private readonly storeEntry: StoreEntry;
   private started = false;
   private disposed = false;
@@ -89,6 +91,7 @@ export class Session {
         lastActivity: () => this.traffic.lastActivity,
       },
     );
+    this.refreshLimiter = new RefreshLimiter(ctx.config.refreshPerMinute);
     this.upstream = new UpstreamLink(ctx.gauges, ctx.logger, this.id, {
       message: (data, isBinary) => this.onUpstreamMessage(data, isBinary),
       closed: (code, reason) => this.onUpstreamClosed(code, reason),
@@ -117,7 +120,7 @@ export class Session {
       maxInboundFrameBytes: ctx.config.maxInboundFrameBytes,
       backpressureLimitBytes: ctx.config.backpressureLimitBytes,
       resize: (size) => this.resize?.offer(size),
-      refresh: (token) => void this.refresh(token),
+      refresh: (token) => this.offerRefresh(token),
       end: (info) => this.dispose(info),
     });
     this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, { session: this.id, ...sessionWho(auth), command: auth.command, clientIp });
@@ -244,6 +247,22 @@ export class Session {
   private forwardResize(size: TerminalSize): void {
     if (this.disposed) return;
     this.upstream.send(Buffer.from(encodeFrame(Channel.Resize, encodeResize(size))));
+  }
+
+  /** Every `refresh` frame passes the rate limit first: over it, no signature is checked at all. */
+  private offerRefresh(token: string): void {
+    const verdict = this.refreshLimiter.take();
+    if (verdict === 'verify') {
+      void this.refresh(token);
+      return;
+    }
+    this.ctx.metrics.refreshesRefused.inc();
+    const limit = this.ctx.config.refreshPerMinute;
+    if (verdict === 'abuse') {
+      this.dispose(closeInfoFor(new PodShellError(ErrorCode.REFRESH_RATE_LIMITED, `too many token refreshes (limit ${limit} per minute); the terminal was disconnected`)));
+      return;
+    }
+    this.client.sendControl({ type: 'error', code: ErrorCode.REFRESH_RATE_LIMITED, message: `too many token refreshes (limit ${limit} per minute); this one was ignored` });
   }
 
   /**
