@@ -59,6 +59,10 @@ export interface BrokerConfig {
   readonly upgradeTimeoutMs: number;
   /** IP_CONNECTS_PER_MINUTE: connects per client IP per minute (0 = unlimited). */
   readonly ipConnectsPerMinute: number;
+  /** AUTH_FAILURES_PER_MINUTE_PER_IP: failed authentications per client IP per minute before further upgrades from it are refused unverified (0 = off). */
+  readonly authFailuresPerMinutePerIp: number;
+  /** AUTH_FAILURES_PER_MINUTE_PER_TENANT: failed authentications claiming one tenant per minute before further upgrades claiming it are refused unverified (0 = off). */
+  readonly authFailuresPerMinutePerTenant: number;
   /** TRUST_PROXY: take the client IP from X-Forwarded-For (only behind a trusted proxy). */
   readonly trustProxy: boolean;
   /** DRAIN_SECONDS: on SIGTERM, exit within this many seconds. */
@@ -149,6 +153,8 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     keepaliveSeconds: int(env, 'KEEPALIVE_SECONDS', 25, 5, 600),
     upgradeTimeoutMs: int(env, 'UPGRADE_TIMEOUT_MS', 10000, 100, 120000),
     ipConnectsPerMinute: int(env, 'IP_CONNECTS_PER_MINUTE', 120, 0, 1000000),
+    authFailuresPerMinutePerIp: int(env, 'AUTH_FAILURES_PER_MINUTE_PER_IP', 30, 0, 1000000),
+    authFailuresPerMinutePerTenant: int(env, 'AUTH_FAILURES_PER_MINUTE_PER_TENANT', 600, 0, 1000000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     drainSeconds: int(env, 'DRAIN_SECONDS', 25, 1, 3600),
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),

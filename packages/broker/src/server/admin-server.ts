@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { adminTokenMatches } from '../admin/admin-auth.js';
 import { handleAdminRequest, isAdminApiPath } from '../admin/admin-api.js';
 import { readBody } from './http-body.js';
+import { storeNote } from './public-server.js';
 import { isAborted, replyJson, replyText } from './http-reply.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
 
@@ -19,6 +20,7 @@ export interface AdminPlugins {
  * The admin port: every route requires `Authorization: Bearer <ADMIN_TOKEN>` (constant-time compare)
  * and is registered through a guarded RouteApp, so no plug-in can add an unauthenticated route.
  *   GET /metrics                      prom-client registry (broker metrics + Node process metrics)
+ *   GET /readyz                       the public /readyz plus this replica's live session count
  *   GET /debug/…                      diagnostics (plug-in from src/debug/, else built-in minimal)
  *   *   /admin/sessions…, /admin/revoke   the cluster-wide admin API (src/admin/admin-api.ts)
  */
@@ -33,6 +35,13 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
   routes.get('/metrics', async (res) => {
     const text = await ctx.metrics.registry.metrics();
     replyText(res, 200, text, { 'content-type': ctx.metrics.registry.contentType });
+  });
+
+  // The public /readyz without the session count; operators see how busy this replica is here.
+  routes.get('/readyz', (res) => {
+    const store = { kind: ctx.store.kind, up: ctx.store.isUp(), note: storeNote(ctx.store.kind) };
+    const ready = !ctx.isDraining() && store.up;
+    replyJson(res, ready ? 200 : 503, { ready, draining: ctx.isDraining(), store, sessions: ctx.sessions.size });
   });
 
   if (plugins.debugRoutes !== undefined) plugins.debugRoutes(routes, ctx);

@@ -15,7 +15,7 @@ export function storeNote(kind: 'memory' | 'redis'): string {
 /**
  * The public port: the WebSocket session endpoint (SESSION_PATH), `/healthz` (200 while the process
  * runs), `/readyz` (503 while draining or while the session store does not answer; the body names the
- * store kind), demo routes when DEMO_MODE is on, and 404 for anything else.
+ * store kind, never the session count), demo routes when DEMO_MODE is on, and 404 for anything else.
  */
 export function buildPublicApp(
   uws: Uws,
@@ -33,7 +33,8 @@ export function buildPublicApp(
     const store = { kind: ctx.store.kind, up: ctx.store.isUp(), note: storeNote(ctx.store.kind) };
     const draining = ctx.isDraining();
     const ready = !draining && store.up;
-    replyJson(res, ready ? 200 : 503, { ready, draining, store, sessions: ctx.sessions.size });
+    // No session count here: the public port does not tell strangers how busy a replica is (the admin port's /readyz does).
+    replyJson(res, ready ? 200 : 503, { ready, draining, store });
   });
   if (ctx.config.demoMode && demoRoutes !== undefined) demoRoutes(routes, ctx);
   routes.any('/*', (res, req) => {

@@ -23,6 +23,7 @@ describe('refresh rate limit', () => {
     // Counts the signature checks a refresh costs.
     const counting: Authenticator = {
       authenticate: (c) => real.authenticate(c),
+      claimedTenant: (t) => real.claimedTenant(t),
       verifyRefresh: (current, token) => {
         verified++;
         return real.verifyRefresh(current, token);
