@@ -2,6 +2,7 @@ import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SessionRecord, SessionStore } from '../store/session-store.js';
 import { adminTokenMatches } from './admin-auth.js';
+import { createLock } from './admin-locks.js';
 
 /**
  * The cluster-wide admin API (docs/admin-api.md), served on the admin port behind ADMIN_TOKEN.
@@ -15,6 +16,7 @@ import { adminTokenMatches } from './admin-auth.js';
  *   POST   /admin/sessions/:id/expiry         shorten             body: {expiresAt} | {inSeconds}
  *   POST   /admin/revoke                      kill a subject's or a whole tenant's sessions
  *                                             body: {tenant, subject?, message?}
+ *   GET|POST /admin/locks, DELETE /admin/locks/:id   locks (see routeLocks)
  */
 export interface AdminRequest {
   method: string;
@@ -56,7 +58,7 @@ const notFound = (message: string): AdminError => new AdminError(404, 'PS_ERR_NO
 
 /** True for the paths this module answers, so the admin server can route to it. */
 export function isAdminApiPath(path: string): boolean {
-  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/');
+  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/') || path === '/admin/locks' || path.startsWith('/admin/locks/');
 }
 
 function params(query: AdminRequest['query']): URLSearchParams {
@@ -147,6 +149,8 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     return { status: 202, body: { tenant, ...(subject !== undefined ? { subject } : {}), sessions: matched.length, ids: matched.map((r) => r.id) } };
   }
 
+  if (path === '/admin/locks' || path.startsWith('/admin/locks/')) return routeLocks(req, ctx, path, method, q, now);
+
   const m = /^\/admin\/sessions\/([^/]+)(\/expiry)?$/.exec(path);
   if (!m) throw notFound('No such admin endpoint.');
   const id = decodeURIComponent(m[1]!);
@@ -187,6 +191,59 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     return { status: 202, body: { killed: rec.id, tenant: rec.tenant, replica: rec.replica } };
   }
   throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or DELETE.');
+}
+
+/** An epoch-ms expiry from `expiresAt` or `ttlSeconds` (in the future), or undefined when neither is given. */
+function lockExpiry(b: Record<string, unknown>, now: number): number | undefined {
+  if (b['expiresAt'] !== undefined) {
+    if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt']) || b['expiresAt'] <= now) throw bad('"expiresAt" must be a future epoch time in milliseconds.');
+    return b['expiresAt'];
+  }
+  if (b['ttlSeconds'] !== undefined) {
+    if (typeof b['ttlSeconds'] !== 'number' || !Number.isFinite(b['ttlSeconds']) || b['ttlSeconds'] <= 0) throw bad('"ttlSeconds" must be a number > 0.');
+    return now + Math.round(b['ttlSeconds'] * 1000);
+  }
+  return undefined;
+}
+
+/**
+ *   GET    /admin/locks?tenant=          list the locks in force
+ *   POST   /admin/locks                  create: {tenant, subject?, namespace?, pod?, message?, ttlSeconds? | expiresAt?}
+ *   DELETE /admin/locks/:id[?tenant=]    remove
+ */
+async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, method: string, q: URLSearchParams, now: number): Promise<AdminResponse> {
+  const { store } = ctx;
+  if (path === '/admin/locks') {
+    if (method === 'GET') {
+      const locks = await store.listLocks(name(q.get('tenant'), 'tenant', false));
+      return { status: 200, body: { count: locks.length, locks } };
+    }
+    if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or POST.');
+    const b = jsonBody(req.body, true);
+    const tenant = name(b['tenant'], 'tenant', true);
+    const subject = name(b['subject'], 'subject', false);
+    const namespace = name(b['namespace'], 'namespace', false);
+    const pod = name(b['pod'], 'pod', false);
+    const msg = message(b['message']);
+    const expiresAt = lockExpiry(b, now);
+    const { lock, ended } = await createLock(store, ctx.logger, {
+      tenant,
+      ...(subject !== undefined ? { subject } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(pod !== undefined ? { pod } : {}),
+      ...(msg !== undefined ? { message: msg } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      createdBy: 'operator',
+    }, now);
+    return { status: 201, body: { lock, sessionsEnded: ended.length, ids: ended } };
+  }
+  const id = decodeURIComponent(path.slice('/admin/locks/'.length));
+  if (!SESSION_ID.test(id)) throw bad('The lock id is malformed.');
+  if (method !== 'DELETE') throw new AdminError(405, 'PS_ERR_METHOD', 'Use DELETE.');
+  const removed = await store.removeLock(id, name(q.get('tenant'), 'tenant', false));
+  if (removed === null) throw notFound(`No lock ${id}.`);
+  ctx.logger.info('admin.unlock', { lock: removed.id, tenant: removed.tenant });
+  return { status: 200, body: { removed } };
 }
 
 /**

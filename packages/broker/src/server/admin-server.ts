@@ -70,6 +70,7 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
   routes.any('/admin/*', adminApi);
   routes.any('/admin/sessions', adminApi);
   routes.any('/admin/revoke', adminApi);
+  routes.any('/admin/locks', adminApi);
 
   if (plugins.adminRoutes !== undefined) plugins.adminRoutes(routes, ctx);
 

@@ -279,6 +279,7 @@ export class Session {
       if (this.disposed) return;
       if (!granted.ok) {
         if (granted.reason === 'killed') this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_KILLED, granted.message ?? 'The session was terminated by an operator.')));
+        else if (granted.reason === 'locked') this.dispose(closeInfoFor(new PodShellError(ErrorCode.LOCKED, granted.message || 'Access is locked.')));
         else this.client.sendControl({ type: 'error', code: ErrorCode.STORE_UNAVAILABLE, message: 'the session is not in the session store; it was not extended' });
         return;
       }

@@ -61,7 +61,8 @@ export class StoreEntry {
   }
 }
 
-/** The client-facing error for a store refusal (quota or connect rate), carrying the store's message. */
+/** The client-facing error for a store refusal (quota, connect rate or a lock), carrying the store's message. */
 export function refusalError(refused: Extract<AcquireResult, { ok: false }>): PodShellError {
-  return new PodShellError(refused.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : ErrorCode.RATE_LIMITED, refused.message);
+  const code = refused.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : refused.reason === 'locked' ? ErrorCode.LOCKED : ErrorCode.RATE_LIMITED;
+  return new PodShellError(code, refused.message);
 }

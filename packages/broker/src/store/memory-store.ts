@@ -1,4 +1,4 @@
-import type { AcquireRequest, AcquireResult, ControlCommand, ExtendResult, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import { lockMatches, type AcquireRequest, type AcquireResult, type ControlCommand, type ExtendResult, type LockRecord, type SessionFilter, type SessionRecord, type SessionStore } from './session-store.js';
 
 const MINUTE_MS = 60_000;
 
@@ -50,6 +50,7 @@ export class MemoryStore implements SessionStore {
   private readonly tenantRate = new SlidingMinute();
   private readonly ipRate = new SlidingMinute();
   private readonly handlers = new Set<(command: ControlCommand) => void>();
+  private readonly locks = new Map<string, LockRecord>();
   /** Live sessions killed or revoked (id → message), until they are released. */
   private readonly killed = new Map<string, string>();
   private closed = false;
@@ -60,6 +61,8 @@ export class MemoryStore implements SessionStore {
     const { record } = req;
     const now = this.now();
     this.dropExpired(record.tenant, now);
+    const lock = this.lockFor(record, now);
+    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
     const tenantSessions = this.byTenant.get(record.tenant);
     if ((tenantSessions?.size ?? 0) >= req.maxConcurrent) {
       return { ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` };
@@ -118,8 +121,35 @@ export class MemoryStore implements SessionStore {
     if (rec === undefined) return { ok: false, reason: 'gone' };
     const killed = this.killed.get(sessionId);
     if (killed !== undefined) return { ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) };
+    const lock = this.lockFor(rec, this.now());
+    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
     rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
     return { ok: true, expiresAt: rec.expiresAt };
+  }
+
+  async createLock(lock: LockRecord): Promise<void> {
+    this.locks.set(lock.id, { ...lock });
+  }
+
+  async listLocks(tenant?: string): Promise<LockRecord[]> {
+    this.dropLapsedLocks(this.now());
+    return [...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l }));
+  }
+
+  async removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
+    const lock = this.locks.get(id);
+    if (lock === undefined || (tenant !== undefined && lock.tenant !== tenant)) return null;
+    this.locks.delete(id);
+    return lock;
+  }
+
+  private lockFor(rec: SessionRecord, now: number): LockRecord | undefined {
+    this.dropLapsedLocks(now);
+    return [...this.locks.values()].find((l) => lockMatches(l, rec, now));
+  }
+
+  private dropLapsedLocks(now: number): void {
+    for (const [id, l] of this.locks) if (l.expiresAt !== undefined && l.expiresAt <= now) this.locks.delete(id);
   }
 
   /** Kills and revokes mark their sessions at once, so a refresh racing the delivery is refused (like the Redis markers). */

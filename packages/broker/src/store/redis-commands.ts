@@ -5,6 +5,9 @@ import {
   COUNT_LUA,
   EXTEND_EXPIRY_LUA,
   LIMIT_EXPIRY_LUA,
+  LOCK_CREATE_LUA,
+  LOCK_LIST_LUA,
+  LOCK_REMOVE_LUA,
   HEARTBEAT_LUA,
   LEAVE_LUA,
   REAP_LUA,
@@ -21,6 +24,9 @@ export interface ScriptCommands {
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
   psLimitExpiry(tenant: string, id: string, limitAt: number, grace: number): Promise<0 | [string, string]>;
   psExtendExpiry(tenant: string, id: string, wanted: number, grace: number): Promise<[string, string?]>;
+  psLockCreate(tenant: string, id: string, json: string): Promise<number>;
+  psLockList(tenant: string): Promise<string[]>;
+  psLockRemove(id: string, tenant: string): Promise<string | null>;
   psCount(tenant: string): Promise<number>;
   psHeartbeat(replica: string, ttlMs: number): Promise<number>;
   psReap(replica: string): Promise<number | Array<Array<string | null>>>;
@@ -37,6 +43,9 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
   r.defineCommand('psLimitExpiry', { numberOfKeys: 0, lua: LIMIT_EXPIRY_LUA });
   r.defineCommand('psExtendExpiry', { numberOfKeys: 0, lua: EXTEND_EXPIRY_LUA });
+  r.defineCommand('psLockCreate', { numberOfKeys: 0, lua: LOCK_CREATE_LUA });
+  r.defineCommand('psLockList', { numberOfKeys: 0, lua: LOCK_LIST_LUA });
+  r.defineCommand('psLockRemove', { numberOfKeys: 0, lua: LOCK_REMOVE_LUA });
   r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
   r.defineCommand('psHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT_LUA });
   r.defineCommand('psReap', { numberOfKeys: 0, lua: REAP_LUA });

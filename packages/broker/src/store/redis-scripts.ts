@@ -15,6 +15,8 @@
  *   ps:replica:<r>:sessions      set    "<id> <tenant>" of every session replica r holds
  *   ps:replicas                  set    replicas known to hold (or have held) sessions
  *   ps:reaper:lock               string short lock so one replica reaps at a time
+ *   ps:{t}:locks                 hash   lock id → lock JSON (tenant t); lapsed locks are dropped when read
+ *   ps:lock-tenants              set    tenants that hold at least one lock
  *   ps:control                   pub/sub channel of ControlCommand JSON
  * Time always comes from Redis (`TIME`), so replicas with skewed clocks agree on minutes and expiry.
  */
@@ -87,6 +89,35 @@ local function set_expiry(t, id, exp, grace)
   return exp
 end
 
+-- A tenant's locks (ps:{t}:locks, id -> JSON) still in force, decoded; lapsed or unreadable ones are dropped.
+local function k_locks(t) return P .. '{' .. t .. '}:locks' end
+local function live_locks(t, now)
+  local h = k_locks(t)
+  local all = redis.call('HGETALL', h)
+  local out = {}
+  for i = 1, #all, 2 do
+    local ok, l = pcall(cjson.decode, all[i + 1])
+    if not ok or type(l) ~= 'table' or (l.expiresAt and tonumber(l.expiresAt) <= now) then
+      redis.call('HDEL', h, all[i])
+    else
+      table.insert(out, {l, all[i + 1]})
+    end
+  end
+  if #all > 0 and redis.call('EXISTS', h) == 0 then redis.call('SREM', P .. 'lock-tenants', t) end
+  return out
+end
+
+-- The message of a lock in force that covers this session (every field the lock sets matches), or nil.
+local function lock_for(t, subject, ns, pod, now)
+  for _, e in ipairs(live_locks(t, now)) do
+    local l = e[1]
+    if (l.subject == nil or l.subject == subject) and (l.namespace == nil or l.namespace == ns) and (l.pod == nil or l.pod == pod) then
+      return type(l.message) == 'string' and l.message or ''
+    end
+  end
+  return nil
+end
+
 -- Drops a tenant's entries that are past their expiry or whose hash is gone (hash TTL lapsed).
 local function prune(t, now)
   local z = k_sessions(t)
@@ -115,7 +146,7 @@ end
 `;
 
 /**
- * acquire: prune, then tenant connect rate, client-IP connect rate, concurrent quota, then register.
+ * acquire: prune, then the tenant's locks (a matching lock refuses: {'locked', message}), then tenant connect rate, client-IP connect rate, concurrent quota, then register.
  * ARGV: recordJson, maxConcurrent, tenantPerMinute (0 = off), ipPerMinute (0 = off), graceMs.
  * KEYS: tenant rate base, ip rate base (the script appends the Redis-clock minute).
  * Returns {'ok'} | {'rate_limited', 'tenant'|'ip', limit} | {'quota_exceeded', limit}.
@@ -129,6 +160,8 @@ local now = now_ms()
 local minute = math.floor(now / 60000)
 local tkey, ikey = KEYS[1] .. ':' .. minute, KEYS[2] .. ':' .. minute
 prune(rec.tenant, now)
+local locked = lock_for(rec.tenant, rec.subject, rec.namespace, rec.pod, now)
+if locked then return {'locked', locked} end
 if trate > 0 and tonumber(redis.call('GET', tkey) or '0') >= trate then return {'rate_limited', 'tenant', trate} end
 if irate > 0 and tonumber(redis.call('GET', ikey) or '0') >= irate then return {'rate_limited', 'ip', irate} end
 if trate > 0 then redis.call('INCR', tkey); redis.call('EXPIRE', tkey, 120) end
@@ -174,8 +207,8 @@ return {string.format('%d', exp), string.format('%d', lim)}
  * extendExpiry (a refresh): ARGV tenant, id, wantedExpiresAt, graceMs. Refuses when the session
  * was killed or revoked — a kill marker for it, or a subject/tenant revoke marker written after it
  * started (redis-missed-commands.ts) — so a kill racing a refresh wins whichever replica saw what
- * first. Otherwise stores the wanted expiry capped by the operator limit.
- * Returns {'ok', expiresAt} | {'killed', message} | {'gone'}.
+ * first; refuses when a lock now covers the session. Otherwise stores the wanted expiry capped by
+ * the operator limit. Returns {'ok', expiresAt} | {'killed', message} | {'locked', message} | {'gone'}.
  */
 export const EXTEND_EXPIRY_LUA = `${PRELUDE}
 local t, id, want, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -197,7 +230,43 @@ for _, m in ipairs(markers) do
     end
   end
 end
+local fields = redis.call('HMGET', h, 'namespace', 'pod')
+local locked = lock_for(t, subject, fields[1] or '', fields[2] or '', now_ms())
+if locked then return {'locked', locked} end
 return {'ok', string.format('%d', set_expiry(t, id, capped(h, want), grace))}
+`;
+
+/** createLock: ARGV tenant, id, lock JSON. Stores it in the tenant's lock hash. */
+export const LOCK_CREATE_LUA = `${PRELUDE}
+redis.call('HSET', k_locks(ARGV[1]), ARGV[2], ARGV[3])
+redis.call('SADD', P .. 'lock-tenants', ARGV[1])
+return 1
+`;
+
+/** listLocks: ARGV tenant ('' = every tenant with locks). Returns the JSON of each lock in force. */
+export const LOCK_LIST_LUA = `${PRELUDE}
+local now = now_ms()
+local tenants = ARGV[1] ~= '' and {ARGV[1]} or redis.call('SMEMBERS', P .. 'lock-tenants')
+local out = {}
+for _, t in ipairs(tenants) do
+  for _, e in ipairs(live_locks(t, now)) do table.insert(out, e[2]) end
+end
+return out
+`;
+
+/** removeLock: ARGV id, tenant ('' = look in every tenant). Returns the removed lock's JSON, or false. */
+export const LOCK_REMOVE_LUA = `${PRELUDE}
+local tenants = ARGV[2] ~= '' and {ARGV[2]} or redis.call('SMEMBERS', P .. 'lock-tenants')
+for _, t in ipairs(tenants) do
+  local h = k_locks(t)
+  local v = redis.call('HGET', h, ARGV[1])
+  if v then
+    redis.call('HDEL', h, ARGV[1])
+    if redis.call('EXISTS', h) == 0 then redis.call('SREM', P .. 'lock-tenants', t) end
+    return v
+  end
+end
+return false
 `;
 
 /** count: ARGV tenant. Prunes first, so the answer is what the next acquire would count. */

@@ -31,11 +31,43 @@ export interface SessionRecord {
 export type ExtendResult =
   | { ok: true; expiresAt: number }
   /** The session was killed or revoked (a marker exists), or its entry is gone: it must not be extended. */
-  | { ok: false; reason: 'killed' | 'gone'; message?: string };
+  | { ok: false; reason: 'killed' | 'gone' | 'locked'; message?: string };
 
 export type AcquireResult =
   | { ok: true }
-  | { ok: false; reason: 'quota_exceeded' | 'rate_limited'; message: string };
+  | { ok: false; reason: 'quota_exceeded' | 'rate_limited' | 'locked'; message: string };
+
+/**
+ * A lock (like Teleport's): while it holds, no session of its tenant that matches every field it
+ * sets (subject, namespace, pod) may start or be refreshed. A lock without subject, namespace and
+ * pod locks the whole tenant.
+ */
+export interface LockRecord {
+  /** Random id, base64url. */
+  id: string;
+  tenant: string;
+  subject?: string;
+  namespace?: string;
+  pod?: string;
+  /** Shown to the locked-out user (closing frame, 4403). */
+  message: string;
+  createdAt: number;
+  /** Epoch ms when the lock lapses; absent = until removed. */
+  expiresAt?: number;
+  /** Who created it: `operator` (ADMIN_TOKEN) or `tenant` (the tenant's own admin token). */
+  createdBy: string;
+}
+
+/** Whether a lock covers a session of its tenant (the same rule runs in Lua, redis-scripts.ts). */
+export function lockMatches(lock: LockRecord, s: { tenant: string; subject: string; namespace: string; pod: string }, now: number): boolean {
+  return (
+    lock.tenant === s.tenant &&
+    (lock.expiresAt === undefined || lock.expiresAt > now) &&
+    (lock.subject === undefined || lock.subject === s.subject) &&
+    (lock.namespace === undefined || lock.namespace === s.namespace) &&
+    (lock.pod === undefined || lock.pod === s.pod)
+  );
+}
 
 export interface AcquireRequest {
   record: SessionRecord;
@@ -64,6 +96,15 @@ export interface SessionStore {
   readonly kind: 'memory' | 'redis';
   /** Atomically: drop the tenant's expired entries, check rate limits and the concurrent quota, register. Throws when the store is unreachable. */
   acquire(req: AcquireRequest): Promise<AcquireResult>;
+  /**
+   * Stores a lock. New sessions it matches are refused from now on (acquire checks the locks in the
+   * same atomic step); live ones are ended by the caller (admin API) with kills.
+   */
+  createLock(lock: LockRecord): Promise<void>;
+  /** Locks in force (lapsed ones are dropped), of one tenant or all. */
+  listLocks(tenant?: string): Promise<LockRecord[]>;
+  /** Removes a lock; returns it, or null when there is none with that id (in that tenant, when given). */
+  removeLock(id: string, tenant?: string): Promise<LockRecord | null>;
   /** Removes the session; idempotent; never throws for a missing id. */
   release(tenant: string, sessionId: string): Promise<void>;
   /** Updates the stored expiry (the holder re-stating its own deadline; never past a stored limit). */

@@ -23,8 +23,9 @@ for (const kind of ['memory', 'redis'] as const) {
         store = new RedisStore({ url: redis.url, commandTimeoutMs: 500, replicaId: 'refresh-test', heartbeatSeconds: 1, logger: createLogger({ level: 'error' }) });
         await store.connected();
       }
+      // REPLICA_ID must be the store's: sessions registered under another replica's name would be reaped.
       h = await startHarness({
-        env: { EXPIRING_WARNING_SECONDS: '1' },
+        env: { REPLICA_ID: 'refresh-test', EXPIRING_WARNING_SECONDS: '1' },
         ...(store !== undefined ? { deps: { store } } : {}),
         tenants: [
           {
