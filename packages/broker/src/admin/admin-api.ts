@@ -41,6 +41,26 @@ export interface AdminContext {
   /** ADMIN_TOKEN; when set together with `req.headers`, requests without it get 401. */
   adminToken?: string;
   now?: () => number;
+  /**
+   * Set for a tenant admin (a tenant's own admin token, docs/admin-api.md): every request is confined
+   * to this tenant — naming another is 403, another tenant's session or lock is "not found".
+   * Unset for the operator (ADMIN_TOKEN), who works across tenants.
+   */
+  tenant?: string;
+  /** Who acts, for the log and `createdBy`: the tenant admin token's `sub`. */
+  actor?: string;
+}
+
+/** The tenant a request may act on: a tenant admin's own, whatever it names (naming another is 403). */
+function scoped(ctx: AdminContext, named: string | undefined): string | undefined {
+  if (ctx.tenant === undefined) return named;
+  if (named !== undefined && named !== ctx.tenant) throw new AdminError(403, 'PS_ERR_ADMIN_FORBIDDEN', 'A tenant admin token can only act on its own tenant.');
+  return ctx.tenant;
+}
+
+/** Like `scoped`, for a field the operator must give ("tenant" in a body). */
+function scopedRequired(ctx: AdminContext, value: unknown): string {
+  return scoped(ctx, name(value, 'tenant', false)) ?? name(value, 'tenant', true);
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -126,7 +146,7 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
 
   if (path === '/admin/sessions') {
     if (method !== 'GET') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET.');
-    const tenant = name(q.get('tenant'), 'tenant', false);
+    const tenant = scoped(ctx, name(q.get('tenant'), 'tenant', false));
     const subject = name(q.get('subject'), 'subject', false);
     if (subject !== undefined && tenant === undefined) throw bad('"subject" needs "tenant": subjects are scoped by tenant.');
     const sessions = await store.list({ ...(tenant !== undefined ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) });
@@ -136,7 +156,7 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
   if (path === '/admin/revoke') {
     if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
     const b = jsonBody(req.body, true);
-    const tenant = name(b['tenant'], 'tenant', true);
+    const tenant = scopedRequired(ctx, b['tenant']);
     const subject = name(b['subject'], 'subject', false);
     const msg = message(b['message']);
     const matched = await store.list(subject !== undefined ? { tenant, subject } : { tenant });
@@ -154,7 +174,7 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
   const m = /^\/admin\/sessions\/([^/]+)(\/expiry)?$/.exec(path);
   if (!m) throw notFound('No such admin endpoint.');
   const id = decodeURIComponent(m[1]!);
-  const tenant = name(q.get('tenant'), 'tenant', false);
+  const tenant = scoped(ctx, name(q.get('tenant'), 'tenant', false));
 
   if (m[2]) {
     if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
@@ -215,12 +235,12 @@ async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, me
   const { store } = ctx;
   if (path === '/admin/locks') {
     if (method === 'GET') {
-      const locks = await store.listLocks(name(q.get('tenant'), 'tenant', false));
+      const locks = await store.listLocks(scoped(ctx, name(q.get('tenant'), 'tenant', false)));
       return { status: 200, body: { count: locks.length, locks } };
     }
     if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or POST.');
     const b = jsonBody(req.body, true);
-    const tenant = name(b['tenant'], 'tenant', true);
+    const tenant = scopedRequired(ctx, b['tenant']);
     const subject = name(b['subject'], 'subject', false);
     const namespace = name(b['namespace'], 'namespace', false);
     const pod = name(b['pod'], 'pod', false);
@@ -233,14 +253,14 @@ async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, me
       ...(pod !== undefined ? { pod } : {}),
       ...(msg !== undefined ? { message: msg } : {}),
       ...(expiresAt !== undefined ? { expiresAt } : {}),
-      createdBy: 'operator',
+      createdBy: ctx.tenant === undefined ? 'operator' : `tenant:${ctx.actor ?? ''}`,
     }, now);
     return { status: 201, body: { lock, sessionsEnded: ended.length, ids: ended } };
   }
   const id = decodeURIComponent(path.slice('/admin/locks/'.length));
   if (!SESSION_ID.test(id)) throw bad('The lock id is malformed.');
   if (method !== 'DELETE') throw new AdminError(405, 'PS_ERR_METHOD', 'Use DELETE.');
-  const removed = await store.removeLock(id, name(q.get('tenant'), 'tenant', false));
+  const removed = await store.removeLock(id, scoped(ctx, name(q.get('tenant'), 'tenant', false)));
   if (removed === null) throw notFound(`No lock ${id}.`);
   ctx.logger.info('admin.unlock', { lock: removed.id, tenant: removed.tenant });
   return { status: 200, body: { removed } };

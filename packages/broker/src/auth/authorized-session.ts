@@ -39,4 +39,9 @@ export interface Authenticator {
    * null. Only ever used to pick a failed-authentication bucket before verifying; never trusted.
    */
   claimedTenant(token: string | null): string | null;
+  /**
+   * Verifies a tenant admin token (auth/tenant-admin-token.ts: the tenant's own key, aud
+   * "pod-shell-admin", scope "admin", at most 5 minutes long). Throws AuthError otherwise.
+   */
+  verifyTenantAdmin(token: string): { tenant: string; subject: string };
 }

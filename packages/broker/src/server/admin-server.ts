@@ -1,13 +1,9 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { adminTokenMatches } from '../admin/admin-auth.js';
-import { handleAdminRequest, isAdminApiPath } from '../admin/admin-api.js';
-import { readBody } from './http-body.js';
+import { adminApiRoute } from './admin-api-route.js';
+import { replyJson, replyText } from './http-reply.js';
 import { storeNote } from './public-server.js';
-import { isAborted, replyJson, replyText } from './http-reply.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
-
-/** The largest admin API request body accepted. */
-const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
 export interface AdminPlugins {
   /** Debug endpoints (/debug/sessions, /debug/resources, /debug/pprof/*); the built-in minimal ones when absent. */
@@ -47,26 +43,8 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
   if (plugins.debugRoutes !== undefined) plugins.debugRoutes(routes, ctx);
   else registerMinimalDebugRoutes(routes, ctx);
 
-  const adminApi = (res: HttpResponse, req: HttpRequest): Promise<void> | void => {
-    const method = req.getMethod().toUpperCase();
-    const path = req.getUrl();
-    const query = req.getQuery() ?? '';
-    if (!isAdminApiPath(path)) {
-      replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no admin route ${path}` });
-      return;
-    }
-    const bodyPromise = method === 'GET' ? Promise.resolve(Buffer.alloc(0)) : readBody(res, MAX_ADMIN_BODY_BYTES);
-    return (async () => {
-      const body = await bodyPromise;
-      if (isAborted(res)) return;
-      if (body === null) {
-        replyJson(res, 413, { error: 'PS_ERR_BAD_REQUEST', message: `request body larger than ${MAX_ADMIN_BODY_BYTES} bytes` });
-        return;
-      }
-      const out = await handleAdminRequest({ method, path, query, body: body.toString('utf8') }, { store: ctx.store, logger: ctx.logger });
-      replyJson(res, out.status, out.body);
-    })();
-  };
+  // Behind the guard above: the operator, across tenants.
+  const adminApi = adminApiRoute(ctx, '', () => ({}));
   routes.any('/admin/*', adminApi);
   routes.any('/admin/sessions', adminApi);
   routes.any('/admin/revoke', adminApi);

@@ -30,6 +30,7 @@ describe('failed-authentication limits', () => {
         return real.authenticate(c);
       },
       claimedTenant: (t) => real.claimedTenant(t),
+      verifyTenantAdmin: (t) => real.verifyTenantAdmin(t),
       verifyRefresh: (c, t) => real.verifyRefresh(c, t),
     };
     h = await startHarness({

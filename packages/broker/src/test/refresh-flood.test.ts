@@ -24,6 +24,7 @@ describe('refresh rate limit', () => {
     const counting: Authenticator = {
       authenticate: (c) => real.authenticate(c),
       claimedTenant: (t) => real.claimedTenant(t),
+      verifyTenantAdmin: (t) => real.verifyTenantAdmin(t),
       verifyRefresh: (current, token) => {
         verified++;
         return real.verifyRefresh(current, token);
