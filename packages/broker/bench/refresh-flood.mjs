@@ -10,14 +10,13 @@
 import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
 import { WebSocket } from 'ws';
 import { stringify } from 'yaml';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
 import { spawnBroker } from '../dist/test/broker-process.js';
 import { tenantDoc, TEST_ORIGIN, ADMIN_TOKEN } from '../dist/test/harness.js';
-import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
+import { envArgs, numberArg, startSimChild, machineInfo } from './bench-support.mjs';
 
 if (process.argv[2] === '--flooder') await flooder(...process.argv.slice(3));
 
@@ -153,10 +152,7 @@ const fmt = (r) => ({ phase: r.phase, samples: r.samples, p50: f(r.p50), p95: f(
 console.log(
   JSON.stringify(
     {
-      node: process.version,
-      brokerEnv,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machineInfo(brokerEnv),
       echoSessions: sessions,
       roundsPerSession: rounds,
       echoRttMs: phases.map(fmt),

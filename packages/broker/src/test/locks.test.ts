@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { DEFAULT_LOCK_MESSAGE } from '../admin/admin-locks.js';
-import { createLogger } from '../log/logger.js';
-import { RedisStore } from '../store/redis-store.js';
 import type { LockRecord } from '../store/session-store.js';
-import { startHarness, type Harness } from './harness.js';
-import { sessionKeys, startRedis, type RedisProcess } from './redis-harness.js';
+import type { Harness } from './harness.js';
+import { startStoreHarness, type StoreHarness } from './store-harness.js';
 
 /**
  * Issue 8 item 7: locks by tenant, subject or target, with an expiry and a message, enforced at
@@ -14,28 +12,20 @@ import { sessionKeys, startRedis, type RedisProcess } from './redis-harness.js';
  */
 for (const kind of ['memory', 'redis'] as const) {
   describe(`locks (${kind} store)`, () => {
+    let sh: StoreHarness;
     let h: Harness;
-    let redis: RedisProcess | null = null;
     before(async () => {
-      let store: RedisStore | undefined;
-      if (kind === 'redis') {
-        redis = await startRedis();
-        store = new RedisStore({ url: redis.url, commandTimeoutMs: 500, replicaId: 'locks-test', heartbeatSeconds: 1, logger: createLogger({ level: 'error' }) });
-        await store.connected();
-      }
-      // REPLICA_ID must be the store's: sessions registered under another replica's name would be reaped.
-      h = await startHarness({
-        env: { REPLICA_ID: 'locks-test' }, ...(store !== undefined ? { deps: { store } } : {}) });
+      sh = await startStoreHarness(kind, 'locks-test');
+      h = sh.h;
     });
     afterEach(async () => {
       h.broker.sessions.listen();
       await h.waitIdle();
       assert.deepEqual(await h.broker.store.listLocks(), [], 'every test removes its locks');
-      if (redis !== null) assert.deepEqual((await sessionKeys(redis.client())).filter((k) => !k.startsWith('ps:replica')), []);
+      assert.deepEqual(await sh.leftKeys(), []);
     });
     after(async () => {
-      await h.close();
-      await redis?.stop();
+      await sh.close();
     });
 
     const lock = async (body: Record<string, unknown>): Promise<{ lock: LockRecord; sessionsEnded: number }> => {

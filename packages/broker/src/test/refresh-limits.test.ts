@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createLogger } from '../log/logger.js';
-import { RedisStore } from '../store/redis-store.js';
 import type { SessionRecord } from '../store/session-store.js';
-import { startHarness, type Harness } from './harness.js';
-import { sessionKeys, startRedis, type RedisProcess } from './redis-harness.js';
+import type { Harness } from './harness.js';
+import { startStoreHarness, type StoreHarness } from './store-harness.js';
 
 /**
  * Issue 8 item 1 (threat 8): a refresh extends a session only up to the least of the new token's
@@ -14,19 +12,11 @@ import { sessionKeys, startRedis, type RedisProcess } from './redis-harness.js';
  */
 for (const kind of ['memory', 'redis'] as const) {
   describe(`refresh limits (${kind} store)`, () => {
+    let sh: StoreHarness;
     let h: Harness;
-    let redis: RedisProcess | null = null;
     before(async () => {
-      let store: RedisStore | undefined;
-      if (kind === 'redis') {
-        redis = await startRedis();
-        store = new RedisStore({ url: redis.url, commandTimeoutMs: 500, replicaId: 'refresh-test', heartbeatSeconds: 1, logger: createLogger({ level: 'error' }) });
-        await store.connected();
-      }
-      // REPLICA_ID must be the store's: sessions registered under another replica's name would be reaped.
-      h = await startHarness({
-        env: { REPLICA_ID: 'refresh-test', EXPIRING_WARNING_SECONDS: '1' },
-        ...(store !== undefined ? { deps: { store } } : {}),
+      sh = await startStoreHarness(kind, 'refresh-test', {
+        env: { EXPIRING_WARNING_SECONDS: '1' },
         tenants: [
           {
             name: 'brief',
@@ -41,16 +31,16 @@ for (const kind of ['memory', 'redis'] as const) {
           },
         ],
       });
-      if (redis !== null) assert.equal(h.broker.store.kind, 'redis');
+      h = sh.h;
+      assert.equal(h.broker.store.kind, kind);
     });
     afterEach(async () => {
       h.broker.sessions.listen();
       await h.waitIdle();
-      if (redis !== null) assert.deepEqual((await sessionKeys(redis.client())).filter((k) => !k.startsWith('ps:replica')), []);
+      assert.deepEqual(await sh.leftKeys(), []);
     });
     after(async () => {
-      await h.close();
-      await redis?.stop();
+      await sh.close();
     });
 
     const shorten = async (id: string, inSeconds: number): Promise<SessionRecord> => {
