@@ -1,6 +1,7 @@
 // What the broker benchmarks share: their command-line flags and a kube-sim in its own child process
 // (so the simulator's CPU and memory are not counted as the broker's or the client's).
 import { fork } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
@@ -38,4 +39,9 @@ export async function startSimChild() {
       await new Promise((resolve) => child.once('exit', resolve));
     },
   };
+}
+
+/** The header every broker benchmark prints: what it ran on. */
+export function machineInfo(brokerEnv) {
+  return { node: process.version, brokerEnv, cpus: cpus().length, cpu: cpus()[0]?.model };
 }

@@ -4,13 +4,12 @@
 // Usage (after `npm run build`): node packages/broker/bench/broker-relay.mjs [--bytes N] [--runs N] [--idle N] [--prompts N] [--broker-env K=V ...]
 // (--broker-env: extra environment for the broker process only, e.g. LD_PRELOAD=…/libjemalloc.so.2)
 // Processes: kube-sim in one child, the real `pod-shell-broker` CLI in another, the clients here.
-import { cpus } from 'node:os';
 import { WebSocket } from 'ws';
 import { execQuery, measureEchoLatency, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { DEFAULT_SHELL_COMMAND } from '../dist/auth/default-command.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
-import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
+import { envArgs, numberArg, startSimChild, machineInfo } from './bench-support.mjs';
 import { spawnBroker } from '../dist/test/broker-process.js';
 import { tenantDoc, TEST_ORIGIN, ADMIN_TOKEN } from '../dist/test/harness.js';
 import { stringify } from 'yaml';
@@ -110,10 +109,7 @@ const f = (x, d = 2) => Number(x.toFixed(d));
 console.log(
   JSON.stringify(
     {
-      node: process.version,
-      brokerEnv,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
+      ...machineInfo(brokerEnv),
       throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
       echoRttMs: {
         direct: { p50: f(echoDirect.p50, 3), p99: f(echoDirect.p99, 3) },

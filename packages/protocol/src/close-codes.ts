@@ -21,6 +21,8 @@ export const CloseCode = {
   Terminated: 4409,
   /** Tenant session quota or connect rate exceeded. */
   TooMany: 4429,
+  /** The client kept sending `refresh` frames over the per-session limit (REFRESH_PER_MINUTE). */
+  TooManyRefreshes: 4430,
   /** Upstream (Kubernetes API) error. */
   Upstream: 4500,
   /** Broker draining for shutdown, or the session store is unreachable. */
@@ -41,6 +43,7 @@ export const CLOSE_CODE_MESSAGES: Readonly<Record<number, string>> = {
   4408: 'The session reached its time limit.',
   4409: 'The session was terminated by an operator.',
   4429: 'Too many sessions: the quota or connection rate was exceeded.',
+  4430: 'The terminal sent too many token refreshes and was disconnected.',
   4500: 'The Kubernetes API reported an error.',
   4503: 'The terminal service is unavailable (restarting or degraded). Try again shortly.',
 };

@@ -3,6 +3,7 @@ import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SessionRecord, SessionStore } from '../store/session-store.js';
 import { adminTokenMatches } from './admin-auth.js';
+import { createLock } from './admin-locks.js';
 
 /**
  * The cluster-wide admin API (docs/admin-api.md), served on the admin port behind ADMIN_TOKEN.
@@ -16,6 +17,7 @@ import { adminTokenMatches } from './admin-auth.js';
  *   POST   /admin/sessions/:id/expiry         shorten             body: {expiresAt} | {inSeconds}
  *   POST   /admin/revoke                      kill a subject's or a whole tenant's sessions
  *                                             body: {tenant, subject?, message?}
+ *   GET|POST /admin/locks, DELETE /admin/locks/:id   locks (see routeLocks)
  */
 export interface AdminRequest {
   method: string;
@@ -40,6 +42,26 @@ export interface AdminContext {
   /** ADMIN_TOKEN; when set together with `req.headers`, requests without it get 401. */
   adminToken?: string;
   now?: () => number;
+  /**
+   * Set for a tenant admin (a tenant's own admin token, docs/admin-api.md): every request is confined
+   * to this tenant — naming another is 403, another tenant's session or lock is "not found".
+   * Unset for the operator (ADMIN_TOKEN), who works across tenants.
+   */
+  tenant?: string;
+  /** Who acts, for the log and `createdBy`: the tenant admin token's `sub`. */
+  actor?: string;
+}
+
+/** The tenant a request may act on: a tenant admin's own, whatever it names (naming another is 403). */
+function scoped(ctx: AdminContext, named: string | undefined): string | undefined {
+  if (ctx.tenant === undefined) return named;
+  if (named !== undefined && named !== ctx.tenant) throw new AdminError(403, 'PS_ERR_ADMIN_FORBIDDEN', 'A tenant admin token can only act on its own tenant.');
+  return ctx.tenant;
+}
+
+/** Like `scoped`, for a field the operator must give ("tenant" in a body). */
+function scopedRequired(ctx: AdminContext, value: unknown): string {
+  return scoped(ctx, name(value, 'tenant', false)) ?? name(value, 'tenant', true);
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -57,7 +79,7 @@ const notFound = (message: string): AdminError => new AdminError(404, 'PS_ERR_NO
 
 /** True for the paths this module answers, so the admin server can route to it. */
 export function isAdminApiPath(path: string): boolean {
-  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/');
+  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/') || path === '/admin/locks' || path.startsWith('/admin/locks/');
 }
 
 function params(query: AdminRequest['query']): URLSearchParams {
@@ -125,7 +147,7 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
 
   if (path === '/admin/sessions') {
     if (method !== 'GET') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET.');
-    const tenant = name(q.get('tenant'), 'tenant', false);
+    const tenant = scoped(ctx, name(q.get('tenant'), 'tenant', false));
     const subject = name(q.get('subject'), 'subject', false);
     if (subject !== undefined && tenant === undefined) throw bad('"subject" needs "tenant": subjects are scoped by tenant.');
     const sessions = await store.list({ ...(tenant !== undefined ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) });
@@ -135,7 +157,7 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
   if (path === '/admin/revoke') {
     if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
     const b = jsonBody(req.body, true);
-    const tenant = name(b['tenant'], 'tenant', true);
+    const tenant = scopedRequired(ctx, b['tenant']);
     const subject = name(b['subject'], 'subject', false);
     const msg = message(b['message']);
     const matched = await store.list(subject !== undefined ? { tenant, subject } : { tenant });
@@ -148,10 +170,12 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     return { status: 202, body: { tenant, ...(subject !== undefined ? { subject } : {}), sessions: matched.length, ids: matched.map((r) => r.id) } };
   }
 
+  if (path === '/admin/locks' || path.startsWith('/admin/locks/')) return routeLocks(req, ctx, path, method, q, now);
+
   const m = /^\/admin\/sessions\/([^/]+)(\/expiry)?$/.exec(path);
   if (!m) throw notFound('No such admin endpoint.');
   const id = decodeURIComponent(m[1]!);
-  const tenant = name(q.get('tenant'), 'tenant', false);
+  const tenant = scoped(ctx, name(q.get('tenant'), 'tenant', false));
 
   if (m[2]) {
     if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use POST.');
@@ -170,11 +194,13 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
       throw new AdminError(409, 'PS_ERR_EXPIRY_EXTENSION', `The session already expires at ${new Date(rec.expiresAt).toISOString()}; the admin API can only shorten it.`);
     }
     expiresAt = Math.max(expiresAt, now);
-    await store.updateExpiry(rec.tenant, rec.id, expiresAt);
+    // The limit is stored with the session: a later refresh, on any replica, cannot move past it.
+    const limited = await store.limitExpiry(rec.tenant, rec.id, expiresAt);
+    if (limited === null) throw notFound(`No live session ${id}.`);
     // The replica holding the socket re-arms its expiry timer (its own updateExpiry does not publish).
-    await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt });
-    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(expiresAt).toISOString() });
-    return { status: 200, body: { session: { ...rec, expiresAt } } };
+    await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt: limited.expiresAt });
+    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(limited.expiresAt).toISOString() });
+    return { status: 200, body: { session: limited } };
   }
 
   if (method === 'GET') return { status: 200, body: { session: await findSession(store, id, tenant) } };
@@ -186,6 +212,59 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     return { status: 202, body: { killed: rec.id, tenant: rec.tenant, replica: rec.replica } };
   }
   throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or DELETE.');
+}
+
+/** An epoch-ms expiry from `expiresAt` or `ttlSeconds` (in the future), or undefined when neither is given. */
+function lockExpiry(b: Record<string, unknown>, now: number): number | undefined {
+  if (b['expiresAt'] !== undefined) {
+    if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt']) || b['expiresAt'] <= now) throw bad('"expiresAt" must be a future epoch time in milliseconds.');
+    return b['expiresAt'];
+  }
+  if (b['ttlSeconds'] !== undefined) {
+    if (typeof b['ttlSeconds'] !== 'number' || !Number.isFinite(b['ttlSeconds']) || b['ttlSeconds'] <= 0) throw bad('"ttlSeconds" must be a number > 0.');
+    return now + Math.round(b['ttlSeconds'] * 1000);
+  }
+  return undefined;
+}
+
+/**
+ *   GET    /admin/locks?tenant=          list the locks in force
+ *   POST   /admin/locks                  create: {tenant, subject?, namespace?, pod?, message?, ttlSeconds? | expiresAt?}
+ *   DELETE /admin/locks/:id[?tenant=]    remove
+ */
+async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, method: string, q: URLSearchParams, now: number): Promise<AdminResponse> {
+  const { store } = ctx;
+  if (path === '/admin/locks') {
+    if (method === 'GET') {
+      const locks = await store.listLocks(scoped(ctx, name(q.get('tenant'), 'tenant', false)));
+      return { status: 200, body: { count: locks.length, locks } };
+    }
+    if (method !== 'POST') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET or POST.');
+    const b = jsonBody(req.body, true);
+    const tenant = scopedRequired(ctx, b['tenant']);
+    const subject = name(b['subject'], 'subject', false);
+    const namespace = name(b['namespace'], 'namespace', false);
+    const pod = name(b['pod'], 'pod', false);
+    const msg = message(b['message']);
+    const expiresAt = lockExpiry(b, now);
+    const { lock, ended } = await createLock(store, ctx.logger, {
+      tenant,
+      ...(subject !== undefined ? { subject } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(pod !== undefined ? { pod } : {}),
+      ...(msg !== undefined ? { message: msg } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      createdBy: ctx.tenant === undefined ? 'operator' : `tenant:${ctx.actor ?? ''}`,
+    }, now);
+    return { status: 201, body: { lock, sessionsEnded: ended.length, ids: ended } };
+  }
+  const id = decodeURIComponent(path.slice('/admin/locks/'.length));
+  if (!SESSION_ID.test(id)) throw bad('The lock id is malformed.');
+  if (method !== 'DELETE') throw new AdminError(405, 'PS_ERR_METHOD', 'Use DELETE.');
+  const removed = await store.removeLock(id, scoped(ctx, name(q.get('tenant'), 'tenant', false)));
+  if (removed === null) throw notFound(`No lock ${id}.`);
+  ctx.logger.info('admin.unlock', { lock: removed.id, tenant: removed.tenant });
+  return { status: 200, body: { removed } };
 }
 
 /**

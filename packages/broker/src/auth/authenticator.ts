@@ -4,7 +4,9 @@ import type { TenantLookup } from '../tenants/tenant-registry.js';
 import { staticTenants } from '../tenants/tenant-registry.js';
 import type { Tenant } from '../tenants/tenant.js';
 import type { Authenticator, AuthorizedSession, UpgradeCredentials } from './authorized-session.js';
-import { identifyToken, verifyIdentified, type VerifyOptions } from './jwt-verify.js';
+import { claimedIssuer } from './auth-failure-limiter.js';
+import { verifyTenantAdminToken } from './tenant-admin-token.js';
+import { identifyToken, MAX_TOKEN_LENGTH, verifyIdentified, type VerifyOptions } from './jwt-verify.js';
 import { checkOrigin } from './origin.js';
 import { authorizeTarget } from './target-policy.js';
 
@@ -63,6 +65,16 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const token = credentials.token;
       if (token === null || token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header');
       return verifySession(token, credentials.origin);
+    },
+
+    verifyTenantAdmin(token: string): { tenant: string; subject: string } {
+      const admin = verifyTenantAdminToken(token, lookup, { clockToleranceSeconds: options.config.clockToleranceSeconds, nowMs: clock() });
+      return { tenant: admin.tenant.name, subject: admin.subject };
+    },
+
+    claimedTenant(token: string | null): string | null {
+      const iss = claimedIssuer(token, MAX_TOKEN_LENGTH);
+      return iss === null ? null : (lookup.byIssuer(iss)?.name ?? null);
     },
 
     async verifyRefresh(current: AuthorizedSession, token: string): Promise<number> {

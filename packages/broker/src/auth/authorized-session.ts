@@ -34,4 +34,14 @@ export interface Authenticator {
    * token expiry (epoch ms). Throws AuthError otherwise.
    */
   verifyRefresh(current: AuthorizedSession, token: string): Promise<number>;
+  /**
+   * The tenant the token CLAIMS to come from (its unverified `iss`, if a tenant has that issuer), or
+   * null. Only ever used to pick a failed-authentication bucket before verifying; never trusted.
+   */
+  claimedTenant(token: string | null): string | null;
+  /**
+   * Verifies a tenant admin token (auth/tenant-admin-token.ts: the tenant's own key, aud
+   * "pod-shell-admin", scope "admin", at most 5 minutes long). Throws AuthError otherwise.
+   */
+  verifyTenantAdmin(token: string): { tenant: string; subject: string };
 }

@@ -135,6 +135,8 @@ function checkClaimShapes(payload: Record<string, unknown>, opts: VerifyOptions)
     throw invalid('token subject must be 1..256 printable ASCII characters without surrounding spaces');
   }
   if (payload['jti'] !== undefined && typeof payload['jti'] !== 'string') throw invalid('token claim "jti" must be a string');
+  // A tenant admin token (tenant-admin-token.ts) never opens a shell, whatever its audience says.
+  if (payload['scope'] === 'admin') throw invalid('an admin-scoped token cannot open a shell');
   const nowSec = opts.nowMs / 1000;
   if ((payload['iat'] as number) > nowSec + opts.clockToleranceSeconds) throw invalid('token was issued in the future (iat)');
 }

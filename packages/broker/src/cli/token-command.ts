@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { mintTenantAdminToken, TENANT_ADMIN_MAX_LIFETIME_SECONDS } from '../auth/tenant-admin-token.js';
 import { mintToken, parseTtl } from '../auth/token-mint.js';
 import type { TokenTarget } from '../auth/target-policy.js';
 import { authorizeTarget, parseTarget } from '../auth/target-policy.js';
@@ -8,6 +9,7 @@ import { loadTenantsFile } from '../tenants/tenants-file.js';
 export const TOKEN_USAGE = `Usage: pod-shell-broker token --tenant NAME --sub SUBJECT --namespace NS --pod POD
                             [--container NAME] [--command ARGV] [--ttl 10m] [--kid KID]
                             [--tenants FILE]
+       pod-shell-broker token --admin --tenant NAME --sub SUBJECT [--ttl 5m] [--kid KID] [--tenants FILE]
 
 Prints a token signed with the tenant's first key that holds a signing key (privateKey, or the HS
 secret), in the layout of docs/tokens.md.
@@ -17,6 +19,8 @@ secret), in the layout of docs/tokens.md.
   --command ARGV   a JSON array ('["ls","-la"]') or words split on spaces ('ls -la'); it must be one of
                    the tenant's allowedCommands. Omit it for the default shell.
   --kid KID        sign with this key instead of the first signing key
+  --admin          a tenant admin token instead (aud "pod-shell-admin", scope "admin", no target,
+                   at most 5m): it calls the tenant admin API on the public port (docs/admin-api.md)
 `;
 
 export interface CommandIo {
@@ -52,6 +56,20 @@ function parseCommand(raw: string): string[] {
  * `pod-shell-broker token …`: mints a token from the tenants file. Returns the exit code
  * (0 ok, 2 usage error, 1 anything else); the token alone goes to stdout, one line.
  */
+/** `token --admin`: a tenant admin token (auth/tenant-admin-token.ts). */
+function mintAdmin(values: { tenant?: string; sub?: string; ttl?: string; kid?: string; tenants?: string; namespace?: string; pod?: string }, env: Record<string, string | undefined>, io: CommandIo): number {
+  for (const required of ['tenant', 'sub'] as const) if (!values[required]) throw new UsageError(`--${required} is required`);
+  if (values.namespace !== undefined || values.pod !== undefined) throw new UsageError('--admin tokens name no target: leave out --namespace and --pod');
+  const file = values.tenants ?? env['TENANTS_FILE'];
+  if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
+  const ttlSeconds = parseTtl(values.ttl ?? '5m', '--ttl');
+  if (ttlSeconds > TENANT_ADMIN_MAX_LIFETIME_SECONDS) throw new UsageError(`--ttl: an admin token lives at most ${TENANT_ADMIN_MAX_LIFETIME_SECONDS / 60}m`);
+  const tenant = loadTenantsFile(file).find((t) => t.name === values.tenant);
+  if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file}`);
+  io.stdout(mintTenantAdminToken({ tenant, sub: values.sub!, ttlSeconds, ...(values.kid !== undefined ? { kid: values.kid } : {}) }) + '\n');
+  return 0;
+}
+
 export async function runTokenCommand(argv: string[], env: Record<string, string | undefined> = process.env, io: CommandIo = defaultIo): Promise<number> {
   try {
     const { values } = parseArgs({
@@ -65,9 +83,10 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
         pod: { type: 'string' },
         container: { type: 'string' },
         command: { type: 'string' },
-        ttl: { type: 'string', default: '10m' },
+        ttl: { type: 'string' },
         kid: { type: 'string' },
         tenants: { type: 'string' },
+        admin: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -75,12 +94,13 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
       io.stdout(TOKEN_USAGE);
       return 0;
     }
+    if (values.admin) return mintAdmin(values, env, io);
     for (const required of ['tenant', 'sub', 'namespace', 'pod'] as const) {
       if (!values[required]) throw new UsageError(`--${required} is required`);
     }
     const file = values.tenants ?? env['TENANTS_FILE'];
     if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
-    const ttlSeconds = parseTtl(values.ttl, '--ttl');
+    const ttlSeconds = parseTtl(values.ttl ?? '10m', '--ttl');
     const tenants = loadTenantsFile(file);
     const tenant = tenants.find((t) => t.name === values.tenant);
     if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`);

@@ -51,12 +51,18 @@ export interface BrokerConfig {
   readonly clientWindowBytes: number;
   /** RESIZE_PER_SECOND: resize frames accepted per second per session; extra ones are dropped. */
   readonly resizePerSecond: number;
+  /** REFRESH_PER_MINUTE: `refresh` frames verified per minute per session; extra ones are refused unverified, and as many again close the session (4430). */
+  readonly refreshPerMinute: number;
   /** KEEPALIVE_SECONDS: ping period on both hops (must stay under load-balancer idle timeouts). */
   readonly keepaliveSeconds: number;
   /** UPGRADE_TIMEOUT_MS: time allowed for authentication plus the upstream upgrade. */
   readonly upgradeTimeoutMs: number;
   /** IP_CONNECTS_PER_MINUTE: connects per client IP per minute (0 = unlimited). */
   readonly ipConnectsPerMinute: number;
+  /** AUTH_FAILURES_PER_MINUTE_PER_IP: failed authentications per client IP per minute before further upgrades from it are refused unverified (0 = off). */
+  readonly authFailuresPerMinutePerIp: number;
+  /** AUTH_FAILURES_PER_MINUTE_PER_TENANT: failed authentications claiming one tenant per minute before further upgrades claiming it are refused unverified (0 = off). */
+  readonly authFailuresPerMinutePerTenant: number;
   /** TRUST_PROXY: take the client IP from X-Forwarded-For (only behind a trusted proxy). */
   readonly trustProxy: boolean;
   /** DRAIN_SECONDS: on SIGTERM, exit within this many seconds. */
@@ -147,9 +153,12 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     backpressureLimitBytes,
     clientWindowBytes: int(env, 'CLIENT_WINDOW_BYTES', 512 * 1024, 16 * 1024, 64 * 1024 * 1024),
     resizePerSecond: int(env, 'RESIZE_PER_SECOND', 20, 1, 1000),
+    refreshPerMinute: int(env, 'REFRESH_PER_MINUTE', 6, 1, 600),
     keepaliveSeconds: int(env, 'KEEPALIVE_SECONDS', 25, 5, 600),
     upgradeTimeoutMs: int(env, 'UPGRADE_TIMEOUT_MS', 10000, 100, 120000),
     ipConnectsPerMinute: int(env, 'IP_CONNECTS_PER_MINUTE', 120, 0, 1000000),
+    authFailuresPerMinutePerIp: int(env, 'AUTH_FAILURES_PER_MINUTE_PER_IP', 30, 0, 1000000),
+    authFailuresPerMinutePerTenant: int(env, 'AUTH_FAILURES_PER_MINUTE_PER_TENANT', 600, 0, 1000000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     drainSeconds: int(env, 'DRAIN_SECONDS', 25, 1, 3600),
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),

@@ -17,6 +17,8 @@ export interface BrokerMetrics {
   readonly authFailures: Counter<'reason'>;
   readonly backpressurePauses: Counter;
   readonly resizesDropped: Counter;
+  readonly refreshesRefused: Counter;
+  readonly authThrottled: Counter<'scope'>;
   readonly clientSockets: Gauge;
   readonly upstreamSockets: Gauge;
   readonly resizeHandlers: Gauge;
@@ -58,6 +60,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     authFailures: new Counter({ name: 'podshell_auth_failures_total', help: 'Refused upgrades, by reason.', labelNames: ['reason'], registers: r }),
     backpressurePauses: new Counter({ name: 'podshell_backpressure_pauses_total', help: 'Times the upstream was paused because a client fell behind or asked for flow control.', registers: r }),
     resizesDropped: new Counter({ name: 'podshell_resizes_dropped_total', help: 'Resize frames dropped by the per-session rate limit (RESIZE_PER_SECOND); the newest size is always delivered.', registers: r }),
+    refreshesRefused: new Counter({ name: 'podshell_refreshes_refused_total', help: 'Refresh frames refused unverified by the per-session rate limit (REFRESH_PER_MINUTE).', registers: r }),
+    authThrottled: new Counter({ name: 'podshell_auth_throttled_total', help: 'Upgrades refused unverified because their client IP or claimed tenant had too many failed authentications this minute, by scope (ip, tenant).', labelNames: ['scope'], registers: r }),
     clientSockets: new Gauge({ name: 'podshell_client_sockets', help: 'Open client WebSockets owned by sessions or being authenticated.', registers: r }),
     upstreamSockets: new Gauge({ name: 'podshell_upstream_sockets', help: 'Open upstream exec WebSockets to the Kubernetes API.', registers: r }),
     resizeHandlers: new Gauge({ name: 'podshell_resize_handlers', help: 'Registered resize handlers (one per TTY session).', registers: r }),

@@ -1,12 +1,9 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { adminTokenMatches } from '../admin/admin-auth.js';
-import { handleAdminRequest, isAdminApiPath } from '../admin/admin-api.js';
-import { readBody } from './http-body.js';
-import { isAborted, replyJson, replyText } from './http-reply.js';
+import { adminApiRoute } from './admin-api-route.js';
+import { replyJson, replyText } from './http-reply.js';
+import { storeNote } from './public-server.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
-
-/** The largest admin API request body accepted. */
-const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
 export interface AdminPlugins {
   /** Debug endpoints (/debug/sessions, /debug/resources, /debug/pprof/*); the built-in minimal ones when absent. */
@@ -19,6 +16,7 @@ export interface AdminPlugins {
  * The admin port: every route requires `Authorization: Bearer <ADMIN_TOKEN>` (constant-time compare)
  * and is registered through a guarded RouteApp, so no plug-in can add an unauthenticated route.
  *   GET /metrics                      prom-client registry (broker metrics + Node process metrics)
+ *   GET /readyz                       the public /readyz plus this replica's live session count
  *   GET /debug/…                      diagnostics (plug-in from src/debug/, else built-in minimal)
  *   *   /admin/sessions…, /admin/revoke   the cluster-wide admin API (src/admin/admin-api.ts)
  */
@@ -35,32 +33,22 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
     replyText(res, 200, text, { 'content-type': ctx.metrics.registry.contentType });
   });
 
+  // The public /readyz without the session count; operators see how busy this replica is here.
+  routes.get('/readyz', (res) => {
+    const store = { kind: ctx.store.kind, up: ctx.store.isUp(), note: storeNote(ctx.store.kind) };
+    const ready = !ctx.isDraining() && store.up;
+    replyJson(res, ready ? 200 : 503, { ready, draining: ctx.isDraining(), store, sessions: ctx.sessions.size });
+  });
+
   if (plugins.debugRoutes !== undefined) plugins.debugRoutes(routes, ctx);
   else registerMinimalDebugRoutes(routes, ctx);
 
-  const adminApi = (res: HttpResponse, req: HttpRequest): Promise<void> | void => {
-    const method = req.getMethod().toUpperCase();
-    const path = req.getUrl();
-    const query = req.getQuery() ?? '';
-    if (!isAdminApiPath(path)) {
-      replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no admin route ${path}` });
-      return;
-    }
-    const bodyPromise = method === 'GET' ? Promise.resolve(Buffer.alloc(0)) : readBody(res, MAX_ADMIN_BODY_BYTES);
-    return (async () => {
-      const body = await bodyPromise;
-      if (isAborted(res)) return;
-      if (body === null) {
-        replyJson(res, 413, { error: 'PS_ERR_BAD_REQUEST', message: `request body larger than ${MAX_ADMIN_BODY_BYTES} bytes` });
-        return;
-      }
-      const out = await handleAdminRequest({ method, path, query, body: body.toString('utf8') }, { store: ctx.store, logger: ctx.logger });
-      replyJson(res, out.status, out.body);
-    })();
-  };
+  // Behind the guard above: the operator, across tenants.
+  const adminApi = adminApiRoute(ctx, '', () => ({}));
   routes.any('/admin/*', adminApi);
   routes.any('/admin/sessions', adminApi);
   routes.any('/admin/revoke', adminApi);
+  routes.any('/admin/locks', adminApi);
 
   if (plugins.adminRoutes !== undefined) plugins.adminRoutes(routes, ctx);
 

@@ -2,7 +2,8 @@ import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets
 import { CloseCode, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
 import type { Authenticator } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
-import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
+import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
@@ -55,13 +56,26 @@ function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest,
   upgradeCorked(res, data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context, (ws) => startClientSocket(ws, logger));
 }
 
+/**
+ * What an anonymous client is told about a refused token: an invalid token gets one generic message,
+ * so an unknown issuer, an unknown `kid`, a bad signature or a wrong audience look alike from outside
+ * (the precise reason is in the `upgrade.refused` log line). Missing and expired tokens keep their
+ * own messages: an integrator needs those, and they reveal nothing about the tenants.
+ */
+export const GENERIC_INVALID_TOKEN_MESSAGE = 'The token was refused: it is malformed, not signed by a key the broker knows, or its claims are not valid for this broker. The broker log has the precise reason.';
+
+function publicCloseInfo(err: PodShellError): CloseInfo {
+  const info = closeInfoFor(err);
+  return err.code === ErrorCode.TOKEN_INVALID ? { ...info, message: GENERIC_INVALID_TOKEN_MESSAGE } : info;
+}
+
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { config, logger, metrics } = deps;
 
   const refuse = (res: HttpResponse, err: PodShellError, r?: UpgradeRequest): void => {
     metrics.authFailures.inc({ reason: err.reason });
     logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r?.credentials.origin ?? null, clientIp: r?.credentials.clientIp ?? null });
-    replyJson(res, err.httpStatus, { error: err.code, reason: err.reason, message: err.message });
+    replyJson(res, err.httpStatus, { error: err.code, reason: err.reason, message: publicCloseInfo(err).message });
   };
 
   /**
@@ -73,13 +87,24 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   const refuseInBand = (res: HttpResponse, err: PodShellError, r: UpgradeRequest, context: us_socket_context_t): void => {
     metrics.authFailures.inc({ reason: err.reason });
     logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r.credentials.origin ?? null, clientIp: r.credentials.clientIp ?? null, inBand: true });
-    const data: SocketData = { session: null, failure: closeInfoFor(err), closed: false, opening: openingSlot() };
+    const data: SocketData = { session: null, failure: publicCloseInfo(err), closed: false, opening: openingSlot() };
     markDone(res);
     upgradeAndStart(res, data, r, context, logger);
   };
 
+  const authFailures = new AuthFailureLimiter({ perIp: config.authFailuresPerMinutePerIp, perTenant: config.authFailuresPerMinutePerTenant });
+
   async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
     let session: Session;
+    const ip = r.credentials.clientIp;
+    const claimed = deps.authenticator.claimedTenant(r.credentials.token);
+    // Over a failed-authentication cap: refused before any signature is checked (threat 15).
+    const throttled = authFailures.throttled(ip, claimed);
+    if (throttled !== null) {
+      metrics.authThrottled.inc({ scope: throttled });
+      refuseInBand(res, new AuthError(ErrorCode.AUTH_RATE_LIMITED, throttled === 'ip' ? 'Too many failed authentications from your address; try again in a minute.' : 'Too many failed authentications for this tenant; try again in a minute.'), r, context);
+      return;
+    }
     try {
       const auth = await deps.authenticator.authenticate(r.credentials);
       if (isAborted(res)) return;
@@ -88,6 +113,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     } catch (err) {
       if (isAborted(res)) return;
       const e = toPodShellError(err);
+      if (e.closeCode === CloseCode.Unauthorized) authFailures.failed(ip, claimed);
       if (e.closeCode === CloseCode.Unauthorized && !deps.isDraining()) refuseInBand(res, e, r, context);
       else refuse(res, e, r);
       return;

@@ -24,7 +24,8 @@ export interface DeadlineLimits {
 /**
  * The session's deadlines on its timers: the forced close at `expiresAt` (the token's expiry, capped
  * by the tenant's maximum duration), one `expiring` warning per deadline, and the idle timeout.
- * A refreshed token or an operator's set-expiry moves the deadline; `armExpiry` then re-arms both
+ * A refreshed token moves the deadline up to the least of its expiry, the maximum duration and the
+ * operator's limit; an operator's set-expiry moves it down and becomes that limit; `armExpiry` then re-arms both
  * expiry timers, and a warning already due goes out at once — but never twice for the same deadline.
  */
 export class SessionDeadlines {
@@ -32,6 +33,8 @@ export class SessionDeadlines {
   readonly idleTimeoutMs: number;
   private tokenExpiresAt: number;
   private expiringSentFor = 0;
+  /** The earliest limit an operator set (admin API), or Infinity. */
+  private operatorLimit = Infinity;
   private readonly maxEndsAt: number;
   private readonly warningMs: number;
 
@@ -47,10 +50,25 @@ export class SessionDeadlines {
     this.idleTimeoutMs = Math.max(0, limits.idleTimeoutSeconds) * 1000;
   }
 
-  /** A refresh brought a token valid until `tokenExpiresAt`: returns the new deadline (still capped by the maximum duration). */
+  /**
+   * A refresh brought a token valid until `tokenExpiresAt`: returns the deadline it may ask for, the
+   * least of the new token's expiry, the maximum duration and any operator limit. The store may
+   * still cap it (a limit set through another replica); `grant` then applies what it allowed.
+   */
   extendToken(tokenExpiresAt: number): number {
     this.tokenExpiresAt = tokenExpiresAt;
-    return Math.min(tokenExpiresAt, this.maxEndsAt);
+    return Math.min(tokenExpiresAt, this.maxEndsAt, this.operatorLimit);
+  }
+
+  /** Applies a granted refresh: never past the operator limit, whatever order replies and broadcasts arrived in. */
+  grant(expiresAt: number): void {
+    this.expiresAt = Math.min(expiresAt, this.maxEndsAt, this.operatorLimit);
+  }
+
+  /** An operator capped the session at `limitAt`: it sticks, a later refresh cannot move past it. */
+  limit(limitAt: number): void {
+    this.operatorLimit = Math.min(this.operatorLimit, limitAt);
+    this.expiresAt = Math.min(this.expiresAt, this.operatorLimit);
   }
 
   armExpiry(): void {

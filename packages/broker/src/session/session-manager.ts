@@ -78,7 +78,7 @@ export class SessionManager {
           break;
         case 'set-expiry':
           if (s.id === command.sessionId) {
-            s.setExpiry(command.expiresAt);
+            s.limitExpiry(command.expiresAt);
             n++;
           }
           break;

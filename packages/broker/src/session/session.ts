@@ -14,6 +14,7 @@ import { endOrphanedShell } from './orphaned-shell.js';
 import { chooseTarget } from '../kube/debug-fallback.js';
 import type { DebugContainer } from '../kube/debug-container.js';
 import { OutputRelay } from './output-relay.js';
+import { RefreshLimiter } from './refresh-limiter.js';
 import { ResizeLimiter } from './resize-limiter.js';
 import { SessionAccounting } from './session-accounting.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
@@ -60,6 +61,7 @@ export class Session {
   private readingStopped = false;
   private readonly upstream: UpstreamLink;
   private resize: ResizeLimiter | null = null;
+  private readonly refreshLimiter: RefreshLimiter;
   private readonly storeEntry: StoreEntry;
   private started = false;
   private disposed = false;
@@ -93,6 +95,7 @@ export class Session {
         lastActivity: () => this.traffic.lastActivity,
       },
     );
+    this.refreshLimiter = new RefreshLimiter(ctx.config.refreshPerMinute);
     this.upstream = new UpstreamLink(ctx.gauges, ctx.logger, this.id, {
       message: (data, isBinary) => this.onUpstreamMessage(data, isBinary),
       closed: (code, reason) => this.onUpstreamClosed(code, reason),
@@ -121,7 +124,7 @@ export class Session {
       maxInboundFrameBytes: ctx.config.maxInboundFrameBytes,
       backpressureLimitBytes: ctx.config.backpressureLimitBytes,
       resize: (size) => this.resize?.offer(size),
-      refresh: (token) => void this.refresh(token),
+      refresh: (token) => this.offerRefresh(token),
       end: (info) => this.dispose(info),
     });
     this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, { session: this.id, ...sessionWho(auth), command: auth.command, clientIp });
@@ -262,12 +265,42 @@ export class Session {
     this.upstream.send(Buffer.from(encodeFrame(Channel.Resize, encodeResize(size))));
   }
 
-  /** A `refresh` with a valid token for the same tenant, subject and target extends the session. */
+  /** Every `refresh` frame passes the rate limit first: over it, no signature is checked at all. */
+  private offerRefresh(token: string): void {
+    const verdict = this.refreshLimiter.take();
+    if (verdict === 'verify') {
+      void this.refresh(token);
+      return;
+    }
+    this.ctx.metrics.refreshesRefused.inc();
+    const limit = this.ctx.config.refreshPerMinute;
+    if (verdict === 'abuse') {
+      this.dispose(closeInfoFor(new PodShellError(ErrorCode.REFRESH_RATE_LIMITED, `too many token refreshes (limit ${limit} per minute); the terminal was disconnected`)));
+      return;
+    }
+    this.client.sendControl({ type: 'error', code: ErrorCode.REFRESH_RATE_LIMITED, message: `too many token refreshes (limit ${limit} per minute); this one was ignored` });
+  }
+
+  /**
+   * A `refresh` with a valid token for the same tenant, subject and target extends the session, up to
+   * the least of the token's expiry, the tenant's maximum duration and any operator limit. The store
+   * decides atomically (a limit set through another replica, a kill or revoke racing this refresh:
+   * both win); a refused extension ends nothing by itself except a kill, which ends the session.
+   */
   private async refresh(token: string): Promise<void> {
     try {
       const tokenExp = await this.ctx.authenticator.verifyRefresh(this.auth, token);
       if (this.disposed) return;
-      this.setExpiry(this.deadlines.extendToken(tokenExp));
+      const granted = await this.storeEntry.extend(this.deadlines.extendToken(tokenExp));
+      if (this.disposed) return;
+      if (!granted.ok) {
+        if (granted.reason === 'killed') this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_KILLED, granted.message ?? 'The session was terminated by an operator.')));
+        else if (granted.reason === 'locked') this.dispose(closeInfoFor(new PodShellError(ErrorCode.LOCKED, granted.message || 'Access is locked.')));
+        else this.client.sendControl({ type: 'error', code: ErrorCode.STORE_UNAVAILABLE, message: 'the session is not in the session store; it was not extended' });
+        return;
+      }
+      this.deadlines.grant(granted.expiresAt);
+      if (this.state === 'open') this.deadlines.armExpiry();
       this.client.sendControl({ type: 'extended', expiresAt: this.expiresAt });
     } catch (err) {
       if (this.disposed) return;
@@ -278,10 +311,10 @@ export class Session {
 
   // ---- timers ------------------------------------------------------------------------------
 
-  /** Moves the forced-close deadline (refresh, or an operator's set-expiry) and re-arms both timers. */
-  setExpiry(expiresAt: number): void {
+  /** An operator's set-expiry: caps the forced-close deadline for good (a refresh cannot undo it) and re-arms both timers. */
+  limitExpiry(limitAt: number): void {
     if (this.disposed) return;
-    this.deadlines.expiresAt = expiresAt;
+    this.deadlines.limit(limitAt);
     this.storeEntry.updateExpiry(this.expiresAt);
     if (this.state === 'open') this.deadlines.armExpiry();
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { AcquireRequest, AcquireResult, SessionStore } from '../store/session-store.js';
+import type { AcquireRequest, AcquireResult, ExtendResult, SessionStore } from '../store/session-store.js';
 
 /**
  * A session's entry in the shared session store: what counts against the tenant's quota and lets
@@ -43,6 +43,12 @@ export class StoreEntry {
     });
   }
 
+  /** A refresh: asks the store for a later expiry (capped by a stored limit; refused after a kill). Throws STORE_UNAVAILABLE. */
+  async extend(wantedExpiresAt: number): Promise<ExtendResult> {
+    if (!this.held) return { ok: false, reason: 'gone' };
+    return this.store.extendExpiry(this.tenant, this.sessionId, wantedExpiresAt);
+  }
+
   /** Releases a held entry; `force` also releases one acquired after the session had already ended. */
   async release(force: boolean): Promise<void> {
     if (!this.held && !force) return;
@@ -55,7 +61,8 @@ export class StoreEntry {
   }
 }
 
-/** The client-facing error for a store refusal (quota or connect rate), carrying the store's message. */
+/** The client-facing error for a store refusal (quota, connect rate or a lock), carrying the store's message. */
 export function refusalError(refused: Extract<AcquireResult, { ok: false }>): PodShellError {
-  return new PodShellError(refused.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : ErrorCode.RATE_LIMITED, refused.message);
+  const code = refused.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : refused.reason === 'locked' ? ErrorCode.LOCKED : ErrorCode.RATE_LIMITED;
+  return new PodShellError(code, refused.message);
 }

@@ -1,4 +1,4 @@
-import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import { lockMatches, type AcquireRequest, type AcquireResult, type ControlCommand, type ExtendResult, type LockRecord, type SessionFilter, type SessionRecord, type SessionStore } from './session-store.js';
 
 const MINUTE_MS = 60_000;
 
@@ -50,6 +50,9 @@ export class MemoryStore implements SessionStore {
   private readonly tenantRate = new SlidingMinute();
   private readonly ipRate = new SlidingMinute();
   private readonly handlers = new Set<(command: ControlCommand) => void>();
+  private readonly locks = new Map<string, LockRecord>();
+  /** Live sessions killed or revoked (id → message), until they are released. */
+  private readonly killed = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -58,6 +61,8 @@ export class MemoryStore implements SessionStore {
     const { record } = req;
     const now = this.now();
     this.dropExpired(record.tenant, now);
+    const lock = this.lockFor(record, now);
+    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
     const tenantSessions = this.byTenant.get(record.tenant);
     if ((tenantSessions?.size ?? 0) >= req.maxConcurrent) {
       return { ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` };
@@ -83,6 +88,7 @@ export class MemoryStore implements SessionStore {
       if (rec.expiresAt <= now) {
         map.delete(id);
         this.byId.delete(id);
+        this.killed.delete(id);
       }
     }
     if (map.size === 0) this.byTenant.delete(tenant);
@@ -91,6 +97,7 @@ export class MemoryStore implements SessionStore {
   async release(tenant: string, sessionId: string): Promise<void> {
     const map = this.byTenant.get(tenant);
     if (map?.delete(sessionId) === true) this.byId.delete(sessionId);
+    this.killed.delete(sessionId);
     if (map !== undefined && map.size === 0) this.byTenant.delete(tenant);
     this.tenantRate.sweep(this.now());
     this.ipRate.sweep(this.now());
@@ -98,7 +105,63 @@ export class MemoryStore implements SessionStore {
 
   async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
-    if (rec !== undefined) rec.expiresAt = expiresAt;
+    if (rec !== undefined) rec.expiresAt = Math.min(expiresAt, rec.limitAt ?? expiresAt);
+  }
+
+  async limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec === undefined) return null;
+    rec.limitAt = Math.min(limitAt, rec.limitAt ?? limitAt);
+    rec.expiresAt = Math.min(rec.expiresAt, rec.limitAt);
+    return { ...rec };
+  }
+
+  async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec === undefined) return { ok: false, reason: 'gone' };
+    const killed = this.killed.get(sessionId);
+    if (killed !== undefined) return { ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) };
+    const lock = this.lockFor(rec, this.now());
+    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
+    rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
+    return { ok: true, expiresAt: rec.expiresAt };
+  }
+
+  async createLock(lock: LockRecord): Promise<void> {
+    this.locks.set(lock.id, { ...lock });
+  }
+
+  async listLocks(tenant?: string): Promise<LockRecord[]> {
+    this.dropLapsedLocks(this.now());
+    return [...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l }));
+  }
+
+  async removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
+    const lock = this.locks.get(id);
+    if (lock === undefined || (tenant !== undefined && lock.tenant !== tenant)) return null;
+    this.locks.delete(id);
+    return lock;
+  }
+
+  private lockFor(rec: SessionRecord, now: number): LockRecord | undefined {
+    this.dropLapsedLocks(now);
+    return [...this.locks.values()].find((l) => lockMatches(l, rec, now));
+  }
+
+  private dropLapsedLocks(now: number): void {
+    for (const [id, l] of this.locks) if (l.expiresAt !== undefined && l.expiresAt <= now) this.locks.delete(id);
+  }
+
+  /** Kills and revokes mark their sessions at once, so a refresh racing the delivery is refused (like the Redis markers). */
+  private markKilled(command: ControlCommand): void {
+    if (command.kind === 'set-expiry') return;
+    for (const rec of this.byId.values()) {
+      const hit =
+        command.kind === 'kill' ? rec.id === command.sessionId
+        : command.kind === 'kill-subject' ? rec.tenant === command.tenant && rec.subject === command.subject
+        : rec.tenant === command.tenant;
+      if (hit) this.killed.set(rec.id, command.message ?? '');
+    }
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
@@ -122,6 +185,7 @@ export class MemoryStore implements SessionStore {
 
   /** Delivers to every handler on a later microtask, as a remote broadcast would. */
   async publish(command: ControlCommand): Promise<void> {
+    this.markKilled(command);
     const handlers = [...this.handlers];
     queueMicrotask(() => {
       for (const h of handlers) h(command);

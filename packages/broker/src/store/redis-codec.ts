@@ -1,4 +1,4 @@
-import type { ControlCommand, SessionRecord } from './session-store.js';
+import type { ControlCommand, LockRecord, SessionRecord } from './session-store.js';
 import { RECORD_FIELDS } from './redis-scripts.js';
 
 /**
@@ -15,7 +15,9 @@ export function encodeRecord(r: SessionRecord): Record<string, string> {
 
 export function decodeRecord(h: Record<string, string>): SessionRecord | null {
   if (!h['id'] || !h['tenant']) return null;
+  const limit = h['limitAt'] !== undefined ? { limitAt: Number(h['limitAt']) } : {};
   return {
+    ...limit,
     id: h['id'],
     tenant: h['tenant'],
     subject: h['subject'] ?? '',
@@ -27,6 +29,33 @@ export function decodeRecord(h: Record<string, string>): SessionRecord | null {
     startedAt: Number(h['startedAt']),
     expiresAt: Number(h['expiresAt']),
   };
+}
+
+/** A lock as JSON: absent fields are left out (Lua's cjson would turn a null into a truthy value). */
+export function encodeLock(l: LockRecord): string {
+  return JSON.stringify(l);
+}
+
+/** A lock read back from Redis; null when it does not have the shape of one. */
+export function decodeLock(text: string): LockRecord | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (typeof v['id'] !== 'string' || typeof v['tenant'] !== 'string' || typeof v['createdAt'] !== 'number') return null;
+    const opt = (k: 'subject' | 'namespace' | 'pod'): Partial<LockRecord> => (typeof v[k] === 'string' ? { [k]: v[k] } : {});
+    return {
+      id: v['id'],
+      tenant: v['tenant'],
+      ...opt('subject'),
+      ...opt('namespace'),
+      ...opt('pod'),
+      message: typeof v['message'] === 'string' ? v['message'] : '',
+      createdAt: v['createdAt'],
+      ...(typeof v['expiresAt'] === 'number' ? { expiresAt: v['expiresAt'] } : {}),
+      createdBy: typeof v['createdBy'] === 'string' ? v['createdBy'] : 'operator',
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** Validates a control message from the channel; anything malformed is dropped (returns null). */

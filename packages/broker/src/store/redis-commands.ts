@@ -4,6 +4,11 @@ import {
   ACQUIRE_LUA,
   AUDIT_LUA,
   COUNT_LUA,
+  EXTEND_EXPIRY_LUA,
+  LIMIT_EXPIRY_LUA,
+  LOCK_CREATE_LUA,
+  LOCK_LIST_LUA,
+  LOCK_REMOVE_LUA,
   HEARTBEAT_LUA,
   LEAVE_LUA,
   LIVE_IDS_LUA,
@@ -19,6 +24,11 @@ export interface ScriptCommands {
   psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
   psRelease(tenant: string, id: string): Promise<number>;
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
+  psLimitExpiry(tenant: string, id: string, limitAt: number, grace: number): Promise<0 | [string, string]>;
+  psExtendExpiry(tenant: string, id: string, wanted: number, grace: number): Promise<[string, string?]>;
+  psLockCreate(tenant: string, id: string, json: string): Promise<number>;
+  psLockList(tenant: string): Promise<string[]>;
+  psLockRemove(id: string, tenant: string): Promise<string | null>;
   psCount(tenant: string): Promise<number>;
   psLiveIds(tenant: string): Promise<string[]>;
   psAudit(budget: number, periodMs: number): Promise<number>;
@@ -35,6 +45,11 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
   r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
   r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
+  r.defineCommand('psLimitExpiry', { numberOfKeys: 0, lua: LIMIT_EXPIRY_LUA });
+  r.defineCommand('psExtendExpiry', { numberOfKeys: 0, lua: EXTEND_EXPIRY_LUA });
+  r.defineCommand('psLockCreate', { numberOfKeys: 0, lua: LOCK_CREATE_LUA });
+  r.defineCommand('psLockList', { numberOfKeys: 0, lua: LOCK_LIST_LUA });
+  r.defineCommand('psLockRemove', { numberOfKeys: 0, lua: LOCK_REMOVE_LUA });
   r.defineCommand('psCount', { numberOfKeys: 0, lua: COUNT_LUA });
   r.defineCommand('psLiveIds', { numberOfKeys: 0, lua: LIVE_IDS_LUA });
   r.defineCommand('psAudit', { numberOfKeys: 0, lua: AUDIT_LUA });

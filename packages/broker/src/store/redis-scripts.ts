@@ -5,7 +5,7 @@
  * restart or SCRIPT FLUSH).
  *
  * Key layout (docs/architecture.md, "Data model"); `{t}` is the tenant, used as a Redis Cluster hash tag:
- *   ps:{t}:s:<id>                hash   one session record; TTL = expiresAt + grace
+ *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap); TTL = expiresAt + grace
  *   ps:{t}:sessions              zset   member = session id, score = expiresAt (epoch ms)
  *   ps:{t}:rate:<minute>         string tenant connects in that minute; TTL 120 s
  *   ps:ip:<ip>:rate:<minute>     string connects from one client IP in that minute; TTL 120 s
@@ -18,6 +18,8 @@
  *   ps:audit:tick                string the fleet's audit sweep took a step; TTL = heartbeat period
  *   ps:audit                     hash   where the audit sweep stands: tenant `t`, ZSCAN cursor `c`; TTL 10 periods
  *   ps:audit:queue               list   tenants the current audit pass has still to visit; TTL 10 periods
+ *   ps:{t}:locks                 hash   lock id → lock JSON (tenant t); lapsed locks are dropped when read
+ *   ps:lock-tenants              set    tenants that hold at least one lock
  *   ps:control                   pub/sub channel of ControlCommand JSON
  * Time always comes from Redis (`TIME`), so replicas with skewed clocks agree on minutes and expiry.
  */
@@ -74,6 +76,53 @@ local function remove_session(t, id)
   if redis.call('EXISTS', k_sessions(t)) == 0 then redis.call('SREM', P .. 'tenants', t) end
 end
 
+-- The expiry a session may have: never past the operator's limit (hash field limitAt), if any.
+local function capped(h, exp)
+  local lim = redis.call('HGET', h, 'limitAt')
+  if lim then return math.min(exp, tonumber(lim)) end
+  return exp
+end
+
+-- Stores a session's expiry (hash field, sorted-set score, TTLs). Returns it.
+local function set_expiry(t, id, exp, grace)
+  local h = k_session(t, id)
+  local ttl = math.max(exp - now_ms(), 0) + grace
+  redis.call('HSET', h, 'expiresAt', string.format('%d', exp))
+  redis.call('PEXPIRE', h, ttl)
+  redis.call('ZADD', k_sessions(t), 'XX', exp, id)
+  redis.call('PEXPIRE', k_sid(id), ttl)
+  return exp
+end
+
+-- A tenant's locks (ps:{t}:locks, id -> JSON) still in force, decoded; lapsed or unreadable ones are dropped.
+local function k_locks(t) return P .. '{' .. t .. '}:locks' end
+local function live_locks(t, now)
+  local h = k_locks(t)
+  local all = redis.call('HGETALL', h)
+  local out = {}
+  for i = 1, #all, 2 do
+    local ok, l = pcall(cjson.decode, all[i + 1])
+    if not ok or type(l) ~= 'table' or (l.expiresAt and tonumber(l.expiresAt) <= now) then
+      redis.call('HDEL', h, all[i])
+    else
+      table.insert(out, {l, all[i + 1]})
+    end
+  end
+  if #all > 0 and redis.call('EXISTS', h) == 0 then redis.call('SREM', P .. 'lock-tenants', t) end
+  return out
+end
+
+-- The message of a lock in force that covers this session (every field the lock sets matches), or nil.
+local function lock_for(t, subject, ns, pod, now)
+  for _, e in ipairs(live_locks(t, now)) do
+    local l = e[1]
+    if (l.subject == nil or l.subject == subject) and (l.namespace == nil or l.namespace == ns) and (l.pod == nil or l.pod == pod) then
+      return type(l.message) == 'string' and l.message or ''
+    end
+  end
+  return nil
+end
+
 -- Drops at most PRUNE_BATCH of a tenant's entries that are past their expiry: O(log n + batch), never
 -- a walk of the whole set. What is left over (a burst of expiries) goes on the next call or the
 -- reaper's sweep; the quota does not depend on it, because live_count counts by score.
@@ -105,8 +154,10 @@ end
 `;
 
 /**
- * acquire: a bounded prune, then tenant connect rate, client-IP connect rate, concurrent quota (live
- * entries counted by score), then register. Every step is O(log n) in the tenant's sessions.
+ * acquire: a bounded prune, then the tenant's locks (a matching lock refuses: {'locked', message}), then
+ * tenant connect rate, client-IP connect rate, concurrent quota (live entries counted by score), then
+ * register. Every step but the lock check is O(log n) in the tenant's sessions; the lock check reads
+ * the tenant's locks (few, by design).
  * ARGV: recordJson, maxConcurrent, tenantPerMinute (0 = off), ipPerMinute (0 = off), graceMs.
  * KEYS: tenant rate base, ip rate base (the script appends the Redis-clock minute).
  * Returns {'ok'} | {'rate_limited', 'tenant'|'ip', limit} | {'quota_exceeded', limit}.
@@ -120,6 +171,8 @@ local now = now_ms()
 local minute = math.floor(now / 60000)
 local tkey, ikey = KEYS[1] .. ':' .. minute, KEYS[2] .. ':' .. minute
 prune(rec.tenant, now)
+local locked = lock_for(rec.tenant, rec.subject, rec.namespace, rec.pod, now)
+if locked then return {'locked', locked} end
 if trate > 0 and tonumber(redis.call('GET', tkey) or '0') >= trate then return {'rate_limited', 'tenant', trate} end
 if irate > 0 and tonumber(redis.call('GET', ikey) or '0') >= irate then return {'rate_limited', 'ip', irate} end
 if trate > 0 then redis.call('INCR', tkey); redis.call('EXPIRE', tkey, 120) end
@@ -135,17 +188,96 @@ remove_session(ARGV[1], ARGV[2])
 return 1
 `;
 
-/** updateExpiry: ARGV tenant, id, expiresAt, graceMs. Returns 1 when the session exists, else 0. */
+/**
+ * updateExpiry: ARGV tenant, id, expiresAt, graceMs. Never moves the expiry past a stored operator
+ * limit. Returns the stored expiry when the session exists, else 0.
+ */
 export const UPDATE_EXPIRY_LUA = `${PRELUDE}
 local t, id, exp, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local h = k_session(t, id)
 if redis.call('EXISTS', h) == 0 then return 0 end
-local ttl = math.max(exp - now_ms(), 0) + grace
-redis.call('HSET', h, 'expiresAt', tostring(exp))
-redis.call('PEXPIRE', h, ttl)
-redis.call('ZADD', k_sessions(t), 'XX', exp, id)
-redis.call('PEXPIRE', k_sid(id), ttl)
+return set_expiry(t, id, capped(h, exp), grace)
+`;
+
+/**
+ * limitExpiry (an operator's shortening): ARGV tenant, id, limitAt, graceMs. Stores the earlier of
+ * the old and new limit in the hash field `limitAt` and moves the expiry down to it. Returns
+ * {expiresAt, limitAt} as strings, or 0 when the session is not live.
+ */
+export const LIMIT_EXPIRY_LUA = `${PRELUDE}
+local t, id, lim, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return 0 end
+lim = math.min(lim, tonumber(redis.call('HGET', h, 'limitAt') or lim))
+redis.call('HSET', h, 'limitAt', string.format('%d', lim))
+local exp = set_expiry(t, id, math.min(lim, tonumber(redis.call('HGET', h, 'expiresAt'))), grace)
+return {string.format('%d', exp), string.format('%d', lim)}
+`;
+
+/**
+ * extendExpiry (a refresh): ARGV tenant, id, wantedExpiresAt, graceMs. Refuses when the session
+ * was killed or revoked — a kill marker for it, or a subject/tenant revoke marker written after it
+ * started (redis-missed-commands.ts) — so a kill racing a refresh wins whichever replica saw what
+ * first; refuses when a lock now covers the session. Otherwise stores the wanted expiry capped by
+ * the operator limit. Returns {'ok', expiresAt} | {'killed', message} | {'locked', message} | {'gone'}.
+ */
+export const EXTEND_EXPIRY_LUA = `${PRELUDE}
+local t, id, want, grace = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return {'gone'} end
+local started = tonumber(redis.call('HGET', h, 'startedAt') or '0')
+local subject = redis.call('HGET', h, 'subject') or ''
+local markers = {
+  {P .. 'kill:' .. id, false},
+  {P .. '{' .. t .. '}:kill-subject:' .. subject, true},
+  {P .. '{' .. t .. '}:kill-tenant', true},
+}
+for _, m in ipairs(markers) do
+  local raw = redis.call('GET', m[1])
+  if raw then
+    local ok, v = pcall(cjson.decode, raw)
+    if ok and type(v) == 'table' and tonumber(v.at) and (not m[2] or tonumber(v.at) >= started) then
+      return {'killed', type(v.message) == 'string' and v.message or ''}
+    end
+  end
+end
+local fields = redis.call('HMGET', h, 'namespace', 'pod')
+local locked = lock_for(t, subject, fields[1] or '', fields[2] or '', now_ms())
+if locked then return {'locked', locked} end
+return {'ok', string.format('%d', set_expiry(t, id, capped(h, want), grace))}
+`;
+
+/** createLock: ARGV tenant, id, lock JSON. Stores it in the tenant's lock hash. */
+export const LOCK_CREATE_LUA = `${PRELUDE}
+redis.call('HSET', k_locks(ARGV[1]), ARGV[2], ARGV[3])
+redis.call('SADD', P .. 'lock-tenants', ARGV[1])
 return 1
+`;
+
+/** listLocks: ARGV tenant ('' = every tenant with locks). Returns the JSON of each lock in force. */
+export const LOCK_LIST_LUA = `${PRELUDE}
+local now = now_ms()
+local tenants = ARGV[1] ~= '' and {ARGV[1]} or redis.call('SMEMBERS', P .. 'lock-tenants')
+local out = {}
+for _, t in ipairs(tenants) do
+  for _, e in ipairs(live_locks(t, now)) do table.insert(out, e[2]) end
+end
+return out
+`;
+
+/** removeLock: ARGV id, tenant ('' = look in every tenant). Returns the removed lock's JSON, or false. */
+export const LOCK_REMOVE_LUA = `${PRELUDE}
+local tenants = ARGV[2] ~= '' and {ARGV[2]} or redis.call('SMEMBERS', P .. 'lock-tenants')
+for _, t in ipairs(tenants) do
+  local h = k_locks(t)
+  local v = redis.call('HGET', h, ARGV[1])
+  if v then
+    redis.call('HDEL', h, ARGV[1])
+    if redis.call('EXISTS', h) == 0 then redis.call('SREM', P .. 'lock-tenants', t) end
+    return v
+  end
+end
+return false
 `;
 
 /** count: ARGV tenant. Counts by score after a bounded prune: exactly what the next acquire would count. */

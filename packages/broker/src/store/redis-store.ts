@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
-import type { AcquireRequest, AcquireResult, ControlCommand, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
-import { decodeRecord, encodeRecord } from './redis-codec.js';
+import type { AcquireRequest, AcquireResult, ControlCommand, ExtendResult, LockRecord, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import { decodeLock, decodeRecord, encodeLock, encodeRecord } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { RedisControlChannel } from './redis-control-channel.js';
 import { redisConnectionOptions } from './redis-options.js';
@@ -150,6 +150,7 @@ export class RedisStore implements SessionStore {
         : `The tenant's connect rate limit (${String(b)} per minute) was reached.`;
       return { ok: false, reason: 'rate_limited', message };
     }
+    if (status === 'locked') return { ok: false, reason: 'locked', message: String(a) };
     return { ok: false, reason: 'quota_exceeded', message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.` };
   }
 
@@ -178,6 +179,46 @@ export class RedisStore implements SessionStore {
       this.reconciler.markNeeded();
       throw storeUnavailable('update expiry', err);
     }
+  }
+
+  /** An operator's shortening (admin API): the limit is stored with the session, so every replica's refresh honours it. */
+  limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
+    return orUnavailable('limit expiry', async () => {
+      const reply = await this.redis.psLimitExpiry(tenant, sessionId, limitAt, this.graceMs);
+      if (reply === 0) return null;
+      return decodeRecord(await this.redis.hgetall(keys.session(tenant, sessionId)));
+    });
+  }
+
+  /** A refresh: granted atomically, capped by the stored limit, refused after a kill or revoke. */
+  async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
+    const [status, value] = await orUnavailable('extend expiry', () => this.redis.psExtendExpiry(tenant, sessionId, wantedExpiresAt, this.graceMs));
+    if (status === 'killed' || status === 'locked') return { ok: false, reason: status, ...(value ? { message: value } : {}) };
+    if (status !== 'ok') return { ok: false, reason: 'gone' };
+    const expiresAt = Number(value);
+    this.reconciler.expiryChanged(sessionId, expiresAt);
+    this.reconciler.expiryStored(sessionId, expiresAt);
+    return { ok: true, expiresAt };
+  }
+
+  createLock(lock: LockRecord): Promise<void> {
+    return orUnavailable('create lock', async () => {
+      await this.redis.psLockCreate(lock.tenant, lock.id, encodeLock(lock));
+    });
+  }
+
+  listLocks(tenant?: string): Promise<LockRecord[]> {
+    return orUnavailable('list locks', async () => {
+      const rows = await this.redis.psLockList(tenant ?? '');
+      return rows.map(decodeLock).filter((l): l is LockRecord => l !== null).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    });
+  }
+
+  removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
+    return orUnavailable('remove lock', async () => {
+      const removed = await this.redis.psLockRemove(id, tenant ?? '');
+      return removed === null ? null : decodeLock(removed);
+    });
   }
 
   get(sessionId: string): Promise<SessionRecord | null> {

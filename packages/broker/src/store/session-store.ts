@@ -20,11 +20,54 @@ export interface SessionRecord {
   startedAt: number;
   /** Epoch ms when the session must be force-closed; an operator may shorten it. */
   expiresAt: number;
+  /**
+   * Epoch ms an operator (or the tenant's admin) capped the session at, if any. A refresh never
+   * moves `expiresAt` past it, whichever replica holds the session (issue 8 item 1).
+   */
+  limitAt?: number;
 }
+
+/** What a refresh may do to a live session's expiry, decided atomically by the store. */
+export type ExtendResult =
+  | { ok: true; expiresAt: number }
+  /** The session was killed or revoked (a marker exists), or its entry is gone: it must not be extended. */
+  | { ok: false; reason: 'killed' | 'gone' | 'locked'; message?: string };
 
 export type AcquireResult =
   | { ok: true }
-  | { ok: false; reason: 'quota_exceeded' | 'rate_limited'; message: string };
+  | { ok: false; reason: 'quota_exceeded' | 'rate_limited' | 'locked'; message: string };
+
+/**
+ * A lock (like Teleport's): while it holds, no session of its tenant that matches every field it
+ * sets (subject, namespace, pod) may start or be refreshed. A lock without subject, namespace and
+ * pod locks the whole tenant.
+ */
+export interface LockRecord {
+  /** Random id, base64url. */
+  id: string;
+  tenant: string;
+  subject?: string;
+  namespace?: string;
+  pod?: string;
+  /** Shown to the locked-out user (closing frame, 4403). */
+  message: string;
+  createdAt: number;
+  /** Epoch ms when the lock lapses; absent = until removed. */
+  expiresAt?: number;
+  /** Who created it: `operator` (ADMIN_TOKEN) or `tenant` (the tenant's own admin token). */
+  createdBy: string;
+}
+
+/** Whether a lock covers a session of its tenant (the same rule runs in Lua, redis-scripts.ts). */
+export function lockMatches(lock: LockRecord, s: { tenant: string; subject: string; namespace: string; pod: string }, now: number): boolean {
+  return (
+    lock.tenant === s.tenant &&
+    (lock.expiresAt === undefined || lock.expiresAt > now) &&
+    (lock.subject === undefined || lock.subject === s.subject) &&
+    (lock.namespace === undefined || lock.namespace === s.namespace) &&
+    (lock.pod === undefined || lock.pod === s.pod)
+  );
+}
 
 export interface AcquireRequest {
   record: SessionRecord;
@@ -53,10 +96,30 @@ export interface SessionStore {
   readonly kind: 'memory' | 'redis';
   /** Atomically: drop the tenant's expired entries, check rate limits and the concurrent quota, register. Throws when the store is unreachable. */
   acquire(req: AcquireRequest): Promise<AcquireResult>;
+  /**
+   * Stores a lock. New sessions it matches are refused from now on (acquire checks the locks in the
+   * same atomic step); live ones are ended by the caller (admin API) with kills.
+   */
+  createLock(lock: LockRecord): Promise<void>;
+  /** Locks in force (lapsed ones are dropped), of one tenant or all. */
+  listLocks(tenant?: string): Promise<LockRecord[]>;
+  /** Removes a lock; returns it, or null when there is none with that id (in that tenant, when given). */
+  removeLock(id: string, tenant?: string): Promise<LockRecord | null>;
   /** Removes the session; idempotent; never throws for a missing id. */
   release(tenant: string, sessionId: string): Promise<void>;
-  /** Updates the stored expiry (token refresh or operator shortening). */
+  /** Updates the stored expiry (the holder re-stating its own deadline; never past a stored limit). */
   updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void>;
+  /**
+   * An operator's shortening: records the limit (the earlier of the old and new one) and moves the
+   * expiry down to it. Returns the updated record, or null when the session is not live.
+   */
+  limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null>;
+  /**
+   * A refresh asks for `wantedExpiresAt`: in one atomic step the store refuses when the session was
+   * killed or revoked (its marker exists) or is gone, and otherwise grants the wanted expiry capped
+   * by any stored limit. Throws STORE_UNAVAILABLE when the store does not answer.
+   */
+  extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult>;
   get(sessionId: string): Promise<SessionRecord | null>;
   list(filter?: SessionFilter): Promise<SessionRecord[]>;
   /** Number of live sessions a tenant holds (what the quota counts). */

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   protocols?: string[];
   /** Default 10 s. */
   timeoutMs?: number;
+  /** Extra handshake headers (e.g. X-Forwarded-For behind TRUST_PROXY). */
+  headers?: Record<string, string>;
 }
 
 export interface CloseEvent {
@@ -92,7 +94,7 @@ export class TestClient {
   /** Opens a session; rejects with UpgradeRefused (status + body) when the broker answers without a 101. */
   static connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
     const protocols = options.protocols ?? [POD_SHELL_SUBPROTOCOL, ...(options.token !== undefined && !options.authorizationHeader ? [POD_SHELL_BEARER_PREFIX + options.token] : [])];
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.authorizationHeader && options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
     const socket = new WebSocket(url, protocols, {
       headers,

@@ -34,7 +34,7 @@ export interface ReplicaCluster {
   replicas: Replica[];
   tenants: readonly Tenant[];
   token(o?: { tenant?: string; sub?: string; ttlSeconds?: number; pod?: string }): string;
-  connect(r: Replica, o?: { tenant?: string; sub?: string; ttlSeconds?: number } & ConnectOptions): Promise<TestClient>;
+  connect(r: Replica, o?: { tenant?: string; sub?: string; ttlSeconds?: number; pod?: string } & ConnectOptions): Promise<TestClient>;
   admin(r: Replica, path: string, init?: RequestInit): Promise<{ status: number; body: unknown }>;
   /** One replica's resource gauges and live session count, from its /metrics. */
   gauges(r: Replica): Promise<Record<string, number>>;
