@@ -30,6 +30,8 @@ export default tseslint.config(
       },
     },
     rules: {
+      // `const { $patch: _omit, ...rest } = obj` is how an object is copied without one key.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // An interface that only extends another is how declaration merging adds to a global map (events.ts).
       '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
       // node:test's test()/describe()/it() return promises the runner itself awaits.

@@ -61,10 +61,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   return {
-    async authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession> {
-      const token = credentials.token;
-      if (token === null || token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header');
-      return verifySession(token, credentials.origin);
+    // Verification is synchronous today (keys are in memory); the interface is a promise so a key source
+    // that does I/O can be added. A throw inside the executor becomes the rejection.
+    authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession> {
+      return new Promise((resolve) => {
+        const token = credentials.token;
+        if (token === null || token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header');
+        resolve(verifySession(token, credentials.origin));
+      });
     },
 
     verifyTenantAdmin(token: string): { tenant: string; subject: string } {
@@ -77,14 +81,16 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return iss === null ? null : (lookup.byIssuer(iss)?.name ?? null);
     },
 
-    async verifyRefresh(current: AuthorizedSession, token: string): Promise<number> {
-      if (token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'the refresh frame carries no token');
-      // Origin was checked at the upgrade; the socket cannot change it since.
-      const next = verifySession(token, undefined);
-      if (next.tenant.name !== current.tenant.name) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token belongs to another tenant');
-      if (next.subject !== current.subject) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token names another subject');
-      if (!sameTarget(next, current)) throw new AuthError(ErrorCode.TARGET_FORBIDDEN, 'refresh token names another target');
-      return next.tokenExpiresAt;
+    verifyRefresh(current: AuthorizedSession, token: string): Promise<number> {
+      return new Promise((resolve) => {
+        if (token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'the refresh frame carries no token');
+        // Origin was checked at the upgrade; the socket cannot change it since.
+        const next = verifySession(token, undefined);
+        if (next.tenant.name !== current.tenant.name) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token belongs to another tenant');
+        if (next.subject !== current.subject) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token names another subject');
+        if (!sameTarget(next, current)) throw new AuthError(ErrorCode.TARGET_FORBIDDEN, 'refresh token names another target');
+        resolve(next.tokenExpiresAt);
+      });
     },
   };
 }

@@ -57,27 +57,27 @@ export class MemoryStore implements SessionStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+  acquire(req: AcquireRequest): Promise<AcquireResult> {
     const { record } = req;
     const now = this.now();
     this.dropExpired(record.tenant, now);
     const lock = this.lockFor(record, now);
-    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
+    if (lock !== undefined) return Promise.resolve({ ok: false, reason: 'locked', message: lock.message });
     const tenantSessions = this.byTenant.get(record.tenant);
     if ((tenantSessions?.size ?? 0) >= req.maxConcurrent) {
-      return { ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` };
+      return Promise.resolve({ ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` });
     }
     if (!this.ipRate.tryHit(record.clientIp, req.ipConnectsPerMinute, now)) {
-      return { ok: false, reason: 'rate_limited', message: `too many connects from ${record.clientIp} in the last minute (limit ${req.ipConnectsPerMinute})` };
+      return Promise.resolve({ ok: false, reason: 'rate_limited', message: `too many connects from ${record.clientIp} in the last minute (limit ${req.ipConnectsPerMinute})` });
     }
     if (!this.tenantRate.tryHit(record.tenant, req.tenantConnectsPerMinute, now)) {
-      return { ok: false, reason: 'rate_limited', message: `tenant ${record.tenant} exceeded ${req.tenantConnectsPerMinute} connects per minute` };
+      return Promise.resolve({ ok: false, reason: 'rate_limited', message: `tenant ${record.tenant} exceeded ${req.tenantConnectsPerMinute} connects per minute` });
     }
     const map = tenantSessions ?? new Map<string, SessionRecord>();
     map.set(record.id, { ...record });
     this.byTenant.set(record.tenant, map);
     this.byId.set(record.id, map.get(record.id)!);
-    return { ok: true };
+    return Promise.resolve({ ok: true });
   }
 
   /** A session whose expiry passed is no longer counted (its broker closes it; this guards a crash). */
@@ -94,53 +94,56 @@ export class MemoryStore implements SessionStore {
     if (map.size === 0) this.byTenant.delete(tenant);
   }
 
-  async release(tenant: string, sessionId: string): Promise<void> {
+  release(tenant: string, sessionId: string): Promise<void> {
     const map = this.byTenant.get(tenant);
     if (map?.delete(sessionId) === true) this.byId.delete(sessionId);
     this.killed.delete(sessionId);
     if (map !== undefined && map.size === 0) this.byTenant.delete(tenant);
     this.tenantRate.sweep(this.now());
     this.ipRate.sweep(this.now());
+    return Promise.resolve();
   }
 
-  async updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
+  updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
     if (rec !== undefined) rec.expiresAt = Math.min(expiresAt, rec.limitAt ?? expiresAt);
+    return Promise.resolve();
   }
 
-  async limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
+  limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
-    if (rec === undefined) return null;
+    if (rec === undefined) return Promise.resolve(null);
     rec.limitAt = Math.min(limitAt, rec.limitAt ?? limitAt);
     rec.expiresAt = Math.min(rec.expiresAt, rec.limitAt);
-    return { ...rec };
+    return Promise.resolve({ ...rec });
   }
 
-  async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
+  extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
-    if (rec === undefined) return { ok: false, reason: 'gone' };
+    if (rec === undefined) return Promise.resolve({ ok: false, reason: 'gone' });
     const killed = this.killed.get(sessionId);
-    if (killed !== undefined) return { ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) };
+    if (killed !== undefined) return Promise.resolve({ ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) });
     const lock = this.lockFor(rec, this.now());
-    if (lock !== undefined) return { ok: false, reason: 'locked', message: lock.message };
+    if (lock !== undefined) return Promise.resolve({ ok: false, reason: 'locked', message: lock.message });
     rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
-    return { ok: true, expiresAt: rec.expiresAt };
+    return Promise.resolve({ ok: true, expiresAt: rec.expiresAt });
   }
 
-  async createLock(lock: LockRecord): Promise<void> {
+  createLock(lock: LockRecord): Promise<void> {
     this.locks.set(lock.id, { ...lock });
+    return Promise.resolve();
   }
 
-  async listLocks(tenant?: string): Promise<LockRecord[]> {
+  listLocks(tenant?: string): Promise<LockRecord[]> {
     this.dropLapsedLocks(this.now());
-    return [...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l }));
+    return Promise.resolve([...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l })));
   }
 
-  async removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
+  removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
     const lock = this.locks.get(id);
-    if (lock === undefined || (tenant !== undefined && lock.tenant !== tenant)) return null;
+    if (lock === undefined || (tenant !== undefined && lock.tenant !== tenant)) return Promise.resolve(null);
     this.locks.delete(id);
-    return lock;
+    return Promise.resolve(lock);
   }
 
   private lockFor(rec: SessionRecord, now: number): LockRecord | undefined {
@@ -164,32 +167,33 @@ export class MemoryStore implements SessionStore {
     }
   }
 
-  async get(sessionId: string): Promise<SessionRecord | null> {
+  get(sessionId: string): Promise<SessionRecord | null> {
     const rec = this.byId.get(sessionId);
-    return rec === undefined ? null : { ...rec };
+    return Promise.resolve(rec === undefined ? null : { ...rec });
   }
 
-  async list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+  list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
     const out: SessionRecord[] = [];
     for (const rec of this.byId.values()) {
       if (filter.tenant !== undefined && rec.tenant !== filter.tenant) continue;
       if (filter.subject !== undefined && rec.subject !== filter.subject) continue;
       out.push({ ...rec });
     }
-    return out.sort((a, b) => a.startedAt - b.startedAt);
+    return Promise.resolve(out.sort((a, b) => a.startedAt - b.startedAt));
   }
 
-  async count(tenant: string): Promise<number> {
-    return this.byTenant.get(tenant)?.size ?? 0;
+  count(tenant: string): Promise<number> {
+    return Promise.resolve(this.byTenant.get(tenant)?.size ?? 0);
   }
 
   /** Delivers to every handler on a later microtask, as a remote broadcast would. */
-  async publish(command: ControlCommand): Promise<void> {
+  publish(command: ControlCommand): Promise<void> {
     this.markKilled(command);
     const handlers = [...this.handlers];
     queueMicrotask(() => {
       for (const h of handlers) h(command);
     });
+    return Promise.resolve();
   }
 
   subscribe(handler: (command: ControlCommand) => void): () => void {
@@ -203,9 +207,10 @@ export class MemoryStore implements SessionStore {
     return !this.closed;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     this.handlers.clear();
+    return Promise.resolve();
   }
 
   /** For /debug and tests: how many rate-limit keys are held (must fall back to 0 when idle). */

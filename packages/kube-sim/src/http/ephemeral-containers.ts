@@ -43,7 +43,7 @@ function updatedPod(req: IncomingMessage, body: Buffer, verb: 'patch' | 'update'
     const obj = parseJson(body, 'body');
     const md = (obj as { metadata?: { name?: unknown; resourceVersion?: unknown } } | null)?.metadata;
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badRequest('Object \'Kind\' is missing in \'' + body.toString('utf8').slice(0, 100) + '\'');
-    if (md?.name !== undefined && md.name !== p.pod.name) throw badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${p.pod.name})`);
+    if (md?.name !== undefined && md.name !== p.pod.name) throw badRequest(`the name of the object (${typeof md.name === 'string' ? md.name : JSON.stringify(md.name)}) does not match the name on the URL (${p.pod.name})`);
     if (md?.resourceVersion !== undefined && md.resourceVersion !== '' && md.resourceVersion !== p.resourceVersion) {
       throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods "${p.pod.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: p.pod.name, kind: 'pods' });
     }
@@ -75,8 +75,8 @@ export async function serveEphemeralContainers(
     store.updatePod(p, (pod) => {
       for (const a of added) {
         const c: ContainerFixture = {
-          name: String(a.spec['name']),
-          image: String(a.spec['image']),
+          name: typeof a.spec['name'] === 'string' ? a.spec['name'] : '',
+          image: typeof a.spec['image'] === 'string' ? a.spec['image'] : '',
           mode: 'process',
           env: {},
           missingBinaries: [],

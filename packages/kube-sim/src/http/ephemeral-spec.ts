@@ -73,7 +73,7 @@ export function invalidPod(podName: string, causes: StatusCause[]): StatusError 
  */
 export function newEphemeralContainers(pod: PodFixture, list: Json | undefined): { spec: JsonObject; api: ApiContainer }[] {
   if (list !== undefined && list !== null && !Array.isArray(list)) throw new StatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go struct field PodSpec.spec.ephemeralContainers of type []v1.EphemeralContainer');
-  const items = (list ?? []) as Json[];
+  const items = (list ?? []);
   const causes: StatusCause[] = [];
   const path = 'spec.ephemeralContainers';
   const byName = new Map<string, JsonObject>();
@@ -82,7 +82,7 @@ export function newEphemeralContainers(pod: PodFixture, list: Json | undefined):
     for (const k of ['command', 'args'] as const) {
       if (!strings(item[k])) throw new StatusError(400, 'BadRequest', `json: cannot unmarshal into Go struct field EphemeralContainer.spec.ephemeralContainers.${k} of type []string`);
     }
-    byName.set(String(item['name'] ?? `#${i}`), item);
+    byName.set(typeof item['name'] === 'string' ? item['name'] : `#${i}`, item);
   });
   // Existing ones: each must still be there, unchanged.
   for (const old of pod.ephemeralContainers) {

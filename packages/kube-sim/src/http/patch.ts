@@ -197,7 +197,7 @@ export function strategicMerge(target: Json, patch: Json): Json {
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
     if (v === null) delete out[k];
-    else if (Array.isArray(v)) out[k] = mergeList(k, Array.isArray(out[k]) ? (out[k] as Json[]) : [], v);
+    else if (Array.isArray(v)) out[k] = mergeList(k, Array.isArray(out[k]) ? (out[k]) : [], v);
     else if (isObject(v)) out[k] = strategicMerge(out[k] ?? null, v);
     else out[k] = v;
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startExecHarness, type ExecHarness } from './exec-harness.js';
 import { waitFor } from './exec-wait.js';
+import { parseStatus } from './http-support.js';
 
 const SUCCESS = '{"metadata":{},"status":"Success"}';
 
@@ -112,9 +113,9 @@ describe('maxExecProtocol v4 (a cluster before 1.30, or a proxy to the kubelet p
     await c.opened;
     assert.equal(c.ws.protocol, 'v4.channel.k8s.io');
     const r = await c.result();
-    const s = JSON.parse(r.statuses[0]!);
+    const s = parseStatus(r.statuses[0]!);
     assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4');
-    assert.deepEqual(s.details.causes, [{ reason: 'ExitCode', message: '4' }]);
+    assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '4' }]);
   });
 
   test('an offer of v5 alone is refused (403, no subprotocol matched)', async () => {
