@@ -80,7 +80,7 @@ const metric = async (name) => {
 };
 const settle = () => new Promise((r) => setTimeout(r, 2000));
 await settle();
-const before = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+const before = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
 const sockets = [];
 for (let i = 0; i < idle; i += 50) {
   sockets.push(
@@ -98,7 +98,7 @@ for (let i = 0; i < idle; i += 50) {
 }
 await settle();
 const live = await metric('podshell_sessions_active');
-const after = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+const after = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
 for (const ws of sockets) ws.close();
 
 broker.child.kill('SIGTERM');

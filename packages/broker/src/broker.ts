@@ -12,7 +12,8 @@ import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
-import { loadUws, type Uws } from './server/uws.js';
+import { loadUwsBuild, type Uws } from './server/uws.js';
+import { BROKER_VERSION } from './version.js';
 import { LeakCanary } from './session/leak-canary.js';
 import { ResourceGauges } from './session/resource-gauges.js';
 import { SessionManager } from './session/session-manager.js';
@@ -85,9 +86,10 @@ async function waitFor(done: () => boolean, deadline: number): Promise<boolean> 
 
 /** Starts the public and admin servers. Throws PodShellError (NATIVE_ADDON_MISSING, CONFIG_INVALID…). */
 export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promise<Broker> {
-  const uws = loadUws();
+  const { uws, build } = loadUwsBuild();
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const metrics = deps.metrics ?? createMetrics();
+  metrics.buildInfo.labels({ version: BROKER_VERSION, node: process.versions.node, uws: build.version }).set(1);
   const gauges = new ResourceGauges(metrics);
   const store = deps.store ?? new MemoryStore();
   if (store.kind === 'memory') logger.info('store.memory', { note: storeNote('memory') });
@@ -128,7 +130,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
   storeProbe.unref();
 
-  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId });
+  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId, version: BROKER_VERSION, node: process.versions.node, uws: build.version });
 
   let drained: Promise<void> | null = null;
   const drain = (): Promise<void> => {

@@ -24,6 +24,7 @@ export interface BrokerMetrics {
   readonly leakSuspected: Gauge;
   readonly storeUp: Gauge;
   readonly orphanCleanupFailures: Counter;
+  readonly buildInfo: Gauge<'version' | 'node' | 'uws'>;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -33,7 +34,9 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
 /** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'podshell_' });
+  // Node's standard process metrics keep their usual names (process_*, nodejs_*), so stock Node.js
+  // dashboards and alerts work unchanged; everything the broker itself defines is podshell_*.
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const r = [registry];
   return {
     registry,
@@ -64,5 +67,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     leakSuspected: new Gauge({ name: 'podshell_leak_suspected', help: '1 while a resource gauge has stayed above the live session count for longer than LEAK_WINDOW_SECONDS.', registers: r }),
     storeUp: new Gauge({ name: 'podshell_store_up', help: '1 when the session store answers, 0 when it does not.', registers: r }),
     orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
+    buildInfo: new Gauge({ name: 'podshell_build_info', help: 'Always 1; its labels name the broker version, the Node.js version and the uWebSockets.js version loaded.', labelNames: ['version', 'node', 'uws'], registers: r }),
   };
 }
