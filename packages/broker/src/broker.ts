@@ -136,6 +136,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const drain = (): Promise<void> => {
     drained ??= (async () => {
       draining = true;
+      metrics.draining.set(1);
       const deadline = Date.now() + Math.max(500, config.drainSeconds * 1000 - 1000);
       if (publicSocket !== null) {
         uws.us_listen_socket_close(publicSocket);

@@ -25,6 +25,7 @@ export interface BrokerMetrics {
   readonly storeUp: Gauge;
   readonly orphanCleanupFailures: Counter;
   readonly buildInfo: Gauge<'version' | 'node' | 'uws'>;
+  readonly draining: Gauge;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -67,6 +68,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     leakSuspected: new Gauge({ name: 'podshell_leak_suspected', help: '1 while a resource gauge has stayed above the live session count for longer than LEAK_WINDOW_SECONDS.', registers: r }),
     storeUp: new Gauge({ name: 'podshell_store_up', help: '1 when the session store answers, 0 when it does not.', registers: r }),
     orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
+    draining: new Gauge({ name: 'podshell_draining', help: '1 from SIGTERM until the drain ends (the replica takes no new sessions); a replica stuck at 1 is not finishing its drain.', registers: r }),
     buildInfo: new Gauge({ name: 'podshell_build_info', help: 'Always 1; its labels name the broker version, the Node.js version and the uWebSockets.js version loaded.', labelNames: ['version', 'node', 'uws'], registers: r }),
   };
 }
