@@ -32,12 +32,13 @@ export interface BrokerProcess {
   cleanup(): void;
 }
 
-export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()]): Promise<BrokerProcess> {
+/** `kubeconfig`: what the broker authenticates with (default: the simulator's admin kubeconfig). */
+export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()], kubeconfigText = sim.kubeconfig): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-broker-'));
   const tenantsFile = join(dir, 'tenants.yaml');
   writeFileSync(tenantsFile, stringify({ tenants }));
   const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, sim.kubeconfig, { mode: 0o600 });
+  writeFileSync(kubeconfig, kubeconfigText, { mode: 0o600 });
   const launcher = brokerLauncher();
   const child = spawn(launcher ?? process.execPath, launcher === undefined ? [CLI, 'serve'] : ['serve'], {
     env: { PATH: process.env['PATH'] ?? '', ADMIN_TOKEN, TENANTS_FILE: tenantsFile, KUBECONFIG: kubeconfig, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', IP_CONNECTS_PER_MINUTE: '0', ...env },
