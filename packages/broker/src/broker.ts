@@ -12,6 +12,7 @@ import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
+import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
 import { loadUwsBuild, type Uws } from './server/uws.js';
 import { BROKER_VERSION } from './version.js';
 import { LeakCanary } from './session/leak-canary.js';
@@ -37,8 +38,10 @@ export interface BrokerDeps {
   debugRoutes?: RouteRegistrar;
   /** Extra admin-port routes, after the built-in /admin/* API. */
   adminRoutes?: RouteRegistrar;
-  /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica. */
+  /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica; its tenants' allowedOrigins get CORS on the element bundle. */
   tenants?: TenantLookup;
+  /** The <pod-shell> bundle to serve; default @pod-shell/element/pod-shell.js when installed. */
+  elementBundle?: ElementBundle;
   /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
   leakCheckPeriodMs?: number;
 }
@@ -110,7 +113,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const publicApp = uws.App();
   const upgrade = createUpgradeHandler({ config, logger, metrics, authenticator: deps.authenticator, sessions, isDraining: () => draining });
-  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger);
+  const element = deps.elementBundle ?? loadElementBundle();
+  if (element === undefined) logger.warn('element.bundle_missing', { note: '@pod-shell/element is not built: /pod-shell.js answers 404' });
+  const elementOrigins = (): ReadonlySet<string> => new Set((deps.tenants?.current?.() ?? []).flatMap((t) => t.allowedOrigins));
+  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger, { bundle: element, allowedOrigins: elementOrigins });
   const adminApp = uws.App();
   buildAdminApp(adminApp, ctx, { debugRoutes: deps.debugRoutes ?? registerDebugRoutes, ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
 

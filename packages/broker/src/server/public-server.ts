@@ -1,6 +1,8 @@
 import type { TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import type { Logger } from '../log/logger.js';
 import type { ResourceGauges } from '../session/resource-gauges.js';
+import type { ElementBundle } from './element-bundle.js';
+import { registerElementRoutes } from './element-routes.js';
 import { replyJson, replyText } from './http-reply.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
 import { sessionSocketBehavior } from './session-socket.js';
@@ -15,7 +17,8 @@ export function storeNote(kind: 'memory' | 'redis'): string {
 /**
  * The public port: the WebSocket session endpoint (SESSION_PATH), `/healthz` (200 while the process
  * runs), `/readyz` (503 while draining or while the session store does not answer; the body names the
- * store kind), demo routes when DEMO_MODE is on, and 404 for anything else.
+ * store kind), the <pod-shell> element (element-routes.ts), demo routes when DEMO_MODE is on, and
+ * 404 for anything else.
  */
 export function buildPublicApp(
   uws: Uws,
@@ -25,6 +28,7 @@ export function buildPublicApp(
   upgrade: WebSocketBehavior<SocketData>['upgrade'],
   demoRoutes: RouteRegistrar | undefined,
   logger: Logger,
+  element: { bundle: ElementBundle | undefined; allowedOrigins: () => ReadonlySet<string> },
 ): void {
   app.ws<SocketData>(ctx.config.sessionPath, sessionSocketBehavior(uws, ctx.config, logger, gauges, upgrade));
   const routes = routeApp(app, logger);
@@ -35,6 +39,7 @@ export function buildPublicApp(
     const ready = !draining && store.up;
     replyJson(res, ready ? 200 : 503, { ready, draining, store, sessions: ctx.sessions.size });
   });
+  registerElementRoutes(routes, element.bundle, element.allowedOrigins);
   if (ctx.config.demoMode && demoRoutes !== undefined) demoRoutes(routes, ctx);
   routes.any('/*', (res, req) => {
     replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` });
