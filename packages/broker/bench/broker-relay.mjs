@@ -38,11 +38,21 @@ const median = (xs) => pct(xs, 50);
 const echoDirect = await measureEchoLatency(direct('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }));
 const echoBroker = await measureEchoLatency(viaBroker({ pod: 'echo-0' }));
 
-// 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY.
+const metric = async (name) => {
+  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return Number(m?.[1]);
+};
+
+// 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY. The broker's
+// own CPU seconds (process_cpu_seconds_total) over its runs give the relay cost per GB.
 const tput = { direct: [], broker: [] };
+let brokerCpuSeconds = 0;
 for (let i = 0; i < runs; i++) {
   const d = await measureThroughput(direct('demo', { command: headCmd, stdout: true, tty: true }));
+  const cpu0 = await metric('process_cpu_seconds_total');
   const b = await measureThroughput(viaBroker({ pod: 'demo', command: headCmd }));
+  brokerCpuSeconds += (await metric('process_cpu_seconds_total')) - cpu0;
   if (d.bytes !== bytes || b.bytes !== bytes) throw new Error(`byte count mismatch: direct ${d.bytes}, broker ${b.bytes}, want ${bytes}`);
   if (b.closeCode !== 1000) throw new Error(`broker run closed with ${b.closeCode}`);
   tput.direct.push(d.mbPerSecond);
@@ -73,11 +83,6 @@ for (let i = 0; i < prompts; i++) {
 }
 
 // 4. Broker memory per idle session: open `idle` sessions to the light pod, measure the broker's RSS and heap.
-const metric = async (name) => {
-  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return Number(m?.[1]);
-};
 const settle = () => new Promise((r) => setTimeout(r, 2000));
 await settle();
 const before = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
@@ -114,6 +119,8 @@ console.log(
       brokerEnv,
       cpus: cpus().length,
       cpu: cpus()[0]?.model,
+      brokerRuntime: { node: broker.logs.find((l) => l.event === 'broker.listening')?.node, uws: broker.logs.find((l) => l.event === 'broker.listening')?.uws },
+      relayCpuSecondsPerGB: f(brokerCpuSeconds / ((bytes * runs) / 1e9), 3),
       throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
       echoRttMs: {
         direct: { p50: f(echoDirect.p50, 3), p99: f(echoDirect.p99, 3) },
