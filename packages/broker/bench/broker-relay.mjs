@@ -19,12 +19,15 @@ const bytes = numberArg('--bytes', 100_000_000);
 const runs = numberArg('--runs', 3);
 const idle = numberArg('--idle', 1000);
 const prompts = numberArg('--prompts', 20);
+const phase = (name) => process.stderr.write(`broker-relay: ${name}\n`);
 const sim = await startSimChild();
+phase('kube-sim up');
 const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
 const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false, limits: { maxConcurrentSessions: idle + 100 } });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const brokerEnv = envArgs('--broker-env');
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
+phase(`broker up (${broker.logs.find((l) => l.event === 'broker.listening')?.node})`);
 const brokerUrl = `ws://127.0.0.1:${broker.port}/v1/session`;
 const token = (target) => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', ...target }, ttlSeconds: 3600 });
 const viaBroker = (target) => ({ url: brokerUrl, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(target)}`], wsOptions: { origin: TEST_ORIGIN } });
@@ -44,6 +47,7 @@ const metric = async (name) => {
   return Number(m?.[1]);
 };
 
+phase('echo latency done');
 // 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY. The broker's
 // own CPU seconds (process_cpu_seconds_total) over its runs give the relay cost per GB.
 const tput = { direct: [], broker: [] };
@@ -59,6 +63,7 @@ for (let i = 0; i < runs; i++) {
   tput.broker.push(b.mbPerSecond);
 }
 
+phase('throughput done');
 // 3. Time to first prompt: default shell on the PTY pod, until the prompt's "# " or "$ " shows.
 const firstPrompt = (target) =>
   new Promise((resolve, reject) => {
@@ -82,6 +87,7 @@ for (let i = 0; i < prompts; i++) {
   ttfp.broker.push(await firstPrompt(viaBroker({ pod: 'demo' })));
 }
 
+phase('first prompt done');
 // 4. Broker memory per idle session: open `idle` sessions to the light pod, measure the broker's RSS and heap.
 const settle = () => new Promise((r) => setTimeout(r, 2000));
 await settle();
