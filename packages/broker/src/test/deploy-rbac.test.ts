@@ -9,7 +9,8 @@ import { mintToken } from '../auth/token-mint.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import { spawnBroker } from './broker-process.js';
 import { TestClient } from './client.js';
-import { tenantDoc, TEST_ORIGIN } from './harness.js';
+import { pollIdle, tenantDoc, TEST_ORIGIN } from './harness.js';
+import { processResources } from './harness-process.js';
 
 /**
  * The RBAC deploy/ ships, loaded into kube-sim as the apiserver would take it: the broker,
@@ -50,6 +51,7 @@ async function openShell(rbac: RbacObject[], namespace: string, pod: string): Pr
   return {
     client,
     stop: async () => {
+      await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`));
       b.child.kill('SIGTERM');
       assert.deepEqual(await b.exited, { code: 0, signal: null });
       b.cleanup();

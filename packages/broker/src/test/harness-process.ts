@@ -25,11 +25,7 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
     const url = `ws://127.0.0.1:${b.port}${sessionPath}`;
     const adminUrl = `http://127.0.0.1:${b.adminPort}`;
     const side = clientSide(tenants, url, adminUrl);
-    const resources = async (): Promise<BrokerResources> => {
-      const r = JSON.parse((await side.admin('/debug/resources')).text) as { gauges: Record<string, number>; activeResources: { byType: Record<string, number> } };
-      const { sessionsActive, leakSuspected: _leak, ...gauges } = r.gauges;
-      return { gauges: gauges as Record<ResourceKind, number>, sessions: sessionsActive ?? 0, activeResources: r.activeResources.byType };
-    };
+    const resources = (): Promise<BrokerResources> => processResources(adminUrl);
     const broker = new Proxy({} as Broker, {
       get: (_t, prop) => {
         throw new Error(`h.broker.${String(prop)}: this test reads the broker in process and cannot run against PODSHELL_TEST_BROKER_LAUNCHER`);
@@ -58,4 +54,12 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
     await sim.close();
     throw err;
   }
+}
+
+/** An out-of-process broker's resources, from its admin port's /debug/resources. */
+export async function processResources(adminUrl: string): Promise<BrokerResources> {
+  const res = await fetch(`${adminUrl}/debug/resources`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const r = (await res.json()) as { gauges: Record<string, number>; activeResources: { byType: Record<string, number> } };
+  const { sessionsActive, leakSuspected: _leak, ...gauges } = r.gauges;
+  return { gauges: gauges as Record<ResourceKind, number>, sessions: sessionsActive ?? 0, activeResources: r.activeResources.byType };
 }
