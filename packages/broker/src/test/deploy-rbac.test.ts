@@ -51,7 +51,7 @@ async function openShell(rbac: RbacObject[], namespace: string, pod: string): Pr
   return {
     client,
     stop: async () => {
-      await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`));
+      await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`), 30_000);
       b.child.kill('SIGTERM');
       assert.deepEqual(await b.exited, { code: 0, signal: null });
       b.cleanup();
@@ -61,7 +61,7 @@ async function openShell(rbac: RbacObject[], namespace: string, pod: string): Pr
 }
 
 describe('the shipped RBAC in kube-sim', () => {
-  test('the broker as its ServiceAccount opens a tenant shell through impersonation', { timeout: 60_000 }, async () => {
+  test('the broker as its ServiceAccount opens a tenant shell through impersonation', { timeout: 120_000 }, async () => {
     const { client, stop } = await openShell(shippedRbac(), 'team-a', 'web-0');
     try {
       await client.waitForControl('hello');
@@ -73,7 +73,7 @@ describe('the shipped RBAC in kube-sim', () => {
     }
   });
 
-  test('the tenant group has no exec outside its own namespace: 4403 with the apiserver message', { timeout: 60_000 }, async () => {
+  test('the tenant group has no exec outside its own namespace: 4403 with the apiserver message', { timeout: 120_000 }, async () => {
     const { client, stop } = await openShell(shippedRbac(), 'default', 'demo');
     try {
       assert.equal((await client.waitForClose()).code, 4403);
@@ -83,7 +83,7 @@ describe('the shipped RBAC in kube-sim', () => {
     }
   });
 
-  test('without the impersonation rule the broker gets 4403 with the apiserver words', { timeout: 60_000 }, async () => {
+  test('without the impersonation rule the broker gets 4403 with the apiserver words', { timeout: 120_000 }, async () => {
     const rbac = shippedRbac().filter((o) => !(o.kind === 'ClusterRole' && o.metadata.name === 'pod-shell-broker-impersonate'));
     assert.equal(rbac.length, shippedRbac().length - 1);
     const { client, stop } = await openShell(rbac, 'team-a', 'web-0');
