@@ -18,12 +18,15 @@ const bytes = numberArg('--bytes', 100_000_000);
 const runs = numberArg('--runs', 3);
 const idle = numberArg('--idle', 1000);
 const prompts = numberArg('--prompts', 20);
+const phase = (name) => process.stderr.write(`broker-relay: ${name}\n`);
 const sim = await startSimChild();
+phase('kube-sim up');
 const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
 const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false, limits: { maxConcurrentSessions: idle + 100 } });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const brokerEnv = envArgs('--broker-env');
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
+phase(`broker up (${broker.logs.find((l) => l.event === 'broker.listening')?.node})`);
 const brokerUrl = `ws://127.0.0.1:${broker.port}/v1/session`;
 const token = (target) => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', ...target }, ttlSeconds: 3600 });
 const viaBroker = (target) => ({ url: brokerUrl, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(target)}`], wsOptions: { origin: TEST_ORIGIN } });
@@ -37,17 +40,29 @@ const median = (xs) => pct(xs, 50);
 const echoDirect = await measureEchoLatency(direct('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }));
 const echoBroker = await measureEchoLatency(viaBroker({ pod: 'echo-0' }));
 
-// 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY.
+const metric = async (name) => {
+  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return Number(m?.[1]);
+};
+
+phase('echo latency done');
+// 2. Throughput, alternating direct and broker runs: `head -c N /dev/zero` on a real PTY. The broker's
+// own CPU seconds (process_cpu_seconds_total) over its runs give the relay cost per GB.
 const tput = { direct: [], broker: [] };
+let brokerCpuSeconds = 0;
 for (let i = 0; i < runs; i++) {
   const d = await measureThroughput(direct('demo', { command: headCmd, stdout: true, tty: true }));
+  const cpu0 = await metric('process_cpu_seconds_total');
   const b = await measureThroughput(viaBroker({ pod: 'demo', command: headCmd }));
+  brokerCpuSeconds += (await metric('process_cpu_seconds_total')) - cpu0;
   if (d.bytes !== bytes || b.bytes !== bytes) throw new Error(`byte count mismatch: direct ${d.bytes}, broker ${b.bytes}, want ${bytes}`);
   if (b.closeCode !== 1000) throw new Error(`broker run closed with ${b.closeCode}`);
   tput.direct.push(d.mbPerSecond);
   tput.broker.push(b.mbPerSecond);
 }
 
+phase('throughput done');
 // 3. Time to first prompt: default shell on the PTY pod, until the prompt's "# " or "$ " shows.
 const firstPrompt = (target) =>
   new Promise((resolve, reject) => {
@@ -71,15 +86,11 @@ for (let i = 0; i < prompts; i++) {
   ttfp.broker.push(await firstPrompt(viaBroker({ pod: 'demo' })));
 }
 
+phase('first prompt done');
 // 4. Broker memory per idle session: open `idle` sessions to the light pod, measure the broker's RSS and heap.
-const metric = async (name) => {
-  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return Number(m?.[1]);
-};
 const settle = () => new Promise((r) => setTimeout(r, 2000));
 await settle();
-const before = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+const before = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
 const sockets = [];
 for (let i = 0; i < idle; i += 50) {
   sockets.push(
@@ -97,7 +108,7 @@ for (let i = 0; i < idle; i += 50) {
 }
 await settle();
 const live = await metric('podshell_sessions_active');
-const after = { rss: await metric('podshell_process_resident_memory_bytes'), heap: await metric('podshell_nodejs_heap_size_used_bytes') };
+const after = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
 for (const ws of sockets) ws.close();
 
 broker.child.kill('SIGTERM');
@@ -110,6 +121,8 @@ console.log(
   JSON.stringify(
     {
       ...machineInfo(brokerEnv),
+      brokerRuntime: { node: broker.logs.find((l) => l.event === 'broker.listening')?.node, uws: broker.logs.find((l) => l.event === 'broker.listening')?.uws },
+      relayCpuSecondsPerGB: f(brokerCpuSeconds / ((bytes * runs) / 1e9), 3),
       throughputTtyMBps: { bytes, runs, direct: tput.direct.map((x) => f(x, 1)), broker: tput.broker.map((x) => f(x, 1)), ratioOfMedians: f(median(tput.broker) / median(tput.direct), 3) },
       echoRttMs: {
         direct: { p50: f(echoDirect.p50, 3), p99: f(echoDirect.p99, 3) },

@@ -12,7 +12,9 @@ import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
-import { loadUws, type Uws } from './server/uws.js';
+import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
+import { loadUwsBuild, type Uws } from './server/uws.js';
+import { BROKER_VERSION } from './version.js';
 import { LeakCanary } from './session/leak-canary.js';
 import { ResourceGauges } from './session/resource-gauges.js';
 import { SessionManager } from './session/session-manager.js';
@@ -37,8 +39,10 @@ export interface BrokerDeps {
   debugRoutes?: RouteRegistrar;
   /** Extra admin-port routes, after the built-in /admin/* API. */
   adminRoutes?: RouteRegistrar;
-  /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica. */
+  /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica; its tenants' allowedOrigins get CORS on the element bundle. */
   tenants?: TenantLookup;
+  /** The <pod-shell> bundle to serve; default @pod-shell/element/pod-shell.js when installed. */
+  elementBundle?: ElementBundle;
   /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
   leakCheckPeriodMs?: number;
 }
@@ -86,9 +90,10 @@ async function waitFor(done: () => boolean, deadline: number): Promise<boolean> 
 
 /** Starts the public and admin servers. Throws PodShellError (NATIVE_ADDON_MISSING, CONFIG_INVALID…). */
 export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promise<Broker> {
-  const uws = loadUws();
+  const { uws, build } = loadUwsBuild();
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const metrics = deps.metrics ?? createMetrics();
+  metrics.buildInfo.labels({ version: BROKER_VERSION, node: process.versions.node, uws: build.version }).set(1);
   const gauges = new ResourceGauges(metrics);
   const store = deps.store ?? new MemoryStore();
   if (store.kind === 'memory') logger.info('store.memory', { note: storeNote('memory') });
@@ -109,7 +114,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const publicApp = uws.App();
   const upgrade = createUpgradeHandler({ config, logger, metrics, authenticator: deps.authenticator, sessions, isDraining: () => draining });
-  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger);
+  const element = deps.elementBundle ?? loadElementBundle();
+  if (element === undefined) logger.warn('element.bundle_missing', { note: '@pod-shell/element is not built: /pod-shell.js answers 404' });
+  const elementOrigins = (): ReadonlySet<string> => new Set((deps.tenants?.current?.() ?? []).flatMap((t) => t.allowedOrigins));
+  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger, { bundle: element, allowedOrigins: elementOrigins });
   const adminApp = uws.App();
   buildAdminApp(adminApp, ctx, { debugRoutes: deps.debugRoutes ?? registerDebugRoutes, ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
 
@@ -131,12 +139,13 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
   storeProbe.unref();
 
-  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId });
+  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId, version: BROKER_VERSION, node: process.versions.node, uws: build.version });
 
   let drained: Promise<void> | null = null;
   const drain = (): Promise<void> => {
     drained ??= (async () => {
       draining = true;
+      metrics.draining.set(1);
       const deadline = Date.now() + Math.max(500, config.drainSeconds * 1000 - 1000);
       if (publicSocket !== null) {
         uws.us_listen_socket_close(publicSocket);

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { HttpResponse } from 'uWebSockets.js';
 import { mintToken } from '../auth/token-mint.js';
@@ -23,8 +21,6 @@ export interface DemoRouteOptions {
   tenants?: TenantLookup;
   /** Credentials used to list pods; default loaded from KUBECONFIG like the broker's own. */
   kubeConfig?: KubeConfig;
-  /** The element bundle; default `@pod-shell/element/pod-shell.js` resolved from this package. */
-  bundlePath?: string;
   /** Lifetime of a demo token. Default 300 s: short, the page refreshes it in-band. */
   tokenTtlSeconds?: number;
   /** Tokens the endpoint issues per minute in total (bursts of the same size). Default 30. */
@@ -42,14 +38,6 @@ const SECURITY_HEADERS = {
 
 /** Largest `POST /demo/token` body: three short names. */
 const MAX_TOKEN_REQUEST_BYTES = 1024;
-
-function defaultBundlePath(): string | undefined {
-  try {
-    return createRequire(import.meta.url).resolve('@pod-shell/element/pod-shell.js');
-  } catch {
-    return undefined;
-  }
-}
 
 function tenantLookupFromFile(file: string): TenantLookup {
   let cached: { at: number; lookup: TenantLookup } | undefined;
@@ -80,7 +68,7 @@ function parseTarget(body: Buffer): { namespace: string; pod: string; container:
 
 /**
  * The demo routes, served on the public port only when DEMO_MODE is on:
- * - `GET /` the demo page, `GET /demo/app.js|app.css` its script and style, `GET /pod-shell.js` the element;
+ * - `GET /` the demo page, `GET /demo/app.js|app.css` its script and style (the element itself: element-routes.ts);
  * - `GET /demo/pods` the pods the demo tenant may open;
  * - `POST /demo/token` mints a short-lived token for one of those pods.
  *
@@ -95,7 +83,6 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
     const ttlSeconds = options.tokenTtlSeconds ?? 300;
     const subject = options.subject ?? 'demo-visitor';
     const bucket = new TokenBucket(options.tokensPerMinute ?? 30, options.tokensPerMinute ?? 30);
-    const bundlePath = options.bundlePath ?? defaultBundlePath();
     let kubeConfig = options.kubeConfig;
     const tenant = (): Tenant | undefined => tenants.get(tenantName);
     const pods = new DemoPodCache(async () => {
@@ -112,20 +99,6 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
     app.get('/demo/app.js', page(DEMO_APP_JS, 'text/javascript; charset=utf-8'));
     app.get('/demo/app.css', page(DEMO_CSS, 'text/css; charset=utf-8'));
 
-    app.get('/pod-shell.js', async (res) => {
-      if (bundlePath === undefined) {
-        replyJson(res, 404, demoError(ErrorCode.BAD_REQUEST, 'the element bundle is not installed: run `npm run build` (packages/element)'));
-        return;
-      }
-      let bundle: Buffer;
-      try {
-        bundle = await readFile(bundlePath);
-      } catch {
-        replyJson(res, 404, demoError(ErrorCode.BAD_REQUEST, `the element bundle ${bundlePath} is missing: run \`npm run build\``));
-        return;
-      }
-      reply(res, 200, bundle, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-    });
 
     app.get('/demo/pods', async (res) => {
       try {

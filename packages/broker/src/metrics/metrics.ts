@@ -27,6 +27,8 @@ export interface BrokerMetrics {
   readonly storeUp: Gauge;
   readonly orphanCleanupFailures: Counter;
   readonly debugContainers: Counter<'tenant' | 'outcome'>;
+  readonly buildInfo: Gauge<'version' | 'node' | 'uws'>;
+  readonly draining: Gauge;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -36,7 +38,9 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
 /** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'podshell_' });
+  // Node's standard process metrics keep their usual names (process_*, nodejs_*), so stock Node.js
+  // dashboards and alerts work unchanged; everything the broker itself defines is podshell_*.
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const r = [registry];
   return {
     registry,
@@ -75,5 +79,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       labelNames: ['tenant', 'outcome'],
       registers: r,
     }),
+    draining: new Gauge({ name: 'podshell_draining', help: '1 from SIGTERM until the drain ends (the replica takes no new sessions); a replica stuck at 1 is not finishing its drain.', registers: r }),
+    buildInfo: new Gauge({ name: 'podshell_build_info', help: 'Always 1; its labels name the broker version, the Node.js version and the uWebSockets.js version loaded.', labelNames: ['version', 'node', 'uws'], registers: r }),
   };
 }

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HttpResponse, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
+import { loadUwsBuild } from './uws.js';
 
 interface Data {
   opening: OpeningSlot<Data>;
@@ -110,7 +111,7 @@ describe('corked upgrade', () => {
     const child = spawn(process.execPath, ['-e', script], {
       env: {
         ...process.env,
-        UWS_PATH: require.resolve('uWebSockets.js'),
+        UWS_PATH: require.resolve(loadUwsBuild().build.module),
         WS_PATH: require.resolve('ws'),
         CORKED_URL: new URL('./corked-upgrade.js', import.meta.url).href,
       },

@@ -27,9 +27,12 @@ export function openingSlot<T>(): OpeningSlot<T> {
  * do: hello, audit log, timers, metrics, upstream resume) can reuse that chunk; when its bytes
  * happen to have HTTP_CONNECTION_CLOSE set and HTTP_RESPONSE_PENDING clear, uWS calls
  * shutdown(SHUT_WR) + close on the fresh WebSocket: the client sees 1006 right after `hello`.
- * Untouched, the freed bytes still hold the ended HTTP state, which never closes. (Repro: with
- * MALLOC_PERTURB_=16 nearly every corked upgrade closed; fixed upstream in uWebSockets by
- * also comparing the socket context after the handler.)
+ * Untouched, the freed bytes still hold the ended HTTP state, which never closes.
+ * Both builds the broker loads have the bug (docs/runtime.md): bench/corked-upgrade-repro.mjs with
+ * MALLOC_PERTURB_=16 (glibc fills freed chunks) closes 364 of 400 upgrades with 1006 on v20.30 and
+ * 132 of 400 on v20.57, so this workaround stays for both. It relies on glibc leaving the freed
+ * chunk as it was: under MALLOC_PERTURB_ even the deferred start is closed, so never run the broker
+ * with it (or an allocator that scribbles freed memory).
  *
  * When the socket was closed before `start` could run (its `close` already cleaned up) or the
  * upgrade did not open one, `start` is not called.

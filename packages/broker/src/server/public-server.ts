@@ -2,6 +2,8 @@ import type { TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import type { Logger } from '../log/logger.js';
 import type { ResourceGauges } from '../session/resource-gauges.js';
 import { adminApiRoute, tenantAdminAuthorizer } from './admin-api-route.js';
+import type { ElementBundle } from './element-bundle.js';
+import { registerElementRoutes } from './element-routes.js';
 import { replyJson, replyText } from './http-reply.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
 import { sessionSocketBehavior } from './session-socket.js';
@@ -20,7 +22,8 @@ export function storeNote(kind: 'memory' | 'redis'): string {
  * The public port: the WebSocket session endpoint (SESSION_PATH), `/healthz` (200 while the process
  * runs), `/readyz` (503 while draining or while the session store does not answer; the body names the
  * store kind, never the session count), the tenant admin API under `/v1/admin/…` (tenant admin
- * tokens only), demo routes when DEMO_MODE is on, and 404 for anything else.
+ * tokens only), the <pod-shell> element (element-routes.ts), demo routes when DEMO_MODE is on, and
+ * 404 for anything else.
  */
 export function buildPublicApp(
   uws: Uws,
@@ -30,6 +33,7 @@ export function buildPublicApp(
   upgrade: WebSocketBehavior<SocketData>['upgrade'],
   demoRoutes: RouteRegistrar | undefined,
   logger: Logger,
+  element: { bundle: ElementBundle | undefined; allowedOrigins: () => ReadonlySet<string> },
 ): void {
   app.ws<SocketData>(ctx.config.sessionPath, sessionSocketBehavior(uws, ctx.config, logger, gauges, upgrade));
   const routes = routeApp(app, logger);
@@ -45,6 +49,7 @@ export function buildPublicApp(
   const tenantAdmin = adminApiRoute(ctx, TENANT_ADMIN_PREFIX, tenantAdminAuthorizer(ctx));
   routes.any(`${TENANT_ADMIN_PREFIX}/admin/*`, tenantAdmin);
   for (const p of ['/admin/sessions', '/admin/revoke', '/admin/locks']) routes.any(TENANT_ADMIN_PREFIX + p, tenantAdmin);
+  registerElementRoutes(routes, element.bundle, element.allowedOrigins);
   if (ctx.config.demoMode && demoRoutes !== undefined) demoRoutes(routes, ctx);
   routes.any('/*', (res, req) => {
     replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` });

@@ -77,7 +77,7 @@ export function sessionSocketBehavior(
     compression: uws.DISABLED,
     maxPayloadLength: inboundHardCapBytes(config.maxInboundFrameBytes),
     maxBackpressure: config.backpressureLimitBytes,
-    closeOnBackpressureLimit: 1,
+    closeOnBackpressureLimit: true,
     idleTimeout: clientIdleTimeoutSeconds(config.keepaliveSeconds),
     sendPingsAutomatically: true,
     upgrade,

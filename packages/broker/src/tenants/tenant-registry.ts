@@ -9,6 +9,8 @@ import { loadTenantsFile } from './tenants-file.js';
 export interface TenantLookup {
   byIssuer(issuer: string): Tenant | undefined;
   get(name: string): Tenant | undefined;
+  /** All tenants (the element routes answer CORS for every tenant's allowedOrigins). */
+  current?(): readonly Tenant[];
 }
 
 export interface TenantRegistry extends TenantLookup {
@@ -36,6 +38,7 @@ export function staticTenants(tenants: readonly Tenant[]): TenantLookup {
   return {
     byIssuer: (iss) => tenants.find((t) => t.issuer === iss),
     get: (name) => tenants.find((t) => t.name === name),
+    current: () => tenants,
   };
 }
 

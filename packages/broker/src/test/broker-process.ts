@@ -9,6 +9,18 @@ import { ADMIN_TOKEN, tenantDoc } from './harness.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
 
+/**
+ * PODSHELL_TEST_BROKER_LAUNCHER: an executable that starts the broker instead of `node dist/cli.js`,
+ * called as `<launcher> serve` with the broker's configuration in its environment (e.g.
+ * deploy/image/test-launcher.sh runs the container image). It must print the broker's log on stdout,
+ * pass SIGTERM on and exit with the broker's code. Tests built on spawnBroker or startHarness then
+ * run against that broker.
+ */
+export function brokerLauncher(): string | undefined {
+  const launcher = process.env['PODSHELL_TEST_BROKER_LAUNCHER'];
+  return launcher === undefined || launcher === '' ? undefined : launcher;
+}
+
 /** The real `pod-shell-broker` CLI as a child process, configured against a kube-sim; ports read from its log. */
 export interface BrokerProcess {
   child: ChildProcess;
@@ -20,13 +32,15 @@ export interface BrokerProcess {
   cleanup(): void;
 }
 
-export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()]): Promise<BrokerProcess> {
+/** `kubeconfig`: what the broker authenticates with (default: the simulator's admin kubeconfig). */
+export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()], kubeconfigText = sim.kubeconfig): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-broker-'));
   const tenantsFile = join(dir, 'tenants.yaml');
   writeFileSync(tenantsFile, stringify({ tenants }));
   const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, sim.kubeconfig, { mode: 0o600 });
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  writeFileSync(kubeconfig, kubeconfigText, { mode: 0o600 });
+  const launcher = brokerLauncher();
+  const child = spawn(launcher ?? process.execPath, launcher === undefined ? [CLI, 'serve'] : ['serve'], {
     env: { PATH: process.env['PATH'] ?? '', ADMIN_TOKEN, TENANTS_FILE: tenantsFile, KUBECONFIG: kubeconfig, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', IP_CONNECTS_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -53,4 +53,5 @@ describe('graceful drain of the real CLI process', () => {
       b.cleanup();
     }
   });
+
 });

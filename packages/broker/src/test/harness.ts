@@ -8,7 +8,11 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../log/logger.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import type { Tenant } from '../tenants/tenant.js';
+import { activeResourcesByType } from '../debug/resources-report.js';
+import type { ResourceKind } from '../metrics/metrics.js';
+import { brokerLauncher } from './broker-process.js';
 import { TestClient, type ConnectOptions } from './client.js';
+import { startProcessHarness } from './harness-process.js';
 
 /**
  * Broker integration harness: a kube-sim (real PTYs, HTTPS, RBAC, impersonation), a tenants list
@@ -82,9 +86,21 @@ export interface HarnessOptions {
   deps?: Partial<BrokerDeps>;
 }
 
+/** What the broker reports about its own resources (ResourceGauges, live sessions, libuv handles by type). */
+export interface BrokerResources {
+  gauges: Record<ResourceKind, number>;
+  sessions: number;
+  activeResources: Record<string, number>;
+}
+
 export interface Harness {
   sim: KubeSim;
+  /** The in-process broker; throws when the broker runs out of process (PODSHELL_TEST_BROKER_LAUNCHER). */
   broker: Broker;
+  /** Read in-process, or from the admin port's /debug/resources when the broker is a separate process. */
+  resources(): Promise<BrokerResources>;
+  /** Sessions the broker's store holds for a tenant. */
+  storeCount(tenant: string): Promise<number>;
   url: string;
   adminUrl: string;
   tenants: readonly Tenant[];
@@ -98,6 +114,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  if (brokerLauncher() !== undefined) return startProcessHarness(options);
   const sim = await startKubeSim({ fixtures: simFixture() });
   try {
     const tenants = parseTenants(stringify({ tenants: [tenantDoc(options.testTenant), ...(options.tenants ?? [])] }), { file: 'harness.yaml', baseDir: '/' });
@@ -118,13 +135,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const broker = await startBroker(config, { authenticator, kubeConfig, logger, leakCheckPeriodMs: 200, ...options.deps });
     const url = `ws://127.0.0.1:${broker.port}${config.sessionPath}`;
     const adminUrl = `http://127.0.0.1:${broker.adminPort}`;
-    const token = (o: TokenOptions = {}): string => {
-      const tenant = tenants.find((t) => t.name === (o.tenant ?? 'test'))!;
-      const target: { namespace: string; pod: string; container?: string; command?: string[] } = { namespace: o.namespace ?? 'default', pod: o.pod ?? 'demo' };
-      if (o.container !== undefined) target.container = o.container;
-      if (o.command !== undefined) target.command = o.command;
-      return mintToken({ tenant, sub: o.sub ?? 'alice', target, ttlSeconds: o.ttlSeconds ?? 600 });
-    };
+    const resources = async (): Promise<BrokerResources> => ({ gauges: broker.gauges.snapshot(), sessions: broker.sessions.size, activeResources: activeResourcesByType() });
     return {
       sim,
       broker,
@@ -132,19 +143,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       adminUrl,
       tenants,
       logs,
-      token,
-      connect: (o = {}) => TestClient.connect(url, { origin: TEST_ORIGIN, ...o, token: o.token ?? token(o) }),
-      admin: async (path, init = {}) => {
-        const res = await fetch(adminUrl + path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
-        return { status: res.status, text: await res.text() };
-      },
-      waitIdle: async (timeoutMs = 10_000) => {
-        const deadline = Date.now() + timeoutMs;
-        while (!(broker.gauges.allZero() && broker.sessions.size === 0)) {
-          if (Date.now() > deadline) throw new Error(`resources not released: ${JSON.stringify(broker.gauges.snapshot())}, live sessions ${broker.sessions.size}`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      },
+      ...clientSide(tenants, url, adminUrl),
+      resources,
+      storeCount: (tenant) => broker.store.count(tenant),
+      waitIdle: (timeoutMs) => pollIdle(resources, timeoutMs),
       close: async () => {
         await broker.close();
         await sim.close();
@@ -153,6 +155,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   } catch (err) {
     await sim.close();
     throw err;
+  }
+}
+
+/** The parts of a Harness that only talk to the broker over its ports: tokens, clients, the admin API. */
+export function clientSide(tenants: readonly Tenant[], url: string, adminUrl: string): Pick<Harness, 'token' | 'connect' | 'admin'> {
+  const token = (o: TokenOptions = {}): string => {
+    const tenant = tenants.find((t) => t.name === (o.tenant ?? 'test'))!;
+    const target: { namespace: string; pod: string; container?: string; command?: string[] } = { namespace: o.namespace ?? 'default', pod: o.pod ?? 'demo' };
+    if (o.container !== undefined) target.container = o.container;
+    if (o.command !== undefined) target.command = o.command;
+    return mintToken({ tenant, sub: o.sub ?? 'alice', target, ttlSeconds: o.ttlSeconds ?? 600 });
+  };
+  return {
+    token,
+    connect: (o = {}) => TestClient.connect(url, { origin: TEST_ORIGIN, ...o, token: o.token ?? token(o) }),
+    admin: async (path, init = {}) => {
+      const res = await fetch(adminUrl + path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
+      return { status: res.status, text: await res.text() };
+    },
+  };
+}
+
+/** Resolves once every resource gauge and the live session count are 0 (polls: no event exists for "all gone"). */
+export async function pollIdle(read: () => Promise<BrokerResources>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await read();
+    if (r.sessions === 0 && Object.values(r.gauges).every((v) => v === 0)) return;
+    if (Date.now() > deadline) throw new Error(`resources not released: ${JSON.stringify(r.gauges)}, live sessions ${r.sessions}`);
+    await new Promise((res) => setTimeout(res, 10));
   }
 }
 

@@ -7,10 +7,9 @@ const SESSIONS = 1000;
 const PTY_SESSIONS = 20;
 const BATCH = 50;
 
-function resourceCounts(): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const r of process.getActiveResourcesInfo()) m.set(r, (m.get(r) ?? 0) + 1);
-  return m;
+/** The broker's active libuv resources by type (in process: this process's; out of process: the broker's). */
+async function resourceCounts(h: Harness): Promise<Map<string, number>> {
+  return new Map(Object.entries((await h.resources()).activeResources));
 }
 
 function above(now: Map<string, number>, base: Map<string, number>): string[] {
@@ -46,7 +45,7 @@ describe('the classic leak', () => {
     await warm.waitForControl('hello');
     await warm.close();
     await h.waitIdle();
-    const baseline = resourceCounts();
+    const baseline = await resourceCounts(h);
 
     let peakSessions = 0;
     const open = async (i: number): Promise<TestClient> => {
@@ -59,8 +58,9 @@ describe('the classic leak', () => {
     };
     for (let start = 0; start < SESSIONS; start += BATCH) {
       const clients = await Promise.all(Array.from({ length: Math.min(BATCH, SESSIONS - start) }, (_, k) => open(start + k)));
-      peakSessions = Math.max(peakSessions, h.broker.sessions.size);
-      assert.equal(h.broker.gauges.value('resizeHandlers'), h.broker.sessions.size, 'one resize handler per live session');
+      const live = await h.resources();
+      peakSessions = Math.max(peakSessions, live.sessions);
+      assert.equal(live.gauges.resizeHandlers, live.sessions, 'one resize handler per live session');
       await Promise.all(
         clients.map(async (c, k) => {
           if ((start + k) % 2 === 0) c.destroy();
@@ -70,14 +70,14 @@ describe('the classic leak', () => {
     }
     assert.ok(peakSessions >= BATCH / 2, `sessions were concurrent (peak ${peakSessions})`);
     await h.waitIdle(30_000);
-    assert.deepEqual(h.broker.gauges.snapshot(), { clientSockets: 0, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 0 });
-    assert.equal(await h.broker.store.count('test'), 0, 'no store entry left');
+    assert.deepEqual((await h.resources()).gauges, { clientSockets: 0, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 0 });
+    assert.equal(await h.storeCount('test'), 0, 'no store entry left');
     // Handles: poll until back to the baseline (sockets finish closing after their last event).
     const deadline = Date.now() + 15_000;
-    let extra = above(resourceCounts(), baseline);
+    let extra = above(await resourceCounts(h), baseline);
     while (extra.length > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      extra = above(resourceCounts(), baseline);
+      extra = above(await resourceCounts(h), baseline);
     }
     assert.deepEqual(extra, [], 'active resources back to baseline');
     assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map(String), []);

@@ -70,7 +70,7 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     // Wired like the pod-shell-broker CLI does in DEMO_MODE; the bundle is this package's build.
     const broker = await startBroker(config, {
       authenticator: createAuthenticator({ tenants, config }),
-      demoRoutes: createDemoRoutes({ tenants, bundlePath: join(ELEMENT_ROOT, 'dist', 'pod-shell.js') }),
+      demoRoutes: createDemoRoutes({ tenants }),
     });
     cleanups.push(() => broker.close());
     return {
