@@ -67,6 +67,8 @@ export interface BrokerConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
   readonly demoMode: boolean;
+  /** PPROF_HEAP_INTERVAL_BYTES: mean bytes between heap-profile samples for /debug/pprof/heap; 0 turns sampling off. */
+  readonly pprofHeapIntervalBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -151,5 +153,6 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
+    pprofHeapIntervalBytes: int(env, 'PPROF_HEAP_INTERVAL_BYTES', 524288, 0, 67108864),
   });
 }
