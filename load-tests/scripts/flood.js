@@ -13,8 +13,10 @@ const SESSIONS = envInt('SESSIONS', 20);
 const FLOOD_SECONDS = envInt('FLOOD_SECONDS', 10);
 /** How fast a "slow" client consumes output (bytes per second, acknowledged every 100 ms). */
 const READ_BYTES_PER_SECOND = envInt('READ_BYTES_PER_SECOND', 256 * 1024);
-const PROMPT_P95_MS = envInt('PROMPT_P95_MS', 3000);
-const RSS_PER_SESSION_MAX_BYTES = envInt('RSS_PER_SESSION_MAX_BYTES', 4 * 1024 * 1024);
+const PROMPT_P95_MS = envInt('PROMPT_P95_MS', 5000);
+// The broker's per-session output bound is BACKPRESSURE_LIMIT_BYTES (4 MiB, docs/protocol.md); the rest is
+// room for fixed costs, which dominate at small SESSIONS.
+const RSS_PER_SESSION_MAX_BYTES = envInt('RSS_PER_SESSION_MAX_BYTES', 8 * 1024 * 1024);
 const URL = sessionUrl(envRequired('BROKER', 'the broker, e.g. wss://shell.example.com'));
 const ADMIN = envRequired('ADMIN', "the broker's admin base URL").replace(/\/+$/, '');
 const ADMIN_TOKEN = envRequired('ADMIN_TOKEN', "the broker's ADMIN_TOKEN");
@@ -62,7 +64,7 @@ export default function (data) {
       phase = 'flooding';
       // The slow reader: acknowledge at most READ_BYTES_PER_SECOND / 10 every 100 ms.
       reader = setInterval(() => {
-        const n = Math.min(received - acked, phase === 'flooding' ? READ_BYTES_PER_SECOND / 10 : received);
+        const n = Math.min(received - acked, phase === 'flooding' ? Math.floor(READ_BYTES_PER_SECOND / 10) : received);
         if (n > 0) {
           acked += n;
           ws.send(controlFrame({ type: 'ack', bytes: n }));
@@ -79,7 +81,15 @@ export default function (data) {
     },
     output(bytes) {
       received += bytes.length;
-      if (phase === 'flooding') floodBytes.add(bytes.length);
+      if (phase === 'flooding') {
+        floodBytes.add(bytes.length);
+        return;
+      }
+      // After Ctrl-C the client reads as fast as it can, acknowledging every 32 KiB like <pod-shell> does.
+      if (received - acked >= 32768) {
+        ws.send(controlFrame({ type: 'ack', bytes: received - acked }));
+        acked = received;
+      }
       if (phase !== 'interrupted') return;
       // The typed command line shows DONE''N; only the shell's output shows DONEN.
       tail = (tail + text(bytes)).slice(-256);
@@ -89,6 +99,9 @@ export default function (data) {
         promptReached.add(1);
         ws.send(stdinFrame('exit\r'));
       }
+    },
+    closing(msg) {
+      if (phase !== 'prompt') console.error(`session ${exec.vu.idInTest} closed by the broker while ${phase}: ${msg.code} ${msg.reason}: ${msg.message}`);
     },
     close() {
       if (reader !== null) clearInterval(reader);

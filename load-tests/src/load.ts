@@ -23,4 +23,5 @@ const r = await loadRun({ script, sessions: Number(values.sessions ?? DEFAULT_SE
 process.stdout.write(`\nPrometheus (PromQL over the scraped admin /metrics): peak podshell_sessions_active = ${r.peak}\n`);
 for (const f of r.promFailures) process.stdout.write(`  ✗ ${f}\n`);
 if (r.promFailures.length === 0) process.stdout.write('  ✓ every session gauge 0 at the end, podshell_leak_suspected never rose\n');
+process.stdout.write(`\nBroker figures (from Prometheus; this machine is shared, load average ${r.figures.loadAverage.join(' / ')}):\n${JSON.stringify(r.figures, null, 2)}\n`);
 process.exit(r.code !== 0 ? r.code : r.promFailures.length > 0 ? 1 : 0);

@@ -7,7 +7,7 @@ import { WebSocket } from 'k6/websockets';
 export const POD_SHELL_SUBPROTOCOL = 'pod-shell.v1';
 export const DEFAULT_SESSION_PATH = '/v1/session';
 export const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Status: 3, Resize: 4, Close: 255, Control: 0xf0 };
-export const CloseCode = { Normal: 1000, Expired: 4408 };
+export const CloseCode = { Exited: 1000, Expired: 4408 };
 
 /** An integer from __ENV[name], or `fallback` when unset; a bad value stops the script at init. */
 export function envInt(name, fallback) {
@@ -97,9 +97,10 @@ export const controlFrame = (msg) => frame(Channel.Control, utf8(JSON.stringify(
  * subprotocol and the token travel as headers (docs/protocol.md allows `Authorization: Bearer` for
  * non-browser clients).
  */
-export function openSession(url, token, handlers, origin) {
+export function openSession(url, token, handlers) {
   const headers = { 'Sec-WebSocket-Protocol': POD_SHELL_SUBPROTOCOL, Authorization: `Bearer ${token}` };
-  if (origin) headers.Origin = origin;
+  // -e ORIGIN=https://app.example.com for tenants that do not set allowMissingOrigin.
+  if (__ENV.ORIGIN) headers.Origin = __ENV.ORIGIN;
   const ws = new WebSocket(url, null, { headers });
   ws.binaryType = 'arraybuffer';
   ws.onmessage = (event) => {

@@ -3,7 +3,7 @@
  * Loaded with `NODE_OPTIONS=--import=<this file>` by the load harness (`npm run load -- churn-leak
  * --leak`, and the leak test), it reproduces the bug the classic client-go web shell died of: the
  * resize handler of every closed session stays registered. Each kept handler holds its session's
- * ResizeLimiter plus a 64 KiB buffer allocated in `keepResizeHandler` below, so it shows up as that
+ * ResizeLimiter plus ~100 KiB of JS objects allocated in `keepResizeHandler` below, so it shows up as that
  * allocation site in the pprof heap profile, and it stays counted in podshell_resize_handlers, so
  * churn-leak and podshell_leak_suspected see it.
  */
@@ -19,7 +19,8 @@ interface Leaky {
 const keptResizeHandlers: { session: string; limiter: unknown; onResize: () => number }[] = [];
 
 function keepResizeHandler(session: string, limiter: unknown): void {
-  const scratch = Buffer.alloc(64 * 1024, 1);
+  // JS heap, not a Buffer: the sampling heap profiler sees V8 heap allocations only.
+  const scratch = Array.from({ length: 4096 }, (_, i) => ({ row: i }));
   keptResizeHandlers.push({ session, limiter, onResize: () => scratch.length });
 }
 

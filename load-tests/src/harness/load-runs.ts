@@ -1,3 +1,4 @@
+import { runFigures, type RunFigures } from './figures.js';
 import { assertThroughPrometheus } from './prom-assert.js';
 import { runK6, startStack, type Stack, type StackOptions } from './stack.js';
 
@@ -17,6 +18,8 @@ export interface LoadRunOptions {
   echo?: boolean;
   /** Called while the sessions are still held (capacity), e.g. to sample the broker. */
   duringRun?: (stack: Stack) => Promise<void>;
+  /** Called after the run and the Prometheus verdict, before the stack stops (e.g. to take a heap profile). */
+  beforeStop?: (stack: Stack) => Promise<void>;
 }
 
 export interface LoadRunResult {
@@ -28,12 +31,13 @@ export interface LoadRunResult {
   ok: boolean;
   startedAt: number;
   endedAt: number;
+  figures: RunFigures;
 }
 
 export async function loadRun(o: LoadRunOptions): Promise<LoadRunResult> {
   const brokerEnv: Record<string, string> = {};
   // A short leak window so the canary can trip within a short churn run.
-  if (o.script === 'churn-leak') brokerEnv['LEAK_WINDOW_SECONDS'] = '2';
+  if (o.script === 'churn-leak') brokerEnv['LEAK_WINDOW_SECONDS'] = '5';
   const stack = await startStack({ ...o.stack, env: { ...brokerEnv, ...o.stack?.env } });
   try {
     const env: Record<string, string> = { BROKER: stack.brokerUrl, SESSIONS: String(o.sessions), ADMIN: stack.adminUrl, ADMIN_TOKEN: stack.adminToken };
@@ -63,8 +67,14 @@ export async function loadRun(o: LoadRunOptions): Promise<LoadRunResult> {
     if (o.duringRun) await o.duringRun(stack);
     const r = await running;
     const endedAt = Date.now();
-    const prom = await assertThroughPrometheus(stack.prometheus, { from: startedAt, to: endedAt, peak });
-    return { ...r, promFailures: prom.failures, peak: prom.peak, ok: r.code === 0 && prom.failures.length === 0, startedAt, endedAt };
+    const prom = await assertThroughPrometheus(stack.prometheus, { from: startedAt, to: endedAt, peak, settleMs: o.stack?.leak ? 3000 : 15_000 });
+    if (o.beforeStop) await o.beforeStop(stack);
+    // capacity holds every session from the end of the ramp to the end of the hold.
+    const ramp = Number(env['RAMP_SECONDS'] ?? Math.max(10, Math.ceil(o.sessions / 100))) * 1000;
+    const hold = Number(env['HOLD_SECONDS'] ?? 60) * 1000;
+    const holdWindow = o.script === 'capacity' ? { from: startedAt + ramp + 5000, to: startedAt + ramp + hold - 1000 } : undefined;
+    const figures = await runFigures(stack.prometheus, startedAt, endedAt, holdWindow);
+    return { ...r, promFailures: prom.failures, peak: prom.peak, ok: r.code === 0 && prom.failures.length === 0, startedAt, endedAt, figures };
   } finally {
     await stack.stop();
   }

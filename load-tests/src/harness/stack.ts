@@ -92,6 +92,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       HOST: '127.0.0.1',
       IP_CONNECTS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      // The acquire script's cost grows with the tenant's sessions (issue 11) and this machine is shared:
+      // the 500 ms default would turn a slow Redis into 4503 refusals that say nothing about the broker.
+      REDIS_COMMAND_TIMEOUT_MS: '5000',
       ...(opts.leak ? { NODE_OPTIONS: `--import=${LEAK_PRELOAD}` } : {}),
       ...opts.env,
     };
