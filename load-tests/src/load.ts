@@ -11,15 +11,15 @@ const DEFAULT_SESSIONS: Record<ScriptName, number> = { capacity: 5000, 'churn-le
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { sessions: { type: 'string' }, leak: { type: 'boolean' }, env: { type: 'string', short: 'e', multiple: true } },
+  options: { sessions: { type: 'string' }, leak: { type: 'boolean' }, store: { type: 'string', default: 'redis' }, env: { type: 'string', short: 'e', multiple: true } },
 });
 const script = positionals[0] as ScriptName;
 if (!SCRIPTS.includes(script)) {
-  process.stderr.write(`usage: npm run load -- <${SCRIPTS.join('|')}> [--sessions N] [--leak] [-e KEY=VALUE]…\n`);
+  process.stderr.write(`usage: npm run load -- <${SCRIPTS.join('|')}> [--sessions N] [--leak] [--store redis|memory] [-e KEY=VALUE]…\n`);
   process.exit(2);
 }
 const extraEnv = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const r = await loadRun({ script, sessions: Number(values.sessions ?? DEFAULT_SESSIONS[script]), extraEnv, stack: { leak: values.leak === true }, echo: true });
+const r = await loadRun({ script, sessions: Number(values.sessions ?? DEFAULT_SESSIONS[script]), extraEnv, stack: { leak: values.leak === true, store: values.store === 'memory' ? 'memory' : 'redis' }, echo: true });
 process.stdout.write(`\nPrometheus (PromQL over the scraped admin /metrics): peak podshell_sessions_active = ${r.peak}\n`);
 for (const f of r.promFailures) process.stdout.write(`  ✗ ${f}\n`);
 if (r.promFailures.length === 0) process.stdout.write('  ✓ every session gauge 0 at the end, podshell_leak_suspected never rose\n');

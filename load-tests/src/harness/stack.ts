@@ -22,6 +22,8 @@ const RUNNER_CLI = fileURLToPath(new URL('../runner/cli.js', import.meta.url));
 
 export interface StackOptions {
   leak?: boolean;
+  /** 'redis' (default; a private redis-server) or 'memory' (the broker's single-replica store). */
+  store?: 'redis' | 'memory';
   /** Extra broker environment (e.g. LEAK_WINDOW_SECONDS). */
   env?: Record<string, string>;
 }
@@ -88,7 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ADMIN_TOKEN: adminToken,
       TENANTS_FILE: join(dir, 'tenants.yaml'),
       KUBECONFIG: join(dir, 'kubeconfig'),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      ...(opts.store === 'memory' ? {} : { REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
       HOST: '127.0.0.1',
       IP_CONNECTS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
