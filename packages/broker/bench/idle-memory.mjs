@@ -76,14 +76,14 @@ const openIdle = async (count) => {
 const warm = await openIdle(100);
 await Promise.all(warm.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))));
 await settle();
-const snap0 = snapshot ? summarize(await admin('/debug/pprof/heap')) : null;
+const snap0 = snapshot ? summarize(await admin('/debug/heapsnapshot')) : null;
 await settle();
 const before = await memory();
 const sockets = await openIdle(idle);
 await settle();
 const after = await memory();
 const live = JSON.parse(await admin('/debug/resources'));
-const snap1 = snapshot ? summarize(await admin('/debug/pprof/heap')) : null;
+const snap1 = snapshot ? summarize(await admin('/debug/heapsnapshot')) : null;
 for (const ws of sockets) ws.close();
 broker.child.kill('SIGTERM');
 await broker.exited;

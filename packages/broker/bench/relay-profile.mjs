@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where the broker's time goes while it relays a PTY at full rate: one session through the real
 // `pod-shell-broker` CLI running `head -c N /dev/zero`, and a CPU profile of the broker taken over the
-// admin port's /debug/pprof/profile while the bytes flow. Prints the throughput, the share of the
+// admin port's /debug/cpuprofile while the bytes flow. Prints the throughput, the share of the
 // profile the broker's thread was idle, and the functions with the most self time; writes the
 // profile for Chrome DevTools.
 // Usage (after `npm run build`): node packages/broker/bench/relay-profile.mjs [--bytes 400000000] [--seconds 4] [--out /tmp/relay.cpuprofile]
@@ -29,7 +29,7 @@ try {
   const relay = measureThroughput({ url: `ws://127.0.0.1:${broker.port}/v1/session`, protocols: ['pod-shell.v1', `pod-shell.bearer.${token}`], wsOptions: { origin: TEST_ORIGIN } });
   // Let the stream reach full rate before profiling.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const res = await fetch(`http://127.0.0.1:${broker.adminPort}/debug/pprof/profile?seconds=${seconds}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${broker.adminPort}/debug/cpuprofile?seconds=${seconds}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (res.status !== 200) throw new Error(`profile request failed: ${res.status} ${await res.text()}`);
   const text = await res.text();
   writeFileSync(out, text);

@@ -5,6 +5,7 @@ import { runTokenCommand } from './cli/token-command.js';
 import { loadConfig } from './config/config.js';
 import { createDemoRoutes } from './demo/demo-routes.js';
 import { registerDebugRoutes } from './debug/debug-routes.js';
+import { startHeapSampling } from './debug/pprof-profiles.js';
 import { PodShellError } from './errors.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -57,6 +58,8 @@ async function serve(): Promise<number> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId }, sink: stdoutSink() });
   const metrics = createMetrics();
+  // Before anything allocates: the heap profile only sees allocations made while sampling runs.
+  startHeapSampling(config.pprofHeapIntervalBytes);
   const tenants = createTenantRegistry({ file: config.tenantsFile, logger });
   const authenticator = createAuthenticator({ tenants, config });
   const store = createStore(config, { logger, metrics });

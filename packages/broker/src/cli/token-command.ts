@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mintTenantAdminToken, TENANT_ADMIN_MAX_LIFETIME_SECONDS } from '../auth/tenant-admin-token.js';
 import { mintToken, parseTtl } from '../auth/token-mint.js';
@@ -6,9 +7,12 @@ import { authorizeTarget, parseTarget } from '../auth/target-policy.js';
 import { PodShellError } from '../errors.js';
 import { loadTenantsFile } from '../tenants/tenants-file.js';
 
+/** The most tokens one `--count` run writes (a load test's session count, with room to spare). */
+export const MAX_TOKEN_COUNT = 1_000_000;
+
 export const TOKEN_USAGE = `Usage: pod-shell-broker token --tenant NAME --sub SUBJECT --namespace NS --pod POD
                             [--container NAME] [--command ARGV] [--ttl 10m] [--kid KID]
-                            [--tenants FILE]
+                            [--tenants FILE] [--count N --out FILE]
        pod-shell-broker token --admin --tenant NAME --sub SUBJECT [--ttl 5m] [--kid KID] [--tenants FILE]
 
 Prints a token signed with the tenant's first key that holds a signing key (privateKey, or the HS
@@ -21,6 +25,10 @@ secret), in the layout of docs/tokens.md.
   --kid KID        sign with this key instead of the first signing key
   --admin          a tenant admin token instead (aud "pod-shell-admin", scope "admin", no target,
                    at most 5m): it calls the tenant admin API on the public port (docs/admin-api.md)
+  --count N        mint N tokens (1..${MAX_TOKEN_COUNT}), one per line, each with its own jti: one token per
+                   session for load tests (docs/tokens.md). "{n}" in --sub becomes the token's 1-based
+                   line number, so every session can have its own subject. Needs --out.
+  --out FILE       write the tokens to FILE (mode 0600) instead of stdout; prints "wrote N tokens to FILE"
 `;
 
 export interface CommandIo {
@@ -34,6 +42,13 @@ const defaultIo: CommandIo = {
 };
 
 class UsageError extends Error {}
+
+function parseCount(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TOKEN_COUNT) throw new UsageError(`--count must be an integer from 1 to ${MAX_TOKEN_COUNT}, got ${JSON.stringify(raw)}`);
+  return n;
+}
 
 function parseCommand(raw: string): string[] {
   const trimmed = raw.trim();
@@ -87,6 +102,8 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
         kid: { type: 'string' },
         tenants: { type: 'string' },
         admin: { type: 'boolean' },
+        count: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -101,6 +118,8 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     const file = values.tenants ?? env['TENANTS_FILE'];
     if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
     const ttlSeconds = parseTtl(values.ttl ?? '10m', '--ttl');
+    const count = parseCount(values.count);
+    if (values.count !== undefined && values.out === undefined) throw new UsageError('--count needs --out FILE (a load test reads its tokens from a file)');
     const tenants = loadTenantsFile(file);
     const tenant = tenants.find((t) => t.name === values.tenant);
     if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`);
@@ -119,9 +138,20 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     } catch (err) {
       throw new UsageError(`${(err as Error).message}: the broker would refuse this token`);
     }
-    const opts: Parameters<typeof mintToken>[0] = { tenant, sub: values.sub!, target, ttlSeconds };
-    if (values.kid !== undefined) opts.kid = values.kid;
-    io.stdout(mintToken(opts) + '\n');
+    const now = Date.now();
+    const lines: string[] = [];
+    for (let n = 1; n <= count; n++) {
+      const opts: Parameters<typeof mintToken>[0] = { tenant, sub: values.sub!.replaceAll('{n}', String(n)), target, ttlSeconds, now };
+      if (values.kid !== undefined) opts.kid = values.kid;
+      lines.push(mintToken(opts));
+    }
+    const text = lines.join('\n') + '\n';
+    if (values.out === undefined) {
+      io.stdout(text);
+      return 0;
+    }
+    writeFileSync(values.out, text, { mode: 0o600 });
+    io.stderr(`wrote ${count} token${count === 1 ? '' : 's'} to ${values.out}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {

@@ -77,6 +77,8 @@ export interface BrokerConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
   readonly demoMode: boolean;
+  /** PPROF_HEAP_INTERVAL_BYTES: mean bytes between heap-profile samples for /debug/pprof/heap; 0 turns sampling off. */
+  readonly pprofHeapIntervalBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -166,5 +168,6 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     memoryTrimSettleMs: int(env, 'MEMORY_TRIM_SETTLE_MS', 3000, 100, 600_000),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
+    pprofHeapIntervalBytes: int(env, 'PPROF_HEAP_INTERVAL_BYTES', 524288, 0, 67108864),
   });
 }

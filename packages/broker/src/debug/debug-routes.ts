@@ -5,6 +5,7 @@ import type { RouteRegistrar } from '../server/routes.js';
 import { cpuProfile } from './cpu-profile.js';
 import type { DebugResponse } from './debug-response.js';
 import { heapSnapshot } from './heap-snapshot.js';
+import { pprofCpu, pprofHeap } from './pprof-profiles.js';
 import { resourcesReport } from './resources-report.js';
 import { sessionsReport, type SessionSnapshot } from './sessions-report.js';
 
@@ -12,8 +13,10 @@ import { sessionsReport, type SessionSnapshot } from './sessions-report.js';
  * The pprof-style endpoints on the admin port (the admin app's bearer guard runs before these):
  *   GET /debug/sessions[?tenant=NAME&limit=N]   live sessions and what each holds
  *   GET /debug/resources                        libuv resources by type, resource gauges, fd count
- *   GET /debug/pprof/heap                       heap snapshot download (streamed with backpressure)
- *   GET /debug/pprof/profile?seconds=N          CPU profile, N in 1..60 (default 10)
+ *   GET /debug/pprof/heap                       sampling heap profile, pprof protobuf (go tool pprof)
+ *   GET /debug/pprof/profile?seconds=N          CPU profile, pprof protobuf, N in 1..60 (default 10)
+ *   GET /debug/heapsnapshot                     V8 heap snapshot download (streamed with backpressure)
+ *   GET /debug/cpuprofile?seconds=N             CPU profile as DevTools .cpuprofile JSON
  * Query values are copied before any await (uWS invalidates the request object after the handler returns).
  */
 
@@ -103,21 +106,29 @@ export const registerDebugRoutes: RouteRegistrar = (app, ctx) => {
     sendDebugResponse(res, resourcesReport({ ...ctx.gauges.snapshot(), sessionsActive: ctx.sessions.size }));
   });
 
-  app.get('/debug/pprof/heap', (res) => {
+  app.get('/debug/heapsnapshot', (res) => {
     sendDebugResponse(res, heapSnapshot());
   });
 
-  app.get('/debug/pprof/profile', async (res, req) => {
-    const seconds = req.getQuery('seconds') ?? null;
-    const abort = new AbortController();
-    const poll = setInterval(() => {
-      if (isAborted(res) || ctx.isDraining()) abort.abort();
-    }, ABORT_POLL_MS);
-    try {
-      const out = await cpuProfile(seconds, { signal: abort.signal });
-      if (!isAborted(res)) sendDebugResponse(res, out);
-    } finally {
-      clearInterval(poll);
-    }
+  app.get('/debug/pprof/heap', async (res) => {
+    const out = await pprofHeap();
+    if (!isAborted(res)) sendDebugResponse(res, out);
   });
+
+  const profileRoute = (profile: typeof cpuProfile): Parameters<typeof app.get>[1] =>
+    async (res, req) => {
+      const seconds = req.getQuery('seconds') ?? null;
+      const abort = new AbortController();
+      const poll = setInterval(() => {
+        if (isAborted(res) || ctx.isDraining()) abort.abort();
+      }, ABORT_POLL_MS);
+      try {
+        const out = await profile(seconds, { signal: abort.signal });
+        if (!isAborted(res)) sendDebugResponse(res, out);
+      } finally {
+        clearInterval(poll);
+      }
+    };
+  app.get('/debug/pprof/profile', profileRoute(pprofCpu));
+  app.get('/debug/cpuprofile', profileRoute(cpuProfile));
 };

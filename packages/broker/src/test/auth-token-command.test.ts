@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { createAuthenticator } from '../auth/authenticator.js';
@@ -109,5 +111,32 @@ describe('token minting', () => {
     assert.equal(s.subject, 'carol');
     assert.deepEqual(s.command, [...DEFAULT_SHELL_COMMAND]);
     assert.equal(s.tokenExpiresAt - Date.now() > 3500_000, true);
+  });
+
+  test('--count N --out FILE: N verifiable tokens, one per line, own jti each, {n} numbers the subject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pod-shell-tokens-'));
+    try {
+      const out = join(dir, 'tokens.txt');
+      const r = await run(['--tenant', 'demo', '--sub', 'load-{n}', '--namespace', 'default', '--pod', 'echo-0', '--ttl', '1h', '--count', '25', '--out', out], { TENANTS_FILE: DEMO });
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, '', 'tokens go to the file, not stdout');
+      assert.match(r.err, /wrote 25 tokens to /);
+      assert.equal(statSync(out).mode & 0o777, 0o600);
+      const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+      assert.equal(lines.length, 25);
+      const payloads = lines.map(payloadOf);
+      assert.deepEqual(payloads.map((p) => p['sub']), Array.from({ length: 25 }, (_, i) => `load-${i + 1}`));
+      assert.equal(new Set(payloads.map((p) => p['jti'])).size, 25);
+      const auth = createAuthenticator({ tenants: loadTenantsFile(DEMO), config });
+      const s = await auth.authenticate({ token: lines[24]!, origin: null, clientIp: 'x' });
+      assert.deepEqual([s.subject, s.pod], ['load-25', 'echo-0']);
+      for (const argv of [['--count', '0', '--out', out], ['--count', 'x', '--out', out], ['--count', '3']]) {
+        const bad = await run(['--tenant', 'demo', '--sub', 'a', '--namespace', 'default', '--pod', 'demo', ...argv], { TENANTS_FILE: DEMO });
+        assert.equal(bad.code, 2, argv.join(' '));
+        assert.match(bad.err, /--count/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,7 +82,7 @@ describe('/debug/resources', () => {
   });
 });
 
-describe('/debug/pprof/heap', () => {
+describe('/debug/heapsnapshot', () => {
   test('streams a heap snapshot whose JSON header parses; one at a time', async () => {
     const out = heapSnapshot();
     assert.equal(out.status, 200);
@@ -108,7 +108,7 @@ describe('/debug/pprof/heap', () => {
   });
 });
 
-describe('/debug/pprof/profile', () => {
+describe('/debug/cpuprofile', () => {
   test('seconds is bounded 1..60 with a clear 400', async () => {
     assert.equal(parseProfileSeconds(undefined), 10);
     assert.equal(parseProfileSeconds('1'), 1);

@@ -68,22 +68,22 @@ describe('debug routes on a real uWS app', () => {
     }
   });
 
-  test('/debug/pprof/heap streams a complete snapshot; an aborted download frees the slot', async () => {
+  test('/debug/heapsnapshot streams a complete snapshot; an aborted download frees the slot', async () => {
     const s = await serve();
     try {
-      const heap = await get(s.port, '/debug/pprof/heap');
+      const heap = await get(s.port, '/debug/heapsnapshot');
       assert.equal(heap.status, 200);
       assert.match(String(heap.headers['content-disposition']), /\.heapsnapshot"/);
       const snap = JSON.parse(heap.body.toString()) as { snapshot: { node_count: number } };
       assert.ok(snap.snapshot.node_count > 1000);
       // A client that goes away after the first bytes: the server must destroy the stream and accept the next one.
-      const partial = await get(s.port, '/debug/pprof/heap', { abortAfterBytes: 1 });
+      const partial = await get(s.port, '/debug/heapsnapshot', { abortAfterBytes: 1 });
       assert.ok(partial.aborted);
       const deadline = Date.now() + 5000;
-      let next = await get(s.port, '/debug/pprof/heap', { abortAfterBytes: 1 });
+      let next = await get(s.port, '/debug/heapsnapshot', { abortAfterBytes: 1 });
       while (next.status === 409 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100)); // no event exposes the slot; poll with a deadline
-        next = await get(s.port, '/debug/pprof/heap', { abortAfterBytes: 1 });
+        next = await get(s.port, '/debug/heapsnapshot', { abortAfterBytes: 1 });
       }
       assert.equal(next.status, 200);
       // Let the last aborted download release the slot before the server closes.
@@ -91,7 +91,7 @@ describe('debug routes on a real uWS app', () => {
       let last = await get(s.port, '/debug/pprof/profile?seconds=0');
       assert.equal(last.status, 400);
       while (Date.now() < end) {
-        last = await get(s.port, '/debug/pprof/heap');
+        last = await get(s.port, '/debug/heapsnapshot');
         if (last.status === 200) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -101,10 +101,10 @@ describe('debug routes on a real uWS app', () => {
     }
   });
 
-  test('/debug/pprof/profile?seconds=1 returns a profile', async () => {
+  test('/debug/cpuprofile?seconds=1 returns a DevTools profile', async () => {
     const s = await serve();
     try {
-      const out = await get(s.port, '/debug/pprof/profile?seconds=1');
+      const out = await get(s.port, '/debug/cpuprofile?seconds=1');
       assert.equal(out.status, 200);
       const profile = JSON.parse(out.body.toString()) as { nodes: unknown[] };
       assert.ok(profile.nodes.length > 1);
