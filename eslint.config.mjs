@@ -25,7 +25,7 @@ export default tseslint.config(
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['packages/*/tsconfig.json', 'packages/element/tsconfig.test.json'],
+        project: ['packages/*/tsconfig.json', 'packages/element/tsconfig.test.json', 'load-tests/tsconfig.json', 'load-tests/scripts/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
