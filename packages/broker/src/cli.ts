@@ -83,6 +83,7 @@ async function serve(): Promise<number> {
       hard.unref();
       broker
         .drain()
+        .then(() => store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err })))
         .then(() => {
           tenants.close();
           clearTimeout(hard);

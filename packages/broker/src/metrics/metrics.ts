@@ -24,11 +24,25 @@ export interface BrokerMetrics {
   readonly leakSuspected: Gauge;
   readonly storeUp: Gauge;
   readonly orphanCleanupFailures: Counter;
+  readonly sessionsConnecting: Gauge;
+  readonly shellCleanups: Gauge;
+  readonly storeSubscriptions: Gauge;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
 export const RESOURCE_GAUGES = ['clientSockets', 'upstreamSockets', 'resizeHandlers', 'sessionTimers'] as const;
 export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
+
+/**
+ * Work that outlives no owner but is not bounded per live session: a session between its creation and
+ * its start or dispose, and the orphaned-shell cleanup execs that run after a session ended. Both
+ * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
+ * not compare them with the live session count (a cleanup runs after its session is gone).
+ */
+export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups'] as const;
+/** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
+export const BROKER_GAUGES = ['storeSubscriptions'] as const;
+export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
 
 /** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
@@ -64,5 +78,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     leakSuspected: new Gauge({ name: 'podshell_leak_suspected', help: '1 while a resource gauge has stayed above the live session count for longer than LEAK_WINDOW_SECONDS.', registers: r }),
     storeUp: new Gauge({ name: 'podshell_store_up', help: '1 when the session store answers, 0 when it does not.', registers: r }),
     orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
+    sessionsConnecting: new Gauge({ name: 'podshell_sessions_connecting', help: 'Sessions created by an upgrade that have neither started (hello sent) nor been disposed.', registers: r }),
+    shellCleanups: new Gauge({ name: 'podshell_shell_cleanups_in_flight', help: 'Orphaned-shell cleanup execs still running (after their session ended, or for a reaped replica).', registers: r }),
+    storeSubscriptions: new Gauge({ name: 'podshell_store_subscriptions', help: 'Store subscriptions held by this broker (control channel, reaped sessions); 0 once it stopped or failed to start.', registers: r }),
   };
 }

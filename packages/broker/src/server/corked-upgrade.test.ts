@@ -42,10 +42,19 @@ describe('corked upgrade', () => {
       d.opening.ws = ws;
     });
     const started: boolean[] = [];
-    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, (w) => {
-      assert.equal(w, ws);
-      started.push(inCork());
-    });
+    upgradeCorked(
+      res,
+      data,
+      'key',
+      'pod-shell.v1',
+      '',
+      ctx,
+      (w) => {
+        assert.equal(w, ws);
+        started.push(inCork());
+      },
+      () => assert.fail('a socket was opened'),
+    );
     assert.deepEqual(started, [false]);
     assert.equal(data.opening.ws, null);
   });
@@ -58,8 +67,21 @@ describe('corked upgrade', () => {
       d.closed = true;
     });
     let started = 0;
-    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++);
+    let noSocket = 0;
+    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
     assert.equal(started, 0);
+    // Its close handler ran and ended what the socket carried: the caller is not asked again.
+    assert.equal(noSocket, 0);
+  });
+
+  test('an upgrade that opened no socket tells its caller, once, and starts nothing', () => {
+    const data: Data = { opening: openingSlot(), closed: false };
+    const { res } = fakeResponse(() => {});
+    let started = 0;
+    let noSocket = 0;
+    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
+    assert.equal(started, 0);
+    assert.equal(noSocket, 1);
   });
 
   // Real addon in a child process, so its native stderr can be read: 200 async upgrades, each
@@ -81,7 +103,7 @@ describe('corked upgrade', () => {
               const data = { opening: openingSlot(), closed: false };
               upgradeCorked(res, data, key, 'pod-shell.v1', '', context, (ws) => {
                 ws.cork(() => ws.send(JSON.stringify({ type: 'hello', at: new Date().toISOString(), pad: 'x'.repeat(64) }), false));
-              });
+              }, () => {});
             }, Math.random() * 3);
           },
           open: (ws) => { ws.getUserData().opening.ws = ws; },

@@ -31,8 +31,11 @@ export function openingSlot<T>(): OpeningSlot<T> {
  * MALLOC_PERTURB_=16 nearly every corked upgrade closed; fixed upstream in uWebSockets by
  * also comparing the socket context after the handler.)
  *
- * When the socket was closed before `start` could run (its `close` already cleaned up) or the
- * upgrade did not open one, `start` is not called.
+ * When the socket was closed before `start` could run, its `close` handler already ended what it
+ * carried, and nothing is called. When the upgrade opened no socket at all (uWS did not call `open`:
+ * the connection was already gone), no `close` will ever come either, so `noSocket` is called: it is
+ * the caller's one chance to end what it prepared for the socket (a live session: its upstream, its
+ * store entry), which nothing else would.
  */
 export function upgradeCorked<T extends { opening: OpeningSlot<T>; closed: boolean }>(
   res: HttpResponse,
@@ -42,12 +45,13 @@ export function upgradeCorked<T extends { opening: OpeningSlot<T>; closed: boole
   extensions: string,
   context: us_socket_context_t,
   start: (ws: WebSocket<T>) => void,
+  noSocket: () => void,
 ): void {
   res.cork(() => {
     res.upgrade(data, secWebSocketKey, protocol, extensions, context);
   });
   const ws = data.opening.ws;
   data.opening.ws = null;
-  if (ws === null || ws.getUserData().closed) return;
-  start(ws);
+  if (ws === null) noSocket();
+  else if (!ws.getUserData().closed) start(ws);
 }

@@ -50,10 +50,27 @@ export interface UpgradeDeps {
  *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
  * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
  */
-/** Upgrades corked, then starts the socket; see corked-upgrade.ts for why `open` only records it. */
+/**
+ * Upgrades corked, then starts the socket; see corked-upgrade.ts for why `open` only records it.
+ * When uWS opened no socket (the client was gone), the session this upgrade created is ended here:
+ * no `close` handler will ever run for it, and without this it would keep its upstream exec and
+ * store entry with no deadline armed.
+ */
 function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t, logger: Logger): void {
-  upgradeCorked(res, data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context, (ws) => startClientSocket(ws, logger));
+  upgradeCorked(
+    res,
+    data,
+    r.secWebSocketKey,
+    POD_SHELL_SUBPROTOCOL,
+    r.secWebSocketExtensions,
+    context,
+    (ws) => startClientSocket(ws, logger),
+    () => data.session?.dispose(CLIENT_GONE),
+  );
 }
+
+/** How a session ends whose client left before it could start. */
+const CLIENT_GONE: CloseInfo = { code: 1006, reason: 'client_aborted', message: 'the client left before the session started' };
 
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { config, logger, metrics } = deps;
@@ -92,7 +109,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       else refuse(res, e, r);
       return;
     }
-    abort.onAbort = () => session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+    abort.onAbort = () => session.dispose(CLIENT_GONE);
     try {
       await session.connect();
     } catch (err) {
@@ -100,7 +117,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     }
     abort.onAbort = null;
     if (isAborted(res)) {
-      session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+      session.dispose(CLIENT_GONE);
       return;
     }
     const data: SocketData = session.isDisposed

@@ -141,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       waitIdle: async (timeoutMs = 10_000) => {
         const deadline = Date.now() + timeoutMs;
         while (!(broker.gauges.allZero() && broker.sessions.size === 0)) {
-          if (Date.now() > deadline) throw new Error(`resources not released: ${JSON.stringify(broker.gauges.snapshot())}, live sessions ${broker.sessions.size}`);
+          if (Date.now() > deadline) throw new Error(`resources not released: ${JSON.stringify(broker.gauges.snapshotAll())}, live sessions ${broker.sessions.size}`);
           await new Promise((r) => setTimeout(r, 10));
         }
       },
