@@ -8,7 +8,7 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
 import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
+import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
 import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
 import { startClientSocket } from './session-socket.js';
 import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
@@ -22,7 +22,7 @@ export interface SocketData {
   failure: CloseInfo | null;
   /** Set by the close handler: the socket must not be touched afterwards. */
   closed: boolean;
-  /** Where `open` leaves the socket for the upgrade to start it after the cork (corked-upgrade.ts). */
+  /** Where `open` leaves the socket for the upgrade to start it once `res.upgrade()` returned (async-upgrade.ts). */
   opening: OpeningSlot<SocketData>;
 }
 
@@ -45,19 +45,19 @@ export interface UpgradeDeps {
  *    read HTTP refusals). Either way an unauthenticated client never gets a session, a timer, a
  *    store entry or an upstream connection;
  * 4. create the Session, acquire the store entry and open the upstream exec (Session.connect);
- * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade, corked,
- *    answering only `pod-shell.v1`, and start the socket once the cork has closed (`hello`). A session that failed in step 4 still gets its socket, whose
+ * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade (uncorked: async-upgrade.ts),
+ *    answering only `pod-shell.v1`, and start the socket once the upgrade returned (`hello`). A session that failed in step 4 still gets its socket, whose
  *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
  * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
  */
 /**
- * Upgrades corked, then starts the socket; see corked-upgrade.ts for why `open` only records it.
+ * Upgrades (never inside `res.cork()`), then starts the socket; see async-upgrade.ts for why.
  * When uWS opened no socket (the client was gone), the session this upgrade created is ended here:
  * no `close` handler will ever run for it, and without this it would keep its upstream exec and
  * store entry with no deadline armed.
  */
 function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t, logger: Logger): void {
-  upgradeCorked(
+  upgradeThenStart(
     res,
     data,
     r.secWebSocketKey,
