@@ -43,6 +43,8 @@ export interface BrokerDeps {
   adminRoutes?: RouteRegistrar;
   /** Tenant lookup by name: lets this replica end the remote shells of sessions reaped from a dead replica. */
   tenants?: TenantLookup;
+  /** True while audit lines cannot be written fast enough: new sessions are refused (PS_ERR_AUDIT_BACKLOG). The CLI passes its LogOutput's. */
+  auditBacklogged?: () => boolean;
   /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
   leakCheckPeriodMs?: number;
 }
@@ -104,7 +106,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const cleanups = new ShellCleanups(gauges);
   const subscriptions = new StoreSubscriptions(gauges);
-  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters, cleanups });
+  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters, cleanups, auditBacklogged: deps.auditBacklogged ?? (() => false) });
   sessions.listen();
   const stopListening = subscriptions.hold(() => sessions.stopListening());
   // A dead replica cannot hang up its sessions' shells; the replica that reaps them does (threat 19).

@@ -67,6 +67,10 @@ export interface BrokerConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
   readonly demoMode: boolean;
+  /** AUDIT_LOG_FILE: append audit lines to this file (synchronous writes) instead of stdout. */
+  readonly auditLogFile: string | undefined;
+  /** AUDIT_BACKLOG_BYTES: when audit lines waiting for stdout exceed this, new sessions are refused (503/4503) until it drains. */
+  readonly auditBacklogBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -151,5 +155,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
+    auditLogFile: str(env, 'AUDIT_LOG_FILE'),
+    auditBacklogBytes: int(env, 'AUDIT_BACKLOG_BYTES', 64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   });
 }

@@ -27,6 +27,8 @@ export interface BrokerMetrics {
   readonly sessionsConnecting: Gauge;
   readonly shellCleanups: Gauge;
   readonly storeSubscriptions: Gauge;
+  readonly logLinesDropped: Counter;
+  readonly auditBacklogBytes: Gauge;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -80,6 +82,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     orphanCleanupFailures: new Counter({ name: 'podshell_orphan_cleanup_failures_total', help: 'Remote shells the broker failed to end after their session closed.', registers: r }),
     sessionsConnecting: new Gauge({ name: 'podshell_sessions_connecting', help: 'Sessions created by an upgrade that have neither started (hello sent) nor been disposed.', registers: r }),
     shellCleanups: new Gauge({ name: 'podshell_shell_cleanups_in_flight', help: 'Orphaned-shell cleanup execs still running (after their session ended, or for a reaped replica).', registers: r }),
+    logLinesDropped: new Counter({ name: 'podshell_log_lines_dropped_total', help: 'Operational log lines dropped because stdout could not keep up (audit lines are never dropped).', registers: r }),
+    auditBacklogBytes: new Gauge({ name: 'podshell_audit_backlog_bytes', help: 'Log and audit bytes written to stdout that it has not taken yet; above AUDIT_BACKLOG_BYTES new sessions are refused.', registers: r }),
     storeSubscriptions: new Gauge({ name: 'podshell_store_subscriptions', help: 'Store subscriptions held by this broker (control channel, reaped sessions); 0 once it stopped or failed to start.', registers: r }),
   };
 }

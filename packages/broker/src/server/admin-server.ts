@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { adminTokenMatches } from '../admin/admin-auth.js';
 import { handleAdminRequest, isAdminApiPath } from '../admin/admin-api.js';
+import { redactDeep } from '../log/redact.js';
 import { readBody } from './http-body.js';
 import { isAborted, replyJson, replyText } from './http-reply.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
@@ -72,7 +73,8 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
 /** Built-in /debug/sessions and /debug/resources, used when no debug plug-in is supplied. */
 function registerMinimalDebugRoutes(routes: ReturnType<typeof routeApp>, ctx: RouteContext): void {
   routes.get('/debug/sessions', (res) => {
-    replyJson(res, 200, { sessions: ctx.sessions.list().map((s) => s.info()) });
+    // Client-supplied text (a forwarded client IP) may carry token fragments: redacted like every debug page.
+    replyJson(res, 200, redactDeep({ sessions: ctx.sessions.list().map((s) => s.info()) }));
   });
   routes.get('/debug/resources', (res) => {
     const grouped: Record<string, number> = {};

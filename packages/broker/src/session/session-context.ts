@@ -32,6 +32,8 @@ export interface SessionContext {
   readonly clusters: KubeClusters;
   /** Owns the cleanup execs that hang up a session's shell after the session ended (threat 19). */
   readonly cleanups: ShellCleanups;
+  /** True while the audit trail cannot keep up: no new session may start (its audit lines would have nowhere to go). */
+  auditBacklogged(): boolean;
   /** Called once, at the end of dispose, so the manager forgets the session. */
   onDisposed(sessionId: string): void;
 }
