@@ -5,7 +5,7 @@ import type { BrokerConfig } from './config/config.js';
 import { registerDebugRoutes } from './debug/debug-routes.js';
 import { ErrorCode, PodShellError } from './errors.js';
 import { KubeClusters, loadKubeConfig } from './kube/kube-clusters.js';
-import { endReapedShells, settleShellCleanups } from './kube/shell-reaper.js';
+import { endReapedShells } from './kube/shell-reaper.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
 import { buildAdminApp } from './server/admin-server.js';
@@ -19,15 +19,20 @@ import { LeakCanary } from './session/leak-canary.js';
 import { ResourceGauges } from './session/resource-gauges.js';
 import { SessionManager } from './session/session-manager.js';
 import { MemoryTrim } from './server/memory-trim.js';
+import { ShellCleanups } from './session/shell-cleanups.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SessionStore } from './store/session-store.js';
+import { StoreSubscriptions } from './store/store-subscriptions.js';
 import type { TenantLookup } from './tenants/tenant-registry.js';
 
 /** What `startBroker` may be given instead of building it from the config. */
 export interface BrokerDeps {
   /** Verifies upgrade tokens (src/auth/authenticator.ts `createAuthenticator`). Required. */
   authenticator: Authenticator;
-  /** The session store; default MemoryStore (single replica). The CLI passes `createStore(config)`. */
+  /**
+   * The session store; default MemoryStore (single replica). The CLI passes `createStore(config)`.
+   * Whoever creates the store closes it: the broker closes only the MemoryStore it made itself.
+   */
   store?: SessionStore;
   /** Kubernetes credentials; default loaded from KUBECONFIG / in-cluster. */
   kubeConfig?: KubeConfig;
@@ -43,6 +48,8 @@ export interface BrokerDeps {
   tenants?: TenantLookup;
   /** The <pod-shell> bundle to serve; default @pod-shell/element/pod-shell.js when installed. */
   elementBundle?: ElementBundle;
+  /** True while audit lines cannot be written fast enough: new sessions are refused (PS_ERR_AUDIT_BACKLOG). The CLI passes its LogOutput's. */
+  auditBacklogged?: () => boolean;
   /** Leak canary check period (tests shorten it); default min(5 s, LEAK_WINDOW_SECONDS/4). */
   leakCheckPeriodMs?: number;
 }
@@ -59,7 +66,8 @@ export interface Broker {
   isDraining(): boolean;
   /**
    * Graceful drain: /readyz fails, the public listen socket closes, every session gets `closing` +
-   * 4503 and is disposed, then the admin port and the store close. Resolves when every upstream
+   * 4503 and is disposed, then the admin port closes, its store subscriptions are released, and the
+   * store closes if the broker created it (a store passed in `deps.store` stays open for its owner). Resolves when every upstream
    * socket is gone or DRAIN_SECONDS (minus a margin) passed. Idempotent.
    */
   drain(): Promise<void>;
@@ -96,19 +104,23 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   metrics.buildInfo.labels({ version: BROKER_VERSION, node: process.versions.node, uws: build.version }).set(1);
   const gauges = new ResourceGauges(metrics);
   const store = deps.store ?? new MemoryStore();
+  const ownsStore = deps.store === undefined;
   if (store.kind === 'memory') logger.info('store.memory', { note: storeNote('memory') });
   metrics.storeUp.set(store.isUp() ? 1 : 0);
   const clusters = new KubeClusters(deps.kubeConfig ?? loadKubeConfig(config.kubeconfig));
   let draining = false;
 
-  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters });
+  const cleanups = new ShellCleanups(gauges);
+  const subscriptions = new StoreSubscriptions(gauges);
+  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters, cleanups, auditBacklogged: deps.auditBacklogged ?? (() => false) });
   sessions.listen();
+  const stopListening = subscriptions.hold(() => sessions.stopListening());
   // A dead replica cannot hang up its sessions' shells; the replica that reaps them does (threat 19).
   const tenants = deps.tenants;
   const shared: SessionStore = store;
   const stopReaped =
     tenants !== undefined && shared.onReaped !== undefined
-      ? shared.onReaped((records) => void endReapedShells(records, { tenants, clusters, logger, metrics, timeoutMs: config.upgradeTimeoutMs }))
+      ? subscriptions.hold(shared.onReaped((records) => void endReapedShells(records, { tenants, clusters, logger, metrics, cleanups, timeoutMs: config.upgradeTimeoutMs })))
       : undefined;
   const ctx: RouteContext = { config, logger, metrics, gauges, store, sessions, authenticator: deps.authenticator, isDraining: () => draining };
 
@@ -121,12 +133,16 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const adminApp = uws.App();
   buildAdminApp(adminApp, ctx, { debugRoutes: deps.debugRoutes ?? registerDebugRoutes, ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
 
-  let publicSocket: us_listen_socket | null = await listen(uws, publicApp, config.host, config.port, 'PORT');
+  let publicSocket: us_listen_socket | null = null;
   let adminSocket: us_listen_socket | null;
   try {
+    publicSocket = await listen(uws, publicApp, config.host, config.port, 'PORT');
     adminSocket = await listen(uws, adminApp, config.adminHost, config.adminPort, 'ADMIN_PORT');
   } catch (err) {
-    uws.us_listen_socket_close(publicSocket);
+    // Not started: release everything made so far, so the caller's store and process are as before.
+    if (publicSocket !== null) uws.us_listen_socket_close(publicSocket);
+    subscriptions.releaseAll();
+    if (ownsStore) await store.close();
     throw err;
   }
   const port = uws.us_socket_local_port(publicSocket);
@@ -153,10 +169,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       }
       const n = sessions.drainAll();
       logger.info('broker.draining', { sessions: n });
-      sessions.stopListening();
+      stopListening();
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.
       const clean = await waitFor(() => sessions.size === 0 && gauges.allZero(), deadline);
-      if (!clean) logger.warn('broker.drain_incomplete', { liveSessions: sessions.size, gauges: gauges.snapshot() });
+      if (!clean) logger.warn('broker.drain_incomplete', { liveSessions: sessions.size, gauges: gauges.snapshotAll() });
       // uWS has queued the closing frames and close frames but offers no "flushed" event: give the
       // kernel a moment to send them before the process may exit (else a client sees 1006).
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(DRAIN_FLUSH_MS, deadline - Date.now()))));
@@ -168,9 +184,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         adminSocket = null;
       }
       stopReaped?.();
+      subscriptions.releaseAll();
       // Sessions ended by the drain hang up their remote shells (threat 19): let those execs finish.
-      await settleShellCleanups(Math.max(1000, deadline - Date.now()));
-      await store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err }));
+      await cleanups.settle(Math.max(1000, deadline - Date.now()));
+      if (ownsStore) await store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err }));
       logger.info('broker.stopped', { clean });
     })();
     return drained;

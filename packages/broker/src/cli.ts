@@ -7,6 +7,7 @@ import { createDemoRoutes } from './demo/demo-routes.js';
 import { registerDebugRoutes } from './debug/debug-routes.js';
 import { startHeapSampling } from './debug/pprof-profiles.js';
 import { PodShellError } from './errors.js';
+import { LogOutput } from './log/log-output.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createStore } from './store/create-store.js';
@@ -21,45 +22,23 @@ const USAGE = `Usage: pod-shell-broker [serve]     run the broker (configuration
  * starts the broker. SIGTERM/SIGINT drain: /readyz fails, the listen socket closes, every client
  * gets `closing` + 4503, everything is disposed, and the process exits 0 before DRAIN_SECONDS.
  */
-/** The most log output held in memory while stdout cannot take it; beyond it lines are dropped (and counted). */
-const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024;
+/** The process's log output (stdout, and AUDIT_LOG_FILE for audit lines when set); flushed before exit. */
+let output: LogOutput | null = null;
 
-/**
- * Log sink for the process: stdout in non-blocking mode. Node makes stdout pipes synchronous on
- * Linux, so a slow log reader (a busy parent, a stalled collector) would block the event loop inside
- * write(2), and every session would stall with it. Lines wait in memory instead, up to MAX_PENDING_LOG_BYTES; past that they are dropped
- * and the number dropped is reported with the next line that fits.
- */
-function stdoutSink(): (line: string) => void {
-  const handle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle;
-  handle?.setBlocking?.(false);
-  let dropped = 0;
-  return (line) => {
-    if (process.stdout.writableLength > MAX_PENDING_LOG_BYTES) {
-      dropped++;
-      return;
-    }
-    if (dropped > 0) {
-      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'warn', event: 'log.dropped', lines: dropped })}\n`);
-      dropped = 0;
-    }
-    process.stdout.write(`${line}\n`);
-  };
-}
-
-/** Exits once pending log lines reached stdout (bounded by the drain deadline's own timer). */
+/** Exits once pending log lines reached stdout and the audit file (bounded by its own timer). */
 function flushThenExit(code: number): void {
-  if (process.stdout.writableLength === 0) process.exit(code);
-  process.stdout.write('', () => process.exit(code));
   setTimeout(() => process.exit(code), 2000).unref();
+  void (output?.flush() ?? Promise.resolve()).then(() => process.exit(code));
 }
 
 async function serve(): Promise<number> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId }, sink: stdoutSink() });
   const metrics = createMetrics();
   // Before anything allocates: the heap profile only sees allocations made while sampling runs.
   startHeapSampling(config.pprofHeapIntervalBytes);
+  output = new LogOutput({ auditLogFile: config.auditLogFile, auditBacklogBytes: config.auditBacklogBytes, metrics });
+  const out = output;
+  const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId }, sink: out.log, auditSink: out.audit });
   const tenants = createTenantRegistry({ file: config.tenantsFile, logger });
   const authenticator = createAuthenticator({ tenants, config });
   const store = createStore(config, { logger, metrics });
@@ -69,6 +48,7 @@ async function serve(): Promise<number> {
     tenants,
     logger,
     metrics,
+    auditBacklogged: () => out.auditBacklogged(),
     debugRoutes: registerDebugRoutes,
     ...(config.demoMode ? { demoRoutes: createDemoRoutes({ tenants }) } : {}),
   });
@@ -86,6 +66,7 @@ async function serve(): Promise<number> {
       hard.unref();
       broker
         .drain()
+        .then(() => store.close().catch((err: unknown) => logger.warn('broker.store_close_failed', { err })))
         .then(() => {
           tenants.close();
           clearTimeout(hard);

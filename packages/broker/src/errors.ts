@@ -33,6 +33,7 @@ export const ErrorCode = {
   BACKPRESSURE_LIMIT: 'PS_ERR_BACKPRESSURE_LIMIT',
   DRAINING: 'PS_ERR_DRAINING',
   STORE_UNAVAILABLE: 'PS_ERR_STORE_UNAVAILABLE',
+  AUDIT_BACKLOG: 'PS_ERR_AUDIT_BACKLOG',
   NATIVE_ADDON_MISSING: 'PS_ERR_NATIVE_ADDON_MISSING',
   INTERNAL: 'PS_ERR_INTERNAL',
 } as const;
@@ -74,6 +75,7 @@ const CODE_INFO: Record<ErrorCodeValue, CodeInfo> = {
   PS_ERR_BACKPRESSURE_LIMIT: { http: 500, close: CloseCode.Upstream, reason: 'backpressure_limit' },
   PS_ERR_DRAINING: { http: 503, close: CloseCode.Unavailable, reason: 'draining' },
   PS_ERR_STORE_UNAVAILABLE: { http: 503, close: CloseCode.Unavailable, reason: 'store_unavailable' },
+  PS_ERR_AUDIT_BACKLOG: { http: 503, close: CloseCode.Unavailable, reason: 'audit_backlog' },
   PS_ERR_NATIVE_ADDON_MISSING: { http: 500, close: CloseCode.Upstream, reason: 'internal' },
   PS_ERR_INTERNAL: { http: 500, close: CloseCode.Upstream, reason: 'internal' },
 };

@@ -79,6 +79,10 @@ export interface BrokerConfig {
   readonly demoMode: boolean;
   /** PPROF_HEAP_INTERVAL_BYTES: mean bytes between heap-profile samples for /debug/pprof/heap; 0 turns sampling off. */
   readonly pprofHeapIntervalBytes: number;
+  /** AUDIT_LOG_FILE: append audit lines to this file (synchronous writes) instead of stdout. */
+  readonly auditLogFile: string | undefined;
+  /** AUDIT_BACKLOG_BYTES: when audit lines waiting for stdout exceed this, new sessions are refused (503/4503) until it drains. */
+  readonly auditBacklogBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,5 +173,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
     pprofHeapIntervalBytes: int(env, 'PPROF_HEAP_INTERVAL_BYTES', 524288, 0, 67108864),
+    auditLogFile: str(env, 'AUDIT_LOG_FILE'),
+    auditBacklogBytes: int(env, 'AUDIT_BACKLOG_BYTES', 64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   });
 }

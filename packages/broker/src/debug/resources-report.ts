@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { BrokerMetrics } from '../metrics/metrics.js';
-import { RESOURCE_GAUGES } from '../metrics/metrics.js';
+import { BROKER_GAUGES, ENDING_GAUGES, RESOURCE_GAUGES } from '../metrics/metrics.js';
 import { jsonResponse, type DebugResponse } from './debug-response.js';
 
 /**
@@ -30,7 +30,7 @@ export function openFdCount(): number | null {
 /** Reads the per-session resource gauges and the live session count from the metrics registry. */
 export async function readResourceGauges(metrics: BrokerMetrics): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const kind of [...RESOURCE_GAUGES, 'sessionsActive', 'leakSuspected'] as const) {
+  for (const kind of [...RESOURCE_GAUGES, ...ENDING_GAUGES, ...BROKER_GAUGES, 'sessionsActive', 'leakSuspected'] as const) {
     const data = await metrics[kind].get();
     out[kind] = data.values.reduce((sum, v) => sum + v.value, 0);
   }

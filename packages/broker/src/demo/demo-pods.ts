@@ -1,5 +1,4 @@
-import { request } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { authorizeTarget } from '../auth/target-policy.js';
 import type { Tenant } from '../tenants/tenant.js';
 
@@ -11,8 +10,7 @@ export interface DemoPod {
   containers: string[];
 }
 
-/** Largest pod list body read from the apiserver (a demo, not a cluster browser). */
-const MAX_LIST_BYTES = 4 * 1024 * 1024;
+/** How long one namespace's pod list may take before the demo gives up on it. */
 const LIST_TIMEOUT_MS = 5000;
 
 /** Namespaces the demo lists: the tenant's globs that are literal names (a glob cannot be listed). */
@@ -20,43 +18,19 @@ export function literalNamespaces(tenant: Tenant): string[] {
   return tenant.namespaces.filter((ns) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns));
 }
 
-async function getJson(kc: KubeConfig, path: string): Promise<unknown> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-  const options: Parameters<typeof request>[1] = { method: 'GET', timeout: LIST_TIMEOUT_MS, headers: { accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const req = request(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_LIST_BYTES) req.destroy(new Error('pod list too large'));
-        else chunks.push(c);
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(text));
-        } catch (err) {
-          reject(err);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out after ${LIST_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-interface PodListJson {
-  items?: { metadata?: { name?: string; namespace?: string }; spec?: { containers?: { name?: string }[] }; status?: { phase?: string } }[];
+/** `work`, or a rejection after LIST_TIMEOUT_MS (client-node's list call has no timeout of its own). */
+async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: timed out after ${LIST_TIMEOUT_MS} ms`)), LIST_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -65,12 +39,13 @@ interface PodListJson {
  * token endpoint: it never mints a token for a pod that is not on it.
  */
 export async function listDemoPods(kc: KubeConfig, tenant: Tenant): Promise<DemoPod[]> {
+  const api = kc.makeApiClient(CoreV1Api);
   const out: DemoPod[] = [];
   for (const namespace of literalNamespaces(tenant)) {
-    const list = (await getJson(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`)) as PodListJson;
-    for (const item of list.items ?? []) {
+    const list = await withTimeout(api.listNamespacedPod({ namespace }), `listing the pods of ${namespace}`);
+    for (const item of list.items) {
       const pod = item.metadata?.name;
-      const containers = (item.spec?.containers ?? []).map((c) => c.name).filter((n): n is string => typeof n === 'string');
+      const containers = (item.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== '');
       if (!pod || containers.length === 0) continue;
       try {
         authorizeTarget(tenant, { namespace, pod });

@@ -4,6 +4,7 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { SessionRecord } from '../store/session-store.js';
 import { resolveIdentity, type ResolvedIdentity } from '../tenants/identity.js';
 import { matchesAny } from '../tenants/glob.js';
+import type { ShellCleanups } from '../session/shell-cleanups.js';
 import type { TenantLookup } from '../tenants/tenant-registry.js';
 import { dialExec } from './exec-client.js';
 import { impersonationHeaders } from './exec-request.js';
@@ -131,27 +132,7 @@ async function runOnce(dial: ClusterDial, o: EndRemoteShellOptions, timeoutMs: n
  * three looks over 1.3 s) means the shell had already ended, or never started.
  */
 export function endRemoteShell(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
-  const p = runCleanup(o);
-  inFlight.add(p);
-  void p.finally(() => inFlight.delete(p));
-  return p;
-}
-
-/** Cleanups still running in this process (a draining broker waits for them before it exits). */
-const inFlight = new Set<Promise<EndRemoteShellResult>>();
-
-/** Resolves when every cleanup started so far has finished, or after `timeoutMs`. Never rejects. */
-export async function settleShellCleanups(timeoutMs = 5000): Promise<void> {
-  if (inFlight.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled([...inFlight]),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-    }),
-  ]);
-  clearTimeout(timer);
+  return runCleanup(o);
 }
 
 async function runCleanup(o: EndRemoteShellOptions): Promise<EndRemoteShellResult> {
@@ -183,6 +164,8 @@ export interface ReapedShellsDeps {
   timeoutMs?: number;
   logger?: Logger;
   metrics?: Pick<BrokerMetrics, 'orphanCleanupFailures'>;
+  /** Counts each cleanup while it runs and lets drain wait for it (the broker's ShellCleanups). */
+  cleanups: Pick<ShellCleanups, 'track'>;
 }
 
 /**
@@ -202,7 +185,8 @@ export function endReapedShells(records: readonly SessionRecord[], deps: ReapedS
     const target: { namespace: string; pod: string; container?: string } = { namespace: rec.namespace, pod: rec.pod };
     if (rec.container !== '') target.container = rec.container;
     runs.push(
-      endRemoteShell({
+      deps.cleanups.track(
+        endRemoteShell({
         kube: () => deps.clusters.dial(tenant.kubeContext),
         target,
         sessionId: rec.id,
@@ -210,7 +194,8 @@ export function endReapedShells(records: readonly SessionRecord[], deps: ReapedS
         ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
         ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
         ...(deps.metrics !== undefined ? { metrics: deps.metrics } : {}),
-      }),
+        }),
+      ),
     );
   }
   return Promise.all(runs);

@@ -1,15 +1,30 @@
+import { pino, stdTimeFunctions, type Logger as Pino, type LoggerOptions } from 'pino';
+import { REDACTED, redact, redactDeep } from './redact.js';
+
 /**
- * One JSON object per line on stdout. Every string that looks like a JWT (three base64url parts, the
- * first starting `eyJ`) is redacted before it is written: tokens never reach logs (threat 2).
+ * The broker's logger: pino, one JSON object per line, `{"level":"info","time":"…",…,"event":"…"}`.
+ * Two lanes (docs/operations.md "Logs and audit"):
+ *   - operational lines, filtered by LOG_LEVEL, which the process output may drop when it cannot
+ *     keep up (a stalled log reader must not stall every session);
+ *   - audit lines (AUDIT_EVENTS), written whatever LOG_LEVEL says, to their own sink, which never
+ *     drops them.
+ * Redaction (threat 2): pino's path redaction censors the fields that carry credentials by name
+ * (token, authorization, cookie), and every string value is passed through `redact`, which removes
+ * whole JWTs and JWT fragments wherever client-supplied text ended up (close reasons, headers,
+ * error messages).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export { redact } from './redact.js';
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const JWT_PATTERN = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+/** Audit events: who did what to which session (the three session events and every admin action). Never filtered by level, never dropped. */
+const AUDIT_EVENTS = new Set(['session.start', 'session.end', 'session.rejected']);
 
-export function redact(text: string): string {
-  return text.replace(JWT_PATTERN, '[redacted-token]');
+export function isAuditEvent(event: string): boolean {
+  return AUDIT_EVENTS.has(event) || (event.startsWith('admin.') && event !== 'admin.failed');
 }
+
+/** Field names whose values are credentials, at the top level or one level down. */
+const SECRET_PATHS = ['token', 'authorization', 'cookie', '*.token', '*.authorization', '*.cookie', 'headers["sec-websocket-protocol"]'];
 
 export interface Logger {
   debug(event: string, fields?: Record<string, unknown>): void;
@@ -19,7 +34,17 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/** Receives one complete line, without its newline. */
 export type LogSink = (line: string) => void;
+
+export interface CreateLoggerOptions {
+  level?: LogLevel;
+  /** Operational lines (and audit lines when `auditSink` is absent); default stdout. */
+  sink?: LogSink;
+  /** Audit lines; default `sink`. */
+  auditSink?: LogSink;
+  base?: Record<string, unknown>;
+}
 
 function errorFields(value: unknown): unknown {
   if (value instanceof Error) {
@@ -32,21 +57,45 @@ function errorFields(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink; base?: Record<string, unknown> } = {}): Logger {
-  const min = LEVELS[options.level ?? 'info'];
-  const sink: LogSink = options.sink ?? ((line) => process.stdout.write(line + '\n'));
-  const base = options.base ?? {};
+function destination(sink: LogSink): { write(line: string): void } {
+  return { write: (line) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) };
+}
+
+function pinoFor(level: string, sink: LogSink, base: Record<string, unknown>): Pino {
+  const options: LoggerOptions = {
+    level,
+    base,
+    messageKey: 'event',
+    timestamp: stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (fields) => redactDeep(fields) as Record<string, unknown>,
+    },
+    redact: { paths: SECRET_PATHS, censor: REDACTED },
+    // Errors are already plain objects (errorFields); pino's own `err` serializer would reshape them.
+    serializers: { err: (value: unknown) => value },
+  };
+  return pino(options, destination(sink));
+}
+
+function wrap(ops: Pino, audit: Pino): Logger {
   const write = (level: LogLevel, event: string, fields?: Record<string, unknown>): void => {
-    if (LEVELS[level] < min) return;
-    const record: Record<string, unknown> = { time: new Date().toISOString(), level, event, ...base };
+    const record: Record<string, unknown> = {};
     if (fields) for (const [k, v] of Object.entries(fields)) record[k] = errorFields(v);
-    sink(redact(JSON.stringify(record)));
+    const target = isAuditEvent(event) ? audit : ops;
+    target[isAuditEvent(event) && level === 'debug' ? 'info' : level](record, redact(event));
   };
   return {
     debug: (e, f) => write('debug', e, f),
     info: (e, f) => write('info', e, f),
     warn: (e, f) => write('warn', e, f),
     error: (e, f) => write('error', e, f),
-    child: (fields) => createLogger({ level: options.level ?? 'info', sink, base: { ...base, ...fields } }),
+    child: (fields) => wrap(ops.child(fields), audit.child(fields)),
   };
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const sink: LogSink = options.sink ?? ((line) => process.stdout.write(line + '\n'));
+  const base = options.base ?? {};
+  return wrap(pinoFor(options.level ?? 'info', sink, base), pinoFor('info', options.auditSink ?? sink, base));
 }

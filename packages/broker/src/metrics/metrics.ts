@@ -29,11 +29,27 @@ export interface BrokerMetrics {
   readonly debugContainers: Counter<'tenant' | 'outcome'>;
   readonly buildInfo: Gauge<'version' | 'node' | 'uws'>;
   readonly draining: Gauge;
+  readonly sessionsConnecting: Gauge;
+  readonly shellCleanups: Gauge;
+  readonly storeSubscriptions: Gauge;
+  readonly logLinesDropped: Counter;
+  readonly auditBacklogBytes: Gauge;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
 export const RESOURCE_GAUGES = ['clientSockets', 'upstreamSockets', 'resizeHandlers', 'sessionTimers'] as const;
 export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
+
+/**
+ * Work that outlives no owner but is not bounded per live session: a session between its creation and
+ * its start or dispose, and the orphaned-shell cleanup execs that run after a session ended. Both
+ * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
+ * not compare them with the live session count (a cleanup runs after its session is gone).
+ */
+export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups'] as const;
+/** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
+export const BROKER_GAUGES = ['storeSubscriptions'] as const;
+export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
 
 /** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
@@ -81,5 +97,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     }),
     draining: new Gauge({ name: 'podshell_draining', help: '1 from SIGTERM until the drain ends (the replica takes no new sessions); a replica stuck at 1 is not finishing its drain.', registers: r }),
     buildInfo: new Gauge({ name: 'podshell_build_info', help: 'Always 1; its labels name the broker version, the Node.js version and the uWebSockets.js version loaded.', labelNames: ['version', 'node', 'uws'], registers: r }),
+    sessionsConnecting: new Gauge({ name: 'podshell_sessions_connecting', help: 'Sessions created by an upgrade that have neither started (hello sent) nor been disposed.', registers: r }),
+    shellCleanups: new Gauge({ name: 'podshell_shell_cleanups_in_flight', help: 'Orphaned-shell cleanup execs still running (after their session ended, or for a reaped replica).', registers: r }),
+    logLinesDropped: new Counter({ name: 'podshell_log_lines_dropped_total', help: 'Operational log lines dropped because stdout could not keep up (audit lines are never dropped).', registers: r }),
+    auditBacklogBytes: new Gauge({ name: 'podshell_audit_backlog_bytes', help: 'Log and audit bytes written to stdout that it has not taken yet; above AUDIT_BACKLOG_BYTES new sessions are refused.', registers: r }),
+    storeSubscriptions: new Gauge({ name: 'podshell_store_subscriptions', help: 'Store subscriptions held by this broker (control channel, reaped sessions); 0 once it stopped or failed to start.', registers: r }),
   };
 }

@@ -3,6 +3,7 @@ import { adminTokenMatches } from '../admin/admin-auth.js';
 import { adminApiRoute } from './admin-api-route.js';
 import { replyJson, replyText } from './http-reply.js';
 import { storeNote } from './public-server.js';
+import { redactDeep } from '../log/redact.js';
 import { routeApp, type RouteContext, type RouteRegistrar } from './routes.js';
 
 export interface AdminPlugins {
@@ -60,7 +61,8 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
 /** Built-in /debug/sessions and /debug/resources, used when no debug plug-in is supplied. */
 function registerMinimalDebugRoutes(routes: ReturnType<typeof routeApp>, ctx: RouteContext): void {
   routes.get('/debug/sessions', (res) => {
-    replyJson(res, 200, { sessions: ctx.sessions.list().map((s) => s.info()) });
+    // Client-supplied text (a forwarded client IP) may carry token fragments: redacted like every debug page.
+    replyJson(res, 200, redactDeep({ sessions: ctx.sessions.list().map((s) => s.info()) }));
   });
   routes.get('/debug/resources', (res) => {
     const grouped: Record<string, number> = {};

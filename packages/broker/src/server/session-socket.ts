@@ -37,7 +37,7 @@ function onHandlerError(logger: Logger, ws: WebSocket<SocketData>, data: SocketD
 }
 
 /**
- * Starts a client socket once its upgrade's cork has closed (see corked-upgrade.ts: `open` itself
+ * Starts a client socket once `res.upgrade()` has returned (see async-upgrade.ts: `open` itself
  * must not do this work). A session gets the socket and sends `hello` (corked with any queued
  * upstream frames); a socket without a session gets `closing` and its close code.
  */
@@ -81,7 +81,7 @@ export function sessionSocketBehavior(
     idleTimeout: clientIdleTimeoutSeconds(config.keepaliveSeconds),
     sendPingsAutomatically: true,
     upgrade,
-    // Only records the socket: the upgrade starts it after its cork closed (corked-upgrade.ts).
+    // Only records the socket: the upgrade starts it once `res.upgrade()` returned (async-upgrade.ts).
     open: (ws) => {
       const data = ws.getUserData();
       try {

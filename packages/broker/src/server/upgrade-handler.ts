@@ -9,7 +9,7 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
 import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
-import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
+import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
 import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
 import { startClientSocket } from './session-socket.js';
 import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
@@ -23,7 +23,7 @@ export interface SocketData {
   failure: CloseInfo | null;
   /** Set by the close handler: the socket must not be touched afterwards. */
   closed: boolean;
-  /** Where `open` leaves the socket for the upgrade to start it after the cork (corked-upgrade.ts). */
+  /** Where `open` leaves the socket for the upgrade to start it once `res.upgrade()` returned (async-upgrade.ts). */
   opening: OpeningSlot<SocketData>;
 }
 
@@ -46,14 +46,28 @@ export interface UpgradeDeps {
  *    read HTTP refusals). Either way an unauthenticated client never gets a session, a timer, a
  *    store entry or an upstream connection;
  * 4. create the Session, acquire the store entry and open the upstream exec (Session.connect);
- * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade, corked,
- *    answering only `pod-shell.v1`, and start the socket once the cork has closed (`hello`). A session that failed in step 4 still gets its socket, whose
+ * 5. if the client went away meanwhile, dispose the session and stop; otherwise upgrade (uncorked: async-upgrade.ts),
+ *    answering only `pod-shell.v1`, and start the socket once the upgrade returned (`hello`). A session that failed in step 4 still gets its socket, whose
  *    `open` sends the `closing` frame and the close code (4429, 4503, 4404, 4403, 4500…).
  * Upstream-first ordering means the client sees `hello` only for a relay that is ready.
  */
-/** Upgrades corked, then starts the socket; see corked-upgrade.ts for why `open` only records it. */
+/**
+ * Upgrades (never inside `res.cork()`), then starts the socket; see async-upgrade.ts for why.
+ * When uWS opened no socket (the client was gone), the session this upgrade created is ended here:
+ * no `close` handler will ever run for it, and without this it would keep its upstream exec and
+ * store entry with no deadline armed.
+ */
 function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t, logger: Logger): void {
-  upgradeCorked(res, data, r.secWebSocketKey, POD_SHELL_SUBPROTOCOL, r.secWebSocketExtensions, context, (ws) => startClientSocket(ws, logger));
+  upgradeThenStart(
+    res,
+    data,
+    r.secWebSocketKey,
+    POD_SHELL_SUBPROTOCOL,
+    r.secWebSocketExtensions,
+    context,
+    (ws) => startClientSocket(ws, logger),
+    () => data.session?.dispose(CLIENT_GONE),
+  );
 }
 
 /**
@@ -68,6 +82,9 @@ function publicCloseInfo(err: PodShellError): CloseInfo {
   const info = closeInfoFor(err);
   return err.code === ErrorCode.TOKEN_INVALID ? { ...info, message: GENERIC_INVALID_TOKEN_MESSAGE } : info;
 }
+
+/** How a session ends whose client left before it could start. */
+const CLIENT_GONE: CloseInfo = { code: 1006, reason: 'client_aborted', message: 'the client left before the session started' };
 
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { config, logger, metrics } = deps;
@@ -118,7 +135,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       else refuse(res, e, r);
       return;
     }
-    abort.onAbort = () => session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+    abort.onAbort = () => session.dispose(CLIENT_GONE);
     try {
       await session.connect();
     } catch (err) {
@@ -126,7 +143,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     }
     abort.onAbort = null;
     if (isAborted(res)) {
-      session.dispose({ code: 1006, reason: 'client_aborted', message: 'the client left before the session started' });
+      session.dispose(CLIENT_GONE);
       return;
     }
     const data: SocketData = session.isDisposed

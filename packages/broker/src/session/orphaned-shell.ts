@@ -9,12 +9,12 @@ import { podTarget } from './session-identity.js';
  * established ends for any reason but the command exiting, a short second exec hangs up the
  * processes carrying this session's mark. Only for tenants that turn it on and for commands the
  * shell reaper can track. It runs after the session is gone, is bounded by its own timeout, and
- * counts its failures; nothing waits for it.
+ * counts its failures; the broker's ShellCleanups owns it (gauge, drain waits for it).
  */
-export function endOrphanedShell(ctx: Pick<SessionContext, 'clusters' | 'config' | 'logger' | 'metrics'>, auth: AuthorizedSession, sessionId: string): void {
+export function endOrphanedShell(ctx: Pick<SessionContext, 'clusters' | 'config' | 'logger' | 'metrics' | 'cleanups'>, auth: AuthorizedSession, sessionId: string): void {
   const shell = trackedShell(auth.command);
   if (!auth.tenant.endOrphanedShells || shell === null) return;
-  void endRemoteShell({
+  const run = endRemoteShell({
     kube: () => ctx.clusters.dial(auth.tenant.kubeContext),
     target: podTarget(auth),
     sessionId,
@@ -24,4 +24,5 @@ export function endOrphanedShell(ctx: Pick<SessionContext, 'clusters' | 'config'
     logger: ctx.logger,
     metrics: ctx.metrics,
   });
+  void ctx.cleanups.track(run);
 }

@@ -1,5 +1,5 @@
-import type { BrokerMetrics, ResourceKind } from '../metrics/metrics.js';
-import { RESOURCE_GAUGES } from '../metrics/metrics.js';
+import type { BrokerMetrics, GaugeKind, ResourceKind } from '../metrics/metrics.js';
+import { BROKER_GAUGES, ENDING_GAUGES, RESOURCE_GAUGES } from '../metrics/metrics.js';
 
 /**
  * The per-session resource counters, kept as plain numbers (the leak canary, /debug/resources and
@@ -8,31 +8,51 @@ import { RESOURCE_GAUGES } from '../metrics/metrics.js';
  * with a flag on the resource itself.
  */
 export class ResourceGauges {
-  private readonly values: Record<ResourceKind, number> = { clientSockets: 0, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 0 };
+  private readonly values: Record<GaugeKind, number> = {
+    clientSockets: 0,
+    upstreamSockets: 0,
+    resizeHandlers: 0,
+    sessionTimers: 0,
+    sessionsConnecting: 0,
+    shellCleanups: 0,
+    storeSubscriptions: 0,
+  };
 
   constructor(private readonly metrics: BrokerMetrics) {}
 
-  inc(kind: ResourceKind): void {
+  inc(kind: GaugeKind): void {
     this.values[kind] += 1;
     this.metrics[kind].inc();
   }
 
-  dec(kind: ResourceKind): void {
+  dec(kind: GaugeKind): void {
     this.values[kind] -= 1;
     this.metrics[kind].dec();
   }
 
-  value(kind: ResourceKind): number {
+  value(kind: GaugeKind): number {
     return this.values[kind];
   }
 
+  /** The per-session resource gauges (what /debug/resources and the leak canary compare with sessions). */
   snapshot(): Record<ResourceKind, number> {
+    const v = this.values;
+    return { clientSockets: v.clientSockets, upstreamSockets: v.upstreamSockets, resizeHandlers: v.resizeHandlers, sessionTimers: v.sessionTimers };
+  }
+
+  /** Every gauge this class keeps, for messages that explain why a broker is not idle. */
+  snapshotAll(): Record<GaugeKind, number> {
     return { ...this.values };
   }
 
-  /** True when every resource gauge is back to zero. */
+  /** True when every resource gauge, every connecting session and every shell cleanup is back to zero (an idle broker). */
   allZero(): boolean {
-    return RESOURCE_GAUGES.every((k) => this.values[k] === 0);
+    return [...RESOURCE_GAUGES, ...ENDING_GAUGES].every((k) => this.values[k] === 0);
+  }
+
+  /** True when the broker holds nothing at all, its store subscriptions included (after drain or a failed start). */
+  allReleased(): boolean {
+    return this.allZero() && BROKER_GAUGES.every((k) => this.values[k] === 0);
   }
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { SessionStore } from '../store/session-store.js';
 import type { ResourceGauges } from './resource-gauges.js';
+import type { ShellCleanups } from './shell-cleanups.js';
 
 /**
  * The slice of a uWS WebSocket a session uses. Valid from `open` until its `close` handler ran;
@@ -29,6 +30,10 @@ export interface SessionContext {
   readonly store: SessionStore;
   readonly authenticator: Authenticator;
   readonly clusters: KubeClusters;
+  /** Owns the cleanup execs that hang up a session's shell after the session ended (threat 19). */
+  readonly cleanups: ShellCleanups;
+  /** True while the audit trail cannot keep up: no new session may start (its audit lines would have nowhere to go). */
+  auditBacklogged(): boolean;
   /** Called once, at the end of dispose, so the manager forgets the session. */
   onDisposed(sessionId: string): void;
 }

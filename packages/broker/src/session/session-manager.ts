@@ -20,6 +20,7 @@ export class SessionManager {
 
   /** Creates (and registers) the session for an authenticated upgrade; it owns nothing yet. */
   create(auth: AuthorizedSession, clientIp: string): Session {
+    if (this.ctx.auditBacklogged()) throw new PodShellError(ErrorCode.AUDIT_BACKLOG, 'The broker cannot write its audit log fast enough; try again shortly.');
     const session = new Session(this.ctx, auth, clientIp);
     this.sessions.set(session.id, session);
     return session;

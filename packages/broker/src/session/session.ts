@@ -67,6 +67,8 @@ export class Session {
   private disposed = false;
   /** Set when the session attached to a debug container (the image had no shell). */
   private debug: DebugContainer | undefined;
+  /** Counted in `podshell_sessions_connecting` from construction until it starts or is disposed. */
+  private connecting = true;
   /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
   private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
@@ -128,6 +130,14 @@ export class Session {
       end: (info) => this.dispose(info),
     });
     this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, { session: this.id, ...sessionWho(auth), command: auth.command, clientIp });
+    ctx.gauges.inc('sessionsConnecting');
+  }
+
+  /** Leaves `podshell_sessions_connecting` exactly once: when the session starts or is disposed, whichever comes first. */
+  private leaveConnecting(): void {
+    if (!this.connecting) return;
+    this.connecting = false;
+    this.ctx.gauges.dec('sessionsConnecting');
   }
 
   get isDisposed(): boolean {
@@ -212,6 +222,7 @@ export class Session {
     this.client.attach(ws);
     this.state = 'open';
     this.started = true;
+    this.leaveConnecting();
     const { config } = this.ctx;
     this.accounting.started(this.expiresAt);
     this.resize = new ResizeLimiter(
@@ -364,6 +375,7 @@ export class Session {
     // 5. gauges, metrics and audit
     if (wasStarted) this.accounting.ended(info, this.startedAt, this.traffic);
     else this.accounting.rejected(info);
+    this.leaveConnecting();
     // 6. closing frame, then close the client if still open
     this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);

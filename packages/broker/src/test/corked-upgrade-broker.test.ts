@@ -3,12 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { startHarness, type Harness } from './harness.js';
 
 /**
- * The corked upgrade (server/corked-upgrade.ts) through the whole broker: 200 authenticated
+ * The upgrade path (server/async-upgrade.ts: outside res.cork) through the whole broker: 200 authenticated
  * upgrades, 25 at a time, each must get hello and end with the client's own close (1000), never the
  * 1006 the uWS upgrade heap bug produces. Runs against the image's broker too (uWS 20.57, which
  * still has the bug: docs/runtime.md), with PODSHELL_TEST_BROKER_LAUNCHER.
  */
-describe('corked upgrade through the broker', () => {
+describe('the upgrade through the broker', () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({ env: { IP_CONNECTS_PER_MINUTE: '0' } });

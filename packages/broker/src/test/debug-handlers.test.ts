@@ -78,7 +78,17 @@ describe('/debug/resources', () => {
     m.sessionTimers.inc(5);
     m.sessionsActive.set(1);
     const g = await readResourceGauges(m);
-    assert.deepEqual(g, { clientSockets: 2, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 5, sessionsActive: 1, leakSuspected: 0 });
+    assert.deepEqual(g, {
+      clientSockets: 2,
+      upstreamSockets: 0,
+      resizeHandlers: 0,
+      sessionTimers: 5,
+      sessionsConnecting: 0,
+      shellCleanups: 0,
+      storeSubscriptions: 0,
+      sessionsActive: 1,
+      leakSuspected: 0,
+    });
   });
 });
 

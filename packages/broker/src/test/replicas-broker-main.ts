@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   const authenticator = createAuthenticator({ tenants, config });
   const broker = await startBroker(config, { authenticator, store, tenants, logger, metrics, leakCheckPeriodMs: 200 });
   process.once('SIGTERM', () => {
-    void broker.drain().then(() => process.exit(0));
+    void broker
+      .drain()
+      .then(() => store.close())
+      .then(() => process.exit(0));
   });
 }
 

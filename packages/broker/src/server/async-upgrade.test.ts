@@ -4,8 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HttpResponse, us_socket_context_t, WebSocket } from 'uWebSockets.js';
-import { openingSlot, upgradeCorked, type OpeningSlot } from './corked-upgrade.js';
-import { loadUwsBuild } from './uws.js';
+import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
 
 interface Data {
   opening: OpeningSlot<Data>;
@@ -13,8 +12,9 @@ interface Data {
 }
 
 /** A fake HttpResponse whose `upgrade` runs `open` synchronously, as uWS does. */
-function fakeResponse(open: (data: Data) => void): { res: HttpResponse; inCork: () => boolean } {
+function fakeResponse(open: (data: Data) => void): { res: HttpResponse; inUpgrade: () => boolean } {
   let corked = false;
+  let upgrading = false;
   const res = {
     cork(cb: () => void) {
       corked = true;
@@ -26,27 +26,41 @@ function fakeResponse(open: (data: Data) => void): { res: HttpResponse; inCork: 
       return res;
     },
     upgrade(data: Data) {
-      assert.ok(corked, 'upgrade must run inside cork');
-      open(data);
+      assert.equal(corked, false, 'upgrade must not run inside res.cork (async-upgrade.ts)');
+      upgrading = true;
+      try {
+        open(data);
+      } finally {
+        upgrading = false;
+      }
     },
   };
-  return { res: res as unknown as HttpResponse, inCork: () => corked };
+  return { res: res as unknown as HttpResponse, inUpgrade: () => upgrading };
 }
 
 const ctx = {} as us_socket_context_t;
 
-describe('corked upgrade', () => {
-  test('the socket is started only after the cork has returned', () => {
+describe('async upgrade', () => {
+  test('the socket is started only after res.upgrade() has returned, outside any cork', () => {
     const data: Data = { opening: openingSlot(), closed: false };
     const ws = { getUserData: () => data } as unknown as WebSocket<Data>;
-    const { res, inCork } = fakeResponse((d) => {
+    const { res, inUpgrade } = fakeResponse((d) => {
       d.opening.ws = ws;
     });
     const started: boolean[] = [];
-    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, (w) => {
-      assert.equal(w, ws);
-      started.push(inCork());
-    });
+    upgradeThenStart(
+      res,
+      data,
+      'key',
+      'pod-shell.v1',
+      '',
+      ctx,
+      (w) => {
+        assert.equal(w, ws);
+        started.push(inUpgrade());
+      },
+      () => assert.fail('a socket was opened'),
+    );
     assert.deepEqual(started, [false]);
     assert.equal(data.opening.ws, null);
   });
@@ -59,18 +73,33 @@ describe('corked upgrade', () => {
       d.closed = true;
     });
     let started = 0;
-    upgradeCorked(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++);
+    let noSocket = 0;
+    upgradeThenStart(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
     assert.equal(started, 0);
+    // Its close handler ran and ended what the socket carried: the caller is not asked again.
+    assert.equal(noSocket, 0);
   });
 
-  // Real addon in a child process, so its native stderr can be read: 200 async upgrades, each
-  // started with an allocating hello, must print no cork warning and never close with 1006.
-  test('real uWS: no cork warning, every client gets hello and a clean close', { timeout: 60_000 }, async () => {
+  test('an upgrade that opened no socket tells its caller, once, and starts nothing', () => {
+    const data: Data = { opening: openingSlot(), closed: false };
+    const { res } = fakeResponse(() => {});
+    let started = 0;
+    let noSocket = 0;
+    upgradeThenStart(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
+    assert.equal(started, 0);
+    assert.equal(noSocket, 1);
+  });
+
+  // Real addon in a child process whose freed heap memory reads "connection close" (glibc fills it
+  // with MALLOC_PERTURB_'s byte, 0x10): 200 async upgrades must all get hello and close with 1000.
+  // Inside res.cork(), uWS 20.30 reads the upgraded socket's HTTP state from freed memory and closes
+  // about 85 % of them before hello (async-upgrade.ts).
+  test('real uWS: whatever the freed heap holds, every client gets hello and a clean close', { timeout: 60_000 }, async () => {
     const require = createRequire(import.meta.url);
     const script = `
       const uWS = require(process.env.UWS_PATH);
       const WebSocket = require(process.env.WS_PATH);
-      import(process.env.CORKED_URL).then(({ openingSlot, upgradeCorked }) => {
+      import(process.env.UPGRADE_URL).then(({ openingSlot, upgradeThenStart }) => {
         const app = uWS.App();
         app.ws('/*', {
           upgrade: (res, req, context) => {
@@ -80,9 +109,9 @@ describe('corked upgrade', () => {
             setTimeout(() => {
               if (aborted) return;
               const data = { opening: openingSlot(), closed: false };
-              upgradeCorked(res, data, key, 'pod-shell.v1', '', context, (ws) => {
+              upgradeThenStart(res, data, key, 'pod-shell.v1', '', context, (ws) => {
                 ws.cork(() => ws.send(JSON.stringify({ type: 'hello', at: new Date().toISOString(), pad: 'x'.repeat(64) }), false));
-              });
+              }, () => {});
             }, Math.random() * 3);
           },
           open: (ws) => { ws.getUserData().opening.ws = ws; },
@@ -111,9 +140,10 @@ describe('corked upgrade', () => {
     const child = spawn(process.execPath, ['-e', script], {
       env: {
         ...process.env,
-        UWS_PATH: require.resolve(loadUwsBuild().build.module),
+        UWS_PATH: require.resolve('uWebSockets.js'),
         WS_PATH: require.resolve('ws'),
-        CORKED_URL: new URL('./corked-upgrade.js', import.meta.url).href,
+        UPGRADE_URL: new URL('./async-upgrade.js', import.meta.url).href,
+        MALLOC_PERTURB_: '16',
       },
       cwd: fileURLToPath(new URL('.', import.meta.url)),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,7 +156,6 @@ describe('corked upgrade', () => {
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, err);
-    assert.doesNotMatch(err, /corked/);
     assert.deepEqual(JSON.parse(out), { 1000: 200 });
   });
 });
