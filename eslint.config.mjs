@@ -8,7 +8,13 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', '**/coverage/**', 'packages/element/custom-elements.json'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.turbo/**',
+      '**/coverage/**',
+      'packages/element/custom-elements.json',
+    ],
   },
   {
     files: ['**/*.mjs', '**/*.js'],
@@ -21,11 +27,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {
+    // k6 scripts run inside k6, not Node: its init-context and VU globals (https://grafana.com/docs/k6/latest/using-k6/execution-context-variables/).
+    files: ['load-tests/scripts/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } },
+  },
+  {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['packages/*/tsconfig.json', 'packages/element/tsconfig.test.json', 'load-tests/tsconfig.json', 'load-tests/scripts/tsconfig.json'],
+        project: [
+          'packages/*/tsconfig.json',
+          'packages/element/tsconfig.test.json',
+          'load-tests/tsconfig.json',
+          'load-tests/scripts/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -37,7 +53,15 @@ export default tseslint.config(
       // node:test's test()/describe()/it() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
     },
   },

@@ -32,7 +32,9 @@ let closing = null;
 
 const sendSize = () => {
   if (process.stdout.columns && process.stdout.rows) {
-    socket.send(encodeFrame(Channel.Resize, encodeResize({ Width: process.stdout.columns, Height: process.stdout.rows })));
+    socket.send(
+      encodeFrame(Channel.Resize, encodeResize({ Width: process.stdout.columns, Height: process.stdout.rows })),
+    );
   }
 };
 
@@ -62,7 +64,8 @@ socket.on('message', (data) => {
   } else if (channel === Channel.Control) {
     const message = parseServerControl(payload);
     if (message.type === 'closing') closing = message;
-    else if (message.type === 'expiring') process.stderr.write(`\r\npod-shell: session expires at ${new Date(message.at).toISOString()}\r\n`);
+    else if (message.type === 'expiring')
+      process.stderr.write(`\r\npod-shell: session expires at ${new Date(message.at).toISOString()}\r\n`);
   }
 });
 

@@ -55,8 +55,12 @@ if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
 }
 const host = args.host ?? '127.0.0.1';
 const tenantsFile = resolve(args.tenants ?? join(root, 'examples', 'tenants.demo.yaml'));
-const kubeconfigArg = args.kubeconfig === undefined ? undefined : resolve(args.kubeconfig.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-for (const [what, file] of [['tenants file', tenantsFile], ['kubeconfig', kubeconfigArg]]) {
+const kubeconfigArg =
+  args.kubeconfig === undefined ? undefined : resolve(args.kubeconfig.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+for (const [what, file] of [
+  ['tenants file', tenantsFile],
+  ['kubeconfig', kubeconfigArg],
+]) {
   if (file !== undefined && !existsSync(file)) {
     console.error(`start: ${what} ${file} does not exist`);
     process.exit(2);
@@ -73,18 +77,30 @@ function run(command, argv, options = {}) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, argv, { cwd: root, stdio: 'inherit', ...options });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolveRun() : reject(new Error(`${command} ${argv.join(' ')} failed (${signal ?? `exit ${code}`})`))));
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolveRun()
+        : reject(new Error(`${command} ${argv.join(' ')} failed (${signal ?? `exit ${code}`})`)),
+    );
   });
 }
 
 /** Starts a long-running child; its output lines are prefixed with `name`. Resolves when `ready(line)` matches. */
 function startChild(name, argv, env, ready, { timeoutMs = 60_000, ownGroup = false } = {}) {
   // `ownGroup`: the terminal's Ctrl-C does not reach it; stop() ends it after the children started later.
-  const child = spawn(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
+  const child = spawn(process.execPath, argv, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
+  });
   const entry = { name, child, exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))) };
   children.push(entry);
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     let buffered = '';
     const onData = (stream) => (chunk) => {
       buffered += chunk.toString('utf8');
@@ -169,13 +185,21 @@ try {
   if (kubeconfig === undefined) {
     kubeconfig = join(tempDir, 'kubeconfig');
     say('starting kube-sim (simulated cluster, default fixtures)…');
-    await startChild('kube-sim', [simCli, '--kubeconfig-out', kubeconfig], {}, (line) => line.startsWith('kubeconfig written to'), { ownGroup: true });
+    await startChild(
+      'kube-sim',
+      [simCli, '--kubeconfig-out', kubeconfig],
+      {},
+      (line) => line.startsWith('kubeconfig written to'),
+      { ownGroup: true },
+    );
   } else {
     say(`using the cluster of ${kubeconfig}`);
   }
 
   const adminToken = randomBytes(24).toString('base64url');
-  say(`starting the broker on ${host}:${port} (DEMO_MODE, ${process.env.REDIS_URL ? 'Redis store' : 'in-memory store'})…`);
+  say(
+    `starting the broker on ${host}:${port} (DEMO_MODE, ${process.env.REDIS_URL ? 'Redis store' : 'in-memory store'})…`,
+  );
   const brokerEnv = {
     PORT: port,
     HOST: host,
@@ -192,7 +216,9 @@ try {
   const url = `http://localhost:${port}/`;
   say('');
   say(`\x1b[32mpod-shell demo ready:\x1b[0m  \x1b[1m${url}\x1b[0m`);
-  say(`metrics: curl -H 'Authorization: Bearer ${adminToken}' http://127.0.0.1:${process.env.ADMIN_PORT ?? '9090'}/metrics`);
+  say(
+    `metrics: curl -H 'Authorization: Bearer ${adminToken}' http://127.0.0.1:${process.env.ADMIN_PORT ?? '9090'}/metrics`,
+  );
   if (kubeconfig !== kubeconfigArg) say(`kubectl: KUBECONFIG=${kubeconfig} kubectl get pods -A`);
   say('Ctrl-C stops everything.');
 } catch (err) {

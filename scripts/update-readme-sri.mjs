@@ -8,7 +8,11 @@ const readme = new URL('../README.md', import.meta.url);
 const bundle = elementBundle(readFileSync(new URL('../packages/element/dist/pod-shell.js', import.meta.url)));
 const tag = `<script type="module" src="https://broker.example.com${bundle.path}"\n        integrity="${bundle.integrity}" crossorigin="anonymous"></script>`;
 const text = readFileSync(readme, 'utf8');
-const next = text.replace(/<script type="module" src="https:\/\/broker\.example\.com\/[^"]*"(\s+integrity="[^"]*" crossorigin="anonymous")?><\/script>/, tag);
-if (!next.includes(tag)) throw new Error('README.md: no <script type="module" src="https://broker.example.com/…"> snippet to update');
+const next = text.replace(
+  /<script type="module" src="https:\/\/broker\.example\.com\/[^"]*"(\s+integrity="[^"]*" crossorigin="anonymous")?><\/script>/,
+  tag,
+);
+if (!next.includes(tag))
+  throw new Error('README.md: no <script type="module" src="https://broker.example.com/…"> snippet to update');
 writeFileSync(readme, next);
 console.log(`README.md: ${bundle.path} ${bundle.integrity}`);

@@ -8,8 +8,17 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 const root = realpathSync(process.cwd());
-const listed = execFileSync('npm', ['ls', '--all', '--parseable', '--omit=dev', '--omit=optional', '--workspace', '@pod-shell/broker'], { encoding: 'utf8' });
-const keep = new Set(listed.split('\n').filter(Boolean).map((p) => relative(root, realpathSync(p))));
+const listed = execFileSync(
+  'npm',
+  ['ls', '--all', '--parseable', '--omit=dev', '--omit=optional', '--workspace', '@pod-shell/broker'],
+  { encoding: 'utf8' },
+);
+const keep = new Set(
+  listed
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => relative(root, realpathSync(p))),
+);
 
 let removed = 0;
 const prune = (dir) => {

@@ -9,5 +9,9 @@ if (!existsSync(cli)) {
   process.stderr.write('pod-shell-k6: not built yet (npm run build)\n');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', cli, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -14,7 +14,10 @@ const HOLD_SECONDS = envInt('HOLD_SECONDS', 60);
 const KEY_EVERY_MS = envInt('KEY_EVERY_MS', 3000);
 const ECHO_P95_MS = envInt('ECHO_P95_MS', 50);
 const URL = sessionUrl(envRequired('BROKER', 'the broker, e.g. wss://shell.example.com'));
-const tokens = readTokens(envRequired('TOKENS', 'a token file from pod-shell-broker token … --count N --out FILE'), SESSIONS);
+const tokens = readTokens(
+  envRequired('TOKENS', 'a token file from pod-shell-broker token … --count N --out FILE'),
+  SESSIONS,
+);
 
 const echoRtt = new Trend('echo_rtt', true);
 const sessionsOpened = new Counter('sessions_opened');
@@ -62,18 +65,24 @@ export default function (data) {
       sessionsOpened.add(1);
       sessionOpenOk.add(true);
       // Spread the keystrokes so the sessions do not type in lock step.
-      const first = setTimeout(() => {
-        typing = setInterval(() => {
-          sentAt = Date.now();
-          ws.send(stdinFrame('k'));
-        }, KEY_EVERY_MS);
-      }, Math.floor(Math.random() * KEY_EVERY_MS));
-      ending = setTimeout(() => {
-        leaving = true;
-        clearTimeout(first);
-        if (typing !== null) clearInterval(typing);
-        ws.close();
-      }, Math.max(0, data.endAt - Date.now()));
+      const first = setTimeout(
+        () => {
+          typing = setInterval(() => {
+            sentAt = Date.now();
+            ws.send(stdinFrame('k'));
+          }, KEY_EVERY_MS);
+        },
+        Math.floor(Math.random() * KEY_EVERY_MS),
+      );
+      ending = setTimeout(
+        () => {
+          leaving = true;
+          clearTimeout(first);
+          if (typing !== null) clearInterval(typing);
+          ws.close();
+        },
+        Math.max(0, data.endAt - Date.now()),
+      );
     },
     output() {
       if (sentAt === 0) return;

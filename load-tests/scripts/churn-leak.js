@@ -9,7 +9,17 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Gauge, Rate } from 'k6/metrics';
 import { setTimeout } from 'k6/timers';
-import { dropConnection, envInt, envRequired, openSession, parsePrometheus, readTokens, resizeFrame, sessionUrl, stdinFrame } from './lib/pod-shell.js';
+import {
+  dropConnection,
+  envInt,
+  envRequired,
+  openSession,
+  parsePrometheus,
+  readTokens,
+  resizeFrame,
+  sessionUrl,
+  stdinFrame,
+} from './lib/pod-shell.js';
 
 const SESSIONS = envInt('SESSIONS', 10000);
 const VUS = envInt('VUS', 100);
@@ -17,10 +27,20 @@ const SETTLE_SECONDS = envInt('SETTLE_SECONDS', 30);
 const URL = sessionUrl(envRequired('BROKER', 'the broker, e.g. wss://shell.example.com'));
 const ADMIN = envRequired('ADMIN', "the broker's admin base URL, e.g. http://10.0.0.5:9091").replace(/\/+$/, '');
 const ADMIN_TOKEN = envRequired('ADMIN_TOKEN', "the broker's ADMIN_TOKEN (admin /metrics needs it)");
-const tokens = readTokens(envRequired('TOKENS', 'a token file from pod-shell-broker token … --count N --out FILE'), Math.min(SESSIONS, VUS));
+const tokens = readTokens(
+  envRequired('TOKENS', 'a token file from pod-shell-broker token … --count N --out FILE'),
+  Math.min(SESSIONS, VUS),
+);
 
 /** The gauges a session owns something in: each must be 0 once every session ended (docs/operations.md). */
-export const SESSION_GAUGES = ['podshell_sessions_active', 'podshell_client_sockets', 'podshell_upstream_sockets', 'podshell_resize_handlers', 'podshell_session_timers', 'podshell_connects_in_flight'];
+export const SESSION_GAUGES = [
+  'podshell_sessions_active',
+  'podshell_client_sockets',
+  'podshell_upstream_sockets',
+  'podshell_resize_handlers',
+  'podshell_session_timers',
+  'podshell_connects_in_flight',
+];
 
 // ISSUE-11 HOOK (memory after a peak): the heap/RSS bound churn-leak will assert once the broker gives
 // memory back. Until then HEAP_GROWTH_MAX_PCT / RSS_GROWTH_MAX_MB are unset and the growth is only
@@ -56,7 +76,8 @@ export const options = {
 
 function scrape() {
   const res = http.get(`${ADMIN}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-  if (res.status !== 200) throw new Error(`GET ${ADMIN}/metrics answered ${res.status}: ${String(res.body).slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`GET ${ADMIN}/metrics answered ${res.status}: ${String(res.body).slice(0, 200)}`);
   return parsePrometheus(String(res.body));
 }
 
@@ -103,7 +124,10 @@ export async function teardown(start) {
   }
   const leaked = SESSION_GAUGES.filter((g) => m[g] !== 0);
   for (const g of leaked) console.error(`LEAK: ${g} is ${m[g]} after ${SESSIONS} sessions ended (expected 0)`);
-  if (suspected !== 0) console.error('LEAK: podshell_leak_suspected rose to 1 (the broker saw a resource gauge above its per-session bound)');
+  if (suspected !== 0)
+    console.error(
+      'LEAK: podshell_leak_suspected rose to 1 (the broker saw a resource gauge above its per-session bound)',
+    );
   leakedResources.add(leaked.reduce((sum, g) => sum + Math.abs(m[g]), 0));
   leakSuspectedSeen.add(suspected);
   /** @type {Record<string, (m: Record<string, number>) => boolean>} */

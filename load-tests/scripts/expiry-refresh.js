@@ -8,14 +8,26 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter } from 'k6/metrics';
 import { setTimeout } from 'k6/timers';
-import { CloseCode, controlFrame, envInt, envRequired, openSession, readTokens, sessionUrl, stdinFrame } from './lib/pod-shell.js';
+import {
+  CloseCode,
+  controlFrame,
+  envInt,
+  envRequired,
+  openSession,
+  readTokens,
+  sessionUrl,
+  stdinFrame,
+} from './lib/pod-shell.js';
 
 const SESSIONS = envInt('SESSIONS', 100);
 /** How long a refreshed session stays after its first token expired, proving it kept its shell. */
 const PAST_EXPIRY_MS = envInt('PAST_EXPIRY_MS', 2000);
 const URL = sessionUrl(envRequired('BROKER', 'the broker, e.g. wss://shell.example.com'));
 const tokens = readTokens(envRequired('TOKENS', 'short-lived tokens, one per session'), SESSIONS);
-const refreshTokens = readTokens(envRequired('REFRESH_TOKENS', 'longer-lived tokens, same subjects, line by line'), SESSIONS);
+const refreshTokens = readTokens(
+  envRequired('REFRESH_TOKENS', 'longer-lived tokens, same subjects, line by line'),
+  SESSIONS,
+);
 if (SESSIONS % 2 !== 0) throw new Error(`SESSIONS must be even (half refresh, half expire), got ${SESSIONS}`);
 
 const refreshedKept = new Counter('refreshed_kept_shell');
@@ -49,10 +61,13 @@ export default function () {
       } else if (msg.type === 'extended' && outcome === 'refreshing') {
         outcome = msg.expiresAt > firstExpiry ? 'extended' : 'not_extended';
         // Type after the first token's expiry: the echo proves the shell survived it.
-        setTimeout(() => {
-          probing = true;
-          ws.send(stdinFrame('p'));
-        }, Math.max(0, firstExpiry - Date.now()) + PAST_EXPIRY_MS);
+        setTimeout(
+          () => {
+            probing = true;
+            ws.send(stdinFrame('p'));
+          },
+          Math.max(0, firstExpiry - Date.now()) + PAST_EXPIRY_MS,
+        );
       } else if (msg.type === 'error') {
         outcome = `refresh_refused:${msg.code}`;
       }
@@ -75,7 +90,9 @@ export default function () {
     close() {
       const expected = refresher ? 'kept' : 'expired';
       if (outcome !== expected) unexpected.add(1);
-      check(outcome, { [`${refresher ? 'refreshing' : 'silent'} session ended as ${expected}`]: (o) => o === expected });
+      check(outcome, {
+        [`${refresher ? 'refreshing' : 'silent'} session ended as ${expected}`]: (o) => o === expected,
+      });
     },
   });
 }

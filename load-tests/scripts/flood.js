@@ -7,7 +7,18 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Gauge, Trend } from 'k6/metrics';
 import { clearInterval, setInterval, setTimeout } from 'k6/timers';
-import { controlFrame, envInt, envRequired, openSession, parsePrometheus, readTokens, resizeFrame, sessionUrl, stdinFrame, text } from './lib/pod-shell.js';
+import {
+  controlFrame,
+  envInt,
+  envRequired,
+  openSession,
+  parsePrometheus,
+  readTokens,
+  resizeFrame,
+  sessionUrl,
+  stdinFrame,
+  text,
+} from './lib/pod-shell.js';
 
 const SESSIONS = envInt('SESSIONS', 20);
 const FLOOD_SECONDS = envInt('FLOOD_SECONDS', 10);
@@ -28,7 +39,9 @@ const promptReached = new Counter('prompt_reached');
 const rssGrowthPerSession = new Gauge('rss_growth_per_session_bytes');
 
 export const options = {
-  scenarios: { flood: { executor: 'per-vu-iterations', vus: SESSIONS, iterations: 1, maxDuration: `${FLOOD_SECONDS + 120}s` } },
+  scenarios: {
+    flood: { executor: 'per-vu-iterations', vus: SESSIONS, iterations: 1, maxDuration: `${FLOOD_SECONDS + 120}s` },
+  },
   thresholds: {
     ctrl_c_to_prompt: [`p(95)<${PROMPT_P95_MS}`],
     prompt_reached: [`count==${SESSIONS}`],
@@ -101,7 +114,10 @@ export default function (data) {
       }
     },
     closing(msg) {
-      if (phase !== 'prompt') console.error(`session ${exec.vu.idInTest} closed by the broker while ${phase}: ${msg.code} ${msg.reason}: ${msg.message}`);
+      if (phase !== 'prompt')
+        console.error(
+          `session ${exec.vu.idInTest} closed by the broker while ${phase}: ${msg.code} ${msg.reason}: ${msg.message}`,
+        );
     },
     close() {
       if (reader !== null) clearInterval(reader);

@@ -14,7 +14,8 @@ export function envInt(name, fallback) {
   const raw = __ENV[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -37,7 +38,10 @@ export function readTokens(path, need) {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  if (tokens.length < need) throw new Error(`${path} holds ${tokens.length} tokens, the run needs ${need}: mint them with pod-shell-broker token … --count ${need}`);
+  if (tokens.length < need)
+    throw new Error(
+      `${path} holds ${tokens.length} tokens, the run needs ${need}: mint them with pod-shell-broker token … --count ${need}`,
+    );
   return tokens;
 }
 
@@ -57,7 +61,7 @@ export function utf8(text) {
 /** A string from UTF-8 bytes (k6 has no TextDecoder); a malformed sequence becomes U+FFFD. */
 export function text(bytes) {
   let s = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     const extra = b < 0x80 ? 0 : b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : -1;
     if (extra === 0) {

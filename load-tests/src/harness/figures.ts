@@ -23,7 +23,12 @@ export interface RunFigures {
 
 const MB = 1024 * 1024;
 
-export async function runFigures(prom: PrometheusServer, from: number, to: number, holdWindow?: { from: number; to: number }): Promise<RunFigures> {
+export async function runFigures(
+  prom: PrometheusServer,
+  from: number,
+  to: number,
+  holdWindow?: { from: number; to: number },
+): Promise<RunFigures> {
   const range = `${Math.ceil((to - from) / 1000)}s`;
   const at = (q: string, t: number) => prom.scalar(q, t);
   const job = '{job="pod-shell-broker"}';
@@ -40,7 +45,8 @@ export async function runFigures(prom: PrometheusServer, from: number, to: numbe
   }
   const lag = await at(`max_over_time(podshell_nodejs_eventloop_lag_p99_seconds${job}[${range}])`, to);
   const fds = await at(`max_over_time(podshell_process_open_fds${job}[${range}])`, to);
-  const per = (a: number | null, b: number | null): number | null => (a === null || b === null || !peakSessions ? null : Math.round(((b - a) / peakSessions / 1024) * 10) / 10);
+  const per = (a: number | null, b: number | null): number | null =>
+    a === null || b === null || !peakSessions ? null : Math.round(((b - a) / peakSessions / 1024) * 10) / 10;
   const mb = (x: number | null): number | null => (x === null ? null : Math.round(x / MB));
   return {
     peakSessions,

@@ -24,7 +24,12 @@ function keepResizeHandler(session: string, limiter: unknown): void {
   keptResizeHandlers.push({ session, limiter, onResize: () => scratch.length });
 }
 
-const dispose = Session.prototype.dispose;
+// The original method, kept to be called with the session as `this` (dispose.call below): read from its
+// property descriptor and typed with that receiver, rather than held as an unbound method reference.
+const dispose = Object.getOwnPropertyDescriptor(Session.prototype, 'dispose')!.value as (
+  this: Session,
+  info: Parameters<Session['dispose']>[0],
+) => void;
 Session.prototype.dispose = function leakyDispose(this: Session, info: Parameters<Session['dispose']>[0]): void {
   const self = this as unknown as Leaky;
   const limiter = self.resize;

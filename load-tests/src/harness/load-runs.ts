@@ -40,7 +40,12 @@ export async function loadRun(o: LoadRunOptions): Promise<LoadRunResult> {
   if (o.script === 'churn-leak') brokerEnv['LEAK_WINDOW_SECONDS'] = '5';
   const stack = await startStack({ ...o.stack, env: { ...brokerEnv, ...o.stack?.env } });
   try {
-    const env: Record<string, string> = { BROKER: stack.brokerUrl, SESSIONS: String(o.sessions), ADMIN: stack.adminUrl, ADMIN_TOKEN: stack.adminToken };
+    const env: Record<string, string> = {
+      BROKER: stack.brokerUrl,
+      SESSIONS: String(o.sessions),
+      ADMIN: stack.adminUrl,
+      ADMIN_TOKEN: stack.adminToken,
+    };
     let peak: number | [number, number] = o.sessions;
     switch (o.script) {
       case 'capacity':
@@ -67,14 +72,28 @@ export async function loadRun(o: LoadRunOptions): Promise<LoadRunResult> {
     if (o.duringRun) await o.duringRun(stack);
     const r = await running;
     const endedAt = Date.now();
-    const prom = await assertThroughPrometheus(stack.prometheus, { from: startedAt, to: endedAt, peak, settleMs: o.stack?.leak ? 3000 : 15_000 });
+    const prom = await assertThroughPrometheus(stack.prometheus, {
+      from: startedAt,
+      to: endedAt,
+      peak,
+      settleMs: o.stack?.leak ? 3000 : 15_000,
+    });
     if (o.beforeStop) await o.beforeStop(stack);
     // capacity holds every session from the end of the ramp to the end of the hold.
     const ramp = Number(env['RAMP_SECONDS'] ?? Math.max(10, Math.ceil(o.sessions / 100))) * 1000;
     const hold = Number(env['HOLD_SECONDS'] ?? 60) * 1000;
-    const holdWindow = o.script === 'capacity' ? { from: startedAt + ramp + 5000, to: startedAt + ramp + hold - 1000 } : undefined;
+    const holdWindow =
+      o.script === 'capacity' ? { from: startedAt + ramp + 5000, to: startedAt + ramp + hold - 1000 } : undefined;
     const figures = await runFigures(stack.prometheus, startedAt, endedAt, holdWindow);
-    return { ...r, promFailures: prom.failures, peak: prom.peak, ok: r.code === 0 && prom.failures.length === 0, startedAt, endedAt, figures };
+    return {
+      ...r,
+      promFailures: prom.failures,
+      peak: prom.peak,
+      ok: r.code === 0 && prom.failures.length === 0,
+      startedAt,
+      endedAt,
+      figures,
+    };
   } finally {
     await stack.stop();
   }

@@ -1,7 +1,14 @@
 import type { PrometheusServer } from './prometheus.js';
 
 /** The broker gauges a session holds something in (docs/operations.md); all must read 0 once it ended. */
-export const SESSION_GAUGES = ['podshell_sessions_active', 'podshell_client_sockets', 'podshell_upstream_sockets', 'podshell_resize_handlers', 'podshell_session_timers', 'podshell_connects_in_flight'];
+export const SESSION_GAUGES = [
+  'podshell_sessions_active',
+  'podshell_client_sockets',
+  'podshell_upstream_sockets',
+  'podshell_resize_handlers',
+  'podshell_session_timers',
+  'podshell_connects_in_flight',
+];
 
 export interface PromExpectations {
   /** When the load began and ended (epoch ms). */
@@ -18,7 +25,10 @@ export interface PromExpectations {
  * peak sessions as expected, every session gauge 0 at the end, podshell_leak_suspected never rose.
  * Returns the failures, each naming the query and what it returned; empty = pass.
  */
-export async function assertThroughPrometheus(prom: PrometheusServer, e: PromExpectations): Promise<{ failures: string[]; peak: number | null }> {
+export async function assertThroughPrometheus(
+  prom: PrometheusServer,
+  e: PromExpectations,
+): Promise<{ failures: string[]; peak: number | null }> {
   const failures: string[] = [];
   const settleEnd = Date.now() + (e.settleMs ?? 15_000);
   // Wait until a scrape after the run shows every gauge at 0, or the settle time is over.
@@ -29,12 +39,20 @@ export async function assertThroughPrometheus(prom: PrometheusServer, e: PromExp
     for (const g of SESSION_GAUGES) atEnd[g] = await prom.scalar(`${g}{job="pod-shell-broker"}`);
     if (SESSION_GAUGES.every((g) => atEnd[g] === 0) || Date.now() > settleEnd) break;
   }
-  for (const g of SESSION_GAUGES) if (atEnd[g] !== 0) failures.push(`${g} is ${atEnd[g]} at the end (PromQL ${g}), expected 0: the broker kept what ${g} counts`);
+  for (const g of SESSION_GAUGES)
+    if (atEnd[g] !== 0)
+      failures.push(`${g} is ${atEnd[g]} at the end (PromQL ${g}), expected 0: the broker kept what ${g} counts`);
   const rangeS = Math.ceil((Date.now() - e.from) / 1000) + 2;
   const peak = await prom.scalar(`max_over_time(podshell_sessions_active{job="pod-shell-broker"}[${rangeS}s])`);
   const [lo, hi] = Array.isArray(e.peak) ? e.peak : [e.peak, e.peak];
-  if (peak === null || peak < lo || peak > hi) failures.push(`peak of podshell_sessions_active was ${peak} (PromQL max_over_time(...[${rangeS}s])), expected ${lo === hi ? lo : `${lo}..${hi}`}`);
+  if (peak === null || peak < lo || peak > hi)
+    failures.push(
+      `peak of podshell_sessions_active was ${peak} (PromQL max_over_time(...[${rangeS}s])), expected ${lo === hi ? lo : `${lo}..${hi}`}`,
+    );
   const leak = await prom.scalar(`max_over_time(podshell_leak_suspected{job="pod-shell-broker"}[${rangeS}s])`);
-  if (leak !== 0) failures.push(`podshell_leak_suspected rose to ${leak} during the run (PromQL max_over_time(podshell_leak_suspected[${rangeS}s]))`);
+  if (leak !== 0)
+    failures.push(
+      `podshell_leak_suspected rose to ${leak} during the run (PromQL max_over_time(podshell_leak_suspected[${rangeS}s]))`,
+    );
   return { failures, peak };
 }

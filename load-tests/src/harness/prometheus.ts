@@ -18,7 +18,11 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(target: { host: string; port: number; token: string }): Promise<PrometheusServer> {
+export async function startPrometheus(target: {
+  host: string;
+  port: number;
+  token: string;
+}): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-prometheus-'));
   const tokenFile = join(dir, 'admin-token');
   writeFileSync(tokenFile, target.token, { mode: 0o600 });
@@ -40,7 +44,12 @@ export async function startPrometheus(target: { host: string; port: number; toke
   const port = await freePort();
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -51,7 +60,11 @@ export async function startPrometheus(target: { host: string; port: number; toke
     const res = await fetch(`${url}${path}`);
     return (await res.json()) as { status: string; data: { result: { value: [number, string] }[] } };
   };
-  await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => null))?.ok === true, 30_000, () => `prometheus did not become ready: ${stderr}`);
+  await waitFor(
+    async () => (await fetch(`${url}/-/ready`).catch(() => null))?.ok === true,
+    30_000,
+    () => `prometheus did not become ready: ${stderr}`,
+  );
   const server: PrometheusServer = {
     url,
     async scalar(promql, at) {
@@ -62,10 +75,14 @@ export async function startPrometheus(target: { host: string; port: number; toke
       return r.length === 0 ? null : Number(r[0]!.value[1]);
     },
     async scrapedAfter(afterMs) {
-      await waitFor(async () => {
-        const t = await server.scalar('timestamp(up{job="pod-shell-broker"})');
-        return t !== null && t * 1000 > afterMs;
-      }, 15_000, () => 'no scrape of the broker landed in Prometheus');
+      await waitFor(
+        async () => {
+          const t = await server.scalar('timestamp(up{job="pod-shell-broker"})');
+          return t !== null && t * 1000 > afterMs;
+        },
+        15_000,
+        () => 'no scrape of the broker landed in Prometheus',
+      );
     },
     async stop() {
       child.kill('SIGTERM');
@@ -74,6 +91,10 @@ export async function startPrometheus(target: { host: string; port: number; toke
     },
   };
   // The first scrape proves the bearer token and the target work.
-  await waitFor(async () => (await server.scalar('up{job="pod-shell-broker"}')) === 1, 20_000, () => `prometheus cannot scrape the broker admin /metrics: ${stderr}`);
+  await waitFor(
+    async () => (await server.scalar('up{job="pod-shell-broker"}')) === 1,
+    20_000,
+    () => `prometheus cannot scrape the broker admin /metrics: ${stderr}`,
+  );
   return server;
 }

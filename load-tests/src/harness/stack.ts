@@ -55,7 +55,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   try {
     const redisPort = await freePort();
-    const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '20000'], { stdio: 'ignore' });
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '20000'],
+      { stdio: 'ignore' },
+    );
     children.push(redis);
 
     const sim = fork(join(HERE, 'sim-child.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -78,7 +82,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           allowMissingOrigin: true,
           namespaces: ['default'],
           identity: { user: 'load:{sub}', groups: [LOAD_GROUP] },
-          limits: { maxConcurrentSessions: 100000, maxSessionSeconds: 3600, idleTimeoutSeconds: 900, connectsPerMinute: 1000000 },
+          limits: {
+            maxConcurrentSessions: 100000,
+            maxSessionSeconds: 3600,
+            idleTimeoutSeconds: 900,
+            connectsPerMinute: 1000000,
+          },
         },
       ],
     };
@@ -100,18 +109,39 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(opts.leak ? { NODE_OPTIONS: `--import=${LEAK_PRELOAD}` } : {}),
       ...opts.env,
     };
-    await waitFor(async () => execFileSync('redis-cli', ['-p', String(redisPort), 'ping']).toString().includes('PONG'), 10_000, () => 'redis-server did not start');
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) =>
+          resolve(
+            execFileSync('redis-cli', ['-p', String(redisPort), 'ping'])
+              .toString()
+              .includes('PONG'),
+          ),
+        ),
+      10_000,
+      () => 'redis-server did not start',
+    );
     const ports = { port: await freePort(), adminPort: await freePort() };
     env['PORT'] = String(ports.port);
     env['ADMIN_PORT'] = String(ports.adminPort);
     const broker = spawn(process.execPath, [BROKER_CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(broker);
     // Read the broker's log (LOG_LEVEL=warn) so its stdout never blocks; leak warnings are shown.
-    broker.stdout!.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.includes('leak.suspected')) process.stderr.write(`broker: ${line}\n`);
+    broker.stdout.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n'))
+        if (line.includes('leak.suspected')) process.stderr.write(`broker: ${line}\n`);
     });
-    const early = new Promise<never>((_, reject) => broker.once('exit', (code) => reject(new Error(`broker exited early (${code})`))));
-    await Promise.race([early, waitFor(async () => (await fetch(`http://127.0.0.1:${ports.port}/readyz`)).ok, 30_000, () => 'the broker did not become ready')]);
+    const early = new Promise<never>((_, reject) =>
+      broker.once('exit', (code) => reject(new Error(`broker exited early (${code})`))),
+    );
+    await Promise.race([
+      early,
+      waitFor(
+        async () => (await fetch(`http://127.0.0.1:${ports.port}/readyz`)).ok,
+        30_000,
+        () => 'the broker did not become ready',
+      ),
+    ]);
     const prometheus = await startPrometheus({ host: '127.0.0.1', port: ports.adminPort, token: adminToken });
     return {
       brokerUrl: `ws://127.0.0.1:${ports.port}`,
@@ -122,7 +152,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dir,
       tokens(count, t) {
         const out = join(dir, `${t.name}.tokens`);
-        execFileSync(process.execPath, [BROKER_CLI, 'token', '--tenants', env['TENANTS_FILE']!, '--tenant', 'load', '--sub', 'load-{n}', '--namespace', 'default', '--pod', t.pod, '--ttl', t.ttl, '--count', String(count), '--out', out], { stdio: 'pipe' });
+        execFileSync(
+          process.execPath,
+          [
+            BROKER_CLI,
+            'token',
+            '--tenants',
+            env['TENANTS_FILE']!,
+            '--tenant',
+            'load',
+            '--sub',
+            'load-{n}',
+            '--namespace',
+            'default',
+            '--pod',
+            t.pod,
+            '--ttl',
+            t.ttl,
+            '--count',
+            String(count),
+            '--out',
+            out,
+          ],
+          { stdio: 'pipe' },
+        );
         return out;
       },
       async stop() {
@@ -139,16 +192,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** Runs a k6 script with the runner in a child process (its own fd budget); resolves with exit code and output. */
-export function runK6(script: string, env: Record<string, string>, echo = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ['--experimental-vm-modules', '--no-warnings', RUNNER_CLI, 'run', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(SCRIPTS, script)];
+export function runK6(
+  script: string,
+  env: Record<string, string>,
+  echo = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = [
+    '--experimental-vm-modules',
+    '--no-warnings',
+    RUNNER_CLI,
+    'run',
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    join(SCRIPTS, script),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
     if (echo) process.stdout.write(d);
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-200_000);
     if (echo) process.stderr.write(d);
   });

@@ -33,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const code = await runScript({ script: positionals[0]!, env });
-  if (values['summary-export']) process.stderr.write('note: --summary-export is not supported; export JSON from handleSummary instead\n');
+  if (values['summary-export'])
+    process.stderr.write('note: --summary-export is not supported; export JSON from handleSummary instead\n');
   return code;
 }
 

@@ -41,13 +41,15 @@ export function parseDuration(raw: unknown, where: string): number {
     total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
     consumed += m[0].length;
   }
-  if (consumed === 0 || consumed !== text.length) throw new Error(`${where}: ${JSON.stringify(raw)} is not a duration like 500ms, 30s, 1m30s or 2h`);
+  if (consumed === 0 || consumed !== text.length)
+    throw new Error(`${where}: ${JSON.stringify(raw)} is not a duration like 500ms, 30s, 1m30s or 2h`);
   return total;
 }
 
 function positiveInt(raw: unknown, where: string, fallback?: number): number {
   if (raw === undefined && fallback !== undefined) return fallback;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) throw new Error(`${where} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0)
+    throw new Error(`${where} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
@@ -55,15 +57,26 @@ function positiveInt(raw: unknown, where: string, fallback?: number): number {
 export function scenariosFromOptions(options: Record<string, unknown>): Scenario[] {
   const raw = options['scenarios'] as Record<string, Record<string, unknown>> | undefined;
   if (raw === undefined) {
-    if (options['stages'] !== undefined) return scenariosFromOptions({ scenarios: { default: { executor: 'ramping-vus', stages: options['stages'] } } });
-    if (options['iterations'] !== undefined) return scenariosFromOptions({ scenarios: { default: { executor: 'shared-iterations', vus: options['vus'] ?? 1, iterations: options['iterations'] } } });
-    if (options['duration'] !== undefined) return scenariosFromOptions({ scenarios: { default: { executor: 'constant-vus', vus: options['vus'] ?? 1, duration: options['duration'] } } });
+    if (options['stages'] !== undefined)
+      return scenariosFromOptions({ scenarios: { default: { executor: 'ramping-vus', stages: options['stages'] } } });
+    if (options['iterations'] !== undefined)
+      return scenariosFromOptions({
+        scenarios: {
+          default: { executor: 'shared-iterations', vus: options['vus'] ?? 1, iterations: options['iterations'] },
+        },
+      });
+    if (options['duration'] !== undefined)
+      return scenariosFromOptions({
+        scenarios: { default: { executor: 'constant-vus', vus: options['vus'] ?? 1, duration: options['duration'] } },
+      });
     return scenariosFromOptions({ scenarios: { default: { executor: 'per-vu-iterations', vus: 1, iterations: 1 } } });
   }
   return Object.entries(raw).map(([name, s]) => {
     const executor = s['executor'] as Scenario['executor'];
     if (!(executor in KEYS)) throw new UnsupportedApiError(`executor ${JSON.stringify(executor)} (scenario "${name}")`);
-    for (const key of Object.keys(s)) if (!KEYS[executor].includes(key)) throw new UnsupportedApiError(`scenario option "${key}" of ${executor} (scenario "${name}")`);
+    for (const key of Object.keys(s))
+      if (!KEYS[executor].includes(key))
+        throw new UnsupportedApiError(`scenario option "${key}" of ${executor} (scenario "${name}")`);
     const w = `options.scenarios.${name}`;
     const stages = ((s['stages'] as { duration: unknown; target: unknown }[] | undefined) ?? []).map((st, i) => ({
       duration: parseDuration(st.duration, `${w}.stages[${i}].duration`),
@@ -81,7 +94,8 @@ export function scenariosFromOptions(options: Record<string, unknown>): Scenario
       maxDuration: s['maxDuration'] === undefined ? 600_000 : parseDuration(s['maxDuration'], `${w}.maxDuration`),
       startVUs: positiveInt(s['startVUs'], `${w}.startVUs`, 1),
       stages,
-      gracefulRampDown: s['gracefulRampDown'] === undefined ? 30_000 : parseDuration(s['gracefulRampDown'], `${w}.gracefulRampDown`),
+      gracefulRampDown:
+        s['gracefulRampDown'] === undefined ? 30_000 : parseDuration(s['gracefulRampDown'], `${w}.gracefulRampDown`),
     };
   });
 }
@@ -116,7 +130,9 @@ async function iterate(vu: Vu, state: ScenarioState, fn: IterationFn, data: unkn
   try {
     await runInVu(vu, state, () => fn(data));
   } catch (err) {
-    console.error(`${state.name}: VU ${vu.id} iteration ${vu.iteration} failed: ${(err as Error)?.stack ?? String(err)}`);
+    console.error(
+      `${state.name}: VU ${vu.id} iteration ${vu.iteration} failed: ${(err as Error)?.stack ?? String(err)}`,
+    );
   }
   await vu.idle();
   registry.get('iterations', 'counter').add(1);
@@ -182,7 +198,10 @@ export async function runScenario(s: Scenario, fn: IterationFn, data: unknown): 
       let left = s.executor === 'shared-iterations' ? s.iterations : 0;
       const loops = Array.from({ length: s.vus }, () => {
         let mine = s.iterations;
-        const next = s.executor === 'shared-iterations' ? () => Date.now() < end && left-- > 0 : () => Date.now() < end && mine-- > 0;
+        const next =
+          s.executor === 'shared-iterations'
+            ? () => Date.now() < end && left-- > 0
+            : () => Date.now() < end && mine-- > 0;
         return loop(newVu(), next);
       });
       return finish(loops, vus, () => end + s.gracefulStop);
@@ -210,7 +229,8 @@ export async function runScenario(s: Scenario, fn: IterationFn, data: unknown): 
           }
         }
         // Ramped-down VUs get gracefulRampDown to finish their iteration, then are interrupted.
-        for (let i = 0; i < vus.length; i++) if (!wanted[i] && stoppedAt[i] !== undefined && now - stoppedAt[i]! > s.gracefulRampDown) vus[i]!.interrupt();
+        for (let i = 0; i < vus.length; i++)
+          if (!wanted[i] && stoppedAt[i] !== undefined && now - stoppedAt[i]! > s.gracefulRampDown) vus[i]!.interrupt();
       };
       tick();
       while (Date.now() < end) {

@@ -25,13 +25,28 @@ export interface K6Response {
 }
 
 export function httpGet(url: string, params?: { headers?: Record<string, string>; [k: string]: unknown }): K6Response {
-  for (const key of Object.keys(params ?? {})) if (key !== 'headers') throw new UnsupportedApiError(`k6/http Params.${key}`);
+  for (const key of Object.keys(params ?? {}))
+    if (key !== 'headers') throw new UnsupportedApiError(`k6/http Params.${key}`);
   const started = Date.now();
-  const out = execFileSync(process.execPath, ['-e', CHILD, JSON.stringify([url, params?.headers ?? {}])], { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
-  const parsed = JSON.parse(out.toString()) as { status: number; body: string; headers: Record<string, string>; error?: string };
+  const out = execFileSync(process.execPath, ['-e', CHILD, JSON.stringify([url, params?.headers ?? {}])], {
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 60_000,
+  });
+  const parsed = JSON.parse(out.toString()) as {
+    status: number;
+    body: string;
+    headers: Record<string, string>;
+    error?: string;
+  };
   const duration = Date.now() - started;
   registry.get('http_reqs', 'counter').add(1);
   registry.get('http_req_duration', 'trend', true).add(duration);
   registry.get('http_req_failed', 'rate').add(parsed.status === 0 || parsed.status >= 400 ? 1 : 0);
-  return { status: parsed.status, body: parsed.body, headers: parsed.headers, error: parsed.error ?? '', timings: { duration } };
+  return {
+    status: parsed.status,
+    body: parsed.body,
+    headers: parsed.headers,
+    error: parsed.error ?? '',
+    timings: { duration },
+  };
 }

@@ -56,7 +56,8 @@ function metricClass(type: MetricType) {
     readonly name: string;
     private readonly series;
     constructor(name: string, isTime = false) {
-      if (currentVu() !== null) throw new Error(`metrics must be created in the init context (new ${type}("${name}") inside a VU)`);
+      if (currentVu() !== null)
+        throw new Error(`metrics must be created in the init context (new ${type}("${name}") inside a VU)`);
       this.name = name;
       this.series = registry.get(name, type, isTime === true);
     }
@@ -74,14 +75,17 @@ function armTimer(fn: (...a: unknown[]) => void, ms: number, args: unknown[], in
   const id = nextTimerId++;
   const ctx = currentVu();
   const bound = bindToVu(fn);
-  const handle = (interval ? setInterval : setTimeout)(() => {
-    try {
-      bound(...args);
-    } finally {
-      // Released after the callback ran, so what it armed keeps the iteration alive.
-      if (!interval && timers.delete(id)) ctx?.vu.release(handle);
-    }
-  }, Math.max(0, Number(ms) || 0));
+  const handle = (interval ? setInterval : setTimeout)(
+    () => {
+      try {
+        bound(...args);
+      } finally {
+        // Released after the callback ran, so what it armed keeps the iteration alive.
+        if (!interval && timers.delete(id)) ctx?.vu.release(handle);
+      }
+    },
+    Math.max(0, Number(ms) || 0),
+  );
   timers.set(id, { handle, interval, vu: ctx?.vu });
   ctx?.vu.hold(handle, () => clearTimer(id));
   return id;
@@ -132,7 +136,12 @@ export interface ModuleApi {
 
 export function k6Modules(): Record<string, ModuleApi> {
   const k6 = { check, sleep, group, fail };
-  const metrics = { Counter: metricClass('counter'), Gauge: metricClass('gauge'), Rate: metricClass('rate'), Trend: metricClass('trend') };
+  const metrics = {
+    Counter: metricClass('counter'),
+    Gauge: metricClass('gauge'),
+    Rate: metricClass('rate'),
+    Trend: metricClass('trend'),
+  };
   const http = { get: httpGet };
   const ws = { WebSocket: K6WebSocket };
   const timersApi = {
@@ -148,7 +157,7 @@ export function k6Modules(): Record<string, ModuleApi> {
     'k6/http': { named: http, default: strict('k6/http', http) },
     'k6/websockets': { named: ws, default: strict('k6/websockets', ws) },
     'k6/timers': { named: timersApi, default: strict('k6/timers', timersApi) },
-    'k6/execution': { named: {}, default: strict('k6/execution', execution as unknown as Record<string, unknown>) },
+    'k6/execution': { named: {}, default: strict('k6/execution', execution) },
   };
 }
 

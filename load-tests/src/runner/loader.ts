@@ -27,12 +27,19 @@ function parseClause(clause: string): ImportClause {
   const out: ImportClause = { named: [] };
   const braces = /\{([\s\S]*)\}/.exec(clause);
   if (braces) {
-    for (const part of braces[1]!.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of braces[1]!
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [imported, local] = part.split(/\s+as\s+/).map((x) => x.trim());
       out.named.push({ imported: imported!, local: local ?? imported! });
     }
   }
-  const rest = clause.replace(/\{[\s\S]*\}/, '').split(',').map((p) => p.trim()).filter(Boolean);
+  const rest = clause
+    .replace(/\{[\s\S]*\}/, '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const r of rest) {
     const ns = /^\*\s+as\s+(\w+)$/.exec(r);
     if (ns) out.namespace = ns[1]!;
@@ -55,12 +62,15 @@ export function checkImports(source: string, file: string, modules: Record<strin
     }
     const api = modules[spec];
     if (!api) throw new UnsupportedApiError(`module "${spec}" (imported by ${file})`);
-    for (const n of clause.named) if (!(n.imported in api.named)) throw new UnsupportedApiError(`${spec} export "${n.imported}" (imported by ${file})`);
+    for (const n of clause.named)
+      if (!(n.imported in api.named))
+        throw new UnsupportedApiError(`${spec} export "${n.imported}" (imported by ${file})`);
     for (const local of [clause.defaultName, clause.namespace].filter((x): x is string => x !== undefined)) {
       if (!api.default) throw new UnsupportedApiError(`default import of ${spec} (in ${file})`);
       const members = Object.keys(api.default);
       for (const use of code.matchAll(new RegExp(`\\b${local}\\.(\\w+)`, 'g'))) {
-        if (!members.includes(use[1]!)) throw new UnsupportedApiError(`${spec} member "${use[1]}" (used as ${local}.${use[1]} in ${file})`);
+        if (!members.includes(use[1]!))
+          throw new UnsupportedApiError(`${spec} member "${use[1]}" (used as ${local}.${use[1]} in ${file})`);
       }
     }
   }
@@ -90,7 +100,8 @@ export async function loadScript(file: string, env: Record<string, string>): Pro
   const context = vm.createContext(sandbox, { name: 'k6 script' });
 
   const cache = new Map<string, vm.Module>();
-  const linker = async (specifier: string, referencing: vm.Module): Promise<vm.Module> => {
+  // Synchronous: vm's link() accepts a module or a promise of one, and every module here is at hand.
+  const linker = (specifier: string, referencing: vm.Module): vm.Module => {
     const api = modules[specifier];
     if (api) {
       const key = `k6:${specifier}`;

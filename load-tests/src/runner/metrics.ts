@@ -37,7 +37,11 @@ export class MetricSeries {
       case 'gauge':
         return { value: this.last, min: this.count ? this.min : 0, max: this.count ? this.max : 0 };
       case 'rate':
-        return { rate: this.count ? this.nonZero / this.count : 0, passes: this.nonZero, fails: this.count - this.nonZero };
+        return {
+          rate: this.count ? this.nonZero / this.count : 0,
+          passes: this.nonZero,
+          fails: this.count - this.nonZero,
+        };
       case 'trend': {
         const sorted = [...this.samples].sort((a, b) => a - b);
         return {
@@ -57,7 +61,11 @@ export class MetricSeries {
     const v = this.values();
     if (name in v) return v[name];
     const p = /^p\((\d+(?:\.\d+)?)\)$/.exec(name);
-    if (this.type === 'trend' && p) return percentile([...this.samples].sort((a, b) => a - b), Number(p[1]));
+    if (this.type === 'trend' && p)
+      return percentile(
+        [...this.samples].sort((a, b) => a - b),
+        Number(p[1]),
+      );
     return undefined;
   }
 }
@@ -91,10 +99,12 @@ export class MetricRegistry {
   get(name: string, type: MetricType, isTime = false): MetricSeries {
     const existing = this.all.get(name);
     if (existing) {
-      if (existing.type !== type) throw new Error(`metric "${name}" is already a ${existing.type}, cannot redefine it as a ${type}`);
+      if (existing.type !== type)
+        throw new Error(`metric "${name}" is already a ${existing.type}, cannot redefine it as a ${type}`);
       return existing;
     }
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/.test(name)) throw new Error(`invalid metric name ${JSON.stringify(name)} (k6: letters, digits, underscores, at most 128)`);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/.test(name))
+      throw new Error(`invalid metric name ${JSON.stringify(name)} (k6: letters, digits, underscores, at most 128)`);
     const m = new MetricSeries(name, type, isTime);
     this.all.set(name, m);
     return m;

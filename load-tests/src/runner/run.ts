@@ -32,22 +32,32 @@ export async function runScript(opts: RunOptions): Promise<number> {
   try {
     exports = (await loadScript(opts.script, opts.env)).exports;
     const options = (exports['options'] as Record<string, unknown> | undefined) ?? {};
-    for (const key of Object.keys(options)) if (!SUPPORTED_OPTIONS.includes(key)) throw new UnsupportedApiError(`option "${key}"`);
+    for (const key of Object.keys(options))
+      if (!SUPPORTED_OPTIONS.includes(key)) throw new UnsupportedApiError(`option "${key}"`);
     scenarios = scenariosFromOptions(options);
     thresholds = parseThresholds(options['thresholds']);
-    for (const s of scenarios) if (typeof exports[s.exec] !== 'function') throw new Error(`scenario "${s.name}" runs exec "${s.exec}", which the script does not export as a function`);
+    for (const s of scenarios)
+      if (typeof exports[s.exec] !== 'function')
+        throw new Error(`scenario "${s.name}" runs exec "${s.exec}", which the script does not export as a function`);
   } catch (err) {
     process.stderr.write(`ERRO[0000] ${(err as Error).stack ?? String(err)}\n`);
     return SCRIPT_ERROR_EXIT_CODE;
   }
-  for (const builtin of [['checks', 'rate'], ['iterations', 'counter'], ['vus', 'gauge'], ['vus_max', 'gauge']] as const) registry.get(builtin[0], builtin[1]);
+  for (const builtin of [
+    ['checks', 'rate'],
+    ['iterations', 'counter'],
+    ['vus', 'gauge'],
+    ['vus_max', 'gauge'],
+  ] as const)
+    registry.get(builtin[0], builtin[1]);
   registry.get('iteration_duration', 'trend', true);
 
   markTestStart();
   const started = Date.now();
   let data: unknown;
   try {
-    if (typeof exports['setup'] === 'function') data = JSON.parse(JSON.stringify((await (exports['setup'] as () => unknown)()) ?? null));
+    if (typeof exports['setup'] === 'function')
+      data = JSON.parse(JSON.stringify((await (exports['setup'] as () => unknown)()) ?? null));
   } catch (err) {
     process.stderr.write(`ERRO[setup] ${(err as Error).stack ?? String(err)}\n`);
     return SCRIPT_ERROR_EXIT_CODE;
@@ -75,7 +85,9 @@ export async function runScript(opts: RunOptions): Promise<number> {
     out(textSummary(summary));
   }
   if (!ok) {
-    process.stderr.write(`ERRO[${Math.round((Date.now() - started) / 1000)}] thresholds on metrics '${[...new Set(thresholds.filter((t) => !t.ok).map((t) => t.metric))].join("', '")}' have been crossed\n`);
+    process.stderr.write(
+      `ERRO[${Math.round((Date.now() - started) / 1000)}] thresholds on metrics '${[...new Set(thresholds.filter((t) => !t.ok).map((t) => t.metric))].join("', '")}' have been crossed\n`,
+    );
     return THRESHOLDS_FAILED_EXIT_CODE;
   }
   return teardownFailed ? SCRIPT_ERROR_EXIT_CODE : 0;

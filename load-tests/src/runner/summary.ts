@@ -8,16 +8,39 @@ import type { Threshold } from './thresholds.js';
  * front of its metric).
  */
 export interface SummaryData {
-  root_group: { name: string; path: string; id: string; groups: unknown[]; checks: { name: string; path: string; id: string; passes: number; fails: number }[] };
+  root_group: {
+    name: string;
+    path: string;
+    id: string;
+    groups: unknown[];
+    checks: { name: string; path: string; id: string; passes: number; fails: number }[];
+  };
   options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
   state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
-  metrics: Record<string, { type: string; contains: 'time' | 'default'; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
+  metrics: Record<
+    string,
+    {
+      type: string;
+      contains: 'time' | 'default';
+      values: Record<string, number>;
+      thresholds?: Record<string, { ok: boolean }>;
+    }
+  >;
 }
 
-export function summaryData(metrics: MetricRegistry, thresholds: Threshold[], checks: Map<string, { passes: number; fails: number }>, durationMs: number): SummaryData {
+export function summaryData(
+  metrics: MetricRegistry,
+  thresholds: Threshold[],
+  checks: Map<string, { passes: number; fails: number }>,
+  durationMs: number,
+): SummaryData {
   const out: SummaryData['metrics'] = {};
   for (const [name, m] of [...metrics.all.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const entry: SummaryData['metrics'][string] = { type: m.type, contains: m.isTime ? 'time' : 'default', values: m.values() };
+    const entry: SummaryData['metrics'][string] = {
+      type: m.type,
+      contains: m.isTime ? 'time' : 'default',
+      values: m.values(),
+    };
     const own = thresholds.filter((t) => t.metric === name);
     if (own.length > 0) entry.thresholds = Object.fromEntries(own.map((t) => [t.source, { ok: t.ok === true }]));
     out[name] = entry;
@@ -28,10 +51,20 @@ export function summaryData(metrics: MetricRegistry, thresholds: Threshold[], ch
       path: '',
       id: 'd41d8cd98f00b204e9800998ecf8427e',
       groups: [],
-      checks: [...checks.entries()].map(([name, c], i) => ({ name, path: `::${name}`, id: String(i), passes: c.passes, fails: c.fails })),
+      checks: [...checks.entries()].map(([name, c], i) => ({
+        name,
+        path: `::${name}`,
+        id: String(i),
+        passes: c.passes,
+        fails: c.fails,
+      })),
     },
     options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'], summaryTimeUnit: '', noColor: true },
-    state: { isStdOutTTY: Boolean(process.stdout.isTTY), isStdErrTTY: Boolean(process.stderr.isTTY), testRunDurationMs: durationMs },
+    state: {
+      isStdOutTTY: Boolean(process.stdout.isTTY),
+      isStdErrTTY: Boolean(process.stderr.isTTY),
+      testRunDurationMs: durationMs,
+    },
     metrics: out,
   };
 }
@@ -59,7 +92,10 @@ function metricLine(m: SummaryData['metrics'][string]): string {
     case 'rate':
       return `${(v['rate']! * 100).toFixed(2)}% ✓ ${String(v['passes']).padEnd(8)} ✗ ${v['fails']}`;
     default:
-      return ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'].map((k) => `${k}=${fmt(v[k]!)}`.padEnd(14)).join(' ').trimEnd();
+      return ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']
+        .map((k) => `${k}=${fmt(v[k]!)}`.padEnd(14))
+        .join(' ')
+        .trimEnd();
   }
 }
 
@@ -78,9 +114,14 @@ export function textSummary(data: SummaryData): string {
     const th = m.thresholds ? Object.values(m.thresholds) : [];
     const mark = th.length === 0 ? ' ' : th.every((t) => t.ok) ? '✓' : '✗';
     lines.push(`   ${mark} ${name.padEnd(width, '.')}: ${metricLine(m)}`);
-    if (m.thresholds) for (const [expr, t] of Object.entries(m.thresholds)) if (!t.ok) lines.push(`       ✗ threshold ${expr} crossed`);
+    if (m.thresholds)
+      for (const [expr, t] of Object.entries(m.thresholds)) if (!t.ok) lines.push(`       ✗ threshold ${expr} crossed`);
   }
-  lines.push('', `     running (${duration(data.state.testRunDurationMs)}), 0/${data.metrics['vus_max']?.values['max'] ?? 0} VUs`, '');
+  lines.push(
+    '',
+    `     running (${duration(data.state.testRunDurationMs)}), 0/${data.metrics['vus_max']?.values['max'] ?? 0} VUs`,
+    '',
+  );
   return lines.join('\n');
 }
 

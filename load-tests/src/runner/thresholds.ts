@@ -21,20 +21,27 @@ const EXPRESSION = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s
 
 export function parseThresholds(raw: unknown): Threshold[] {
   if (raw === undefined) return [];
-  if (typeof raw !== 'object' || raw === null) throw new Error('options.thresholds must be an object of metric name → expressions');
+  if (typeof raw !== 'object' || raw === null)
+    throw new Error('options.thresholds must be an object of metric name → expressions');
   const out: Threshold[] = [];
   for (const [metric, list] of Object.entries(raw)) {
     if (metric.includes('{')) throw new UnsupportedApiError(`threshold on a tagged sub-metric (${metric})`);
     if (!Array.isArray(list)) throw new Error(`options.thresholds.${metric} must be an array of expressions`);
-    for (const item of list) {
+    for (const item of list as unknown[]) {
       let source: unknown = item;
       if (typeof item === 'object' && item !== null) {
         const keys = Object.keys(item).filter((k) => k !== 'threshold');
-        if (keys.length > 0) throw new UnsupportedApiError(`threshold option ${keys.map((k) => `"${k}"`).join(', ')} (in options.thresholds.${metric})`);
+        if (keys.length > 0)
+          throw new UnsupportedApiError(
+            `threshold option ${keys.map((k) => `"${k}"`).join(', ')} (in options.thresholds.${metric})`,
+          );
         source = (item as { threshold: unknown }).threshold;
       }
       const m = typeof source === 'string' ? EXPRESSION.exec(source) : null;
-      if (!m) throw new Error(`options.thresholds.${metric}: cannot parse ${JSON.stringify(source)}; expected e.g. 'p(95)<50', 'rate>0.99', 'count==0'`);
+      if (!m)
+        throw new Error(
+          `options.thresholds.${metric}: cannot parse ${JSON.stringify(source)}; expected e.g. 'p(95)<50', 'rate>0.99', 'count==0'`,
+        );
       out.push({ metric, source: source as string, aggregate: m[1]!, op: m[2]!, value: Number(m[3]) });
     }
   }
@@ -68,7 +75,10 @@ export function evaluateThresholds(thresholds: Threshold[], metrics: MetricRegis
     const series: MetricSeries | undefined = metrics.all.get(t.metric);
     if (!series) throw new Error(`options.thresholds names metric "${t.metric}", which the script never defines`);
     const value = series.aggregate(t.aggregate);
-    if (value === undefined) throw new Error(`options.thresholds.${t.metric}: "${t.aggregate}" is not an aggregate of a ${series.type} metric`);
+    if (value === undefined)
+      throw new Error(
+        `options.thresholds.${t.metric}: "${t.aggregate}" is not an aggregate of a ${series.type} metric`,
+      );
     t.ok = compare(value, t.op, t.value);
     if (!t.ok) allOk = false;
   }

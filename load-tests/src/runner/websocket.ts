@@ -38,9 +38,14 @@ export class K6WebSocket {
   private readonly startedAt = Date.now();
   private closedEmitted = false;
 
-  constructor(url: string, protocols?: unknown, params?: { headers?: Record<string, string>; [k: string]: unknown } | null) {
+  constructor(
+    url: string,
+    protocols?: unknown,
+    params?: { headers?: Record<string, string>; [k: string]: unknown } | null,
+  ) {
     void protocols; // k6: "reserved for future use and presently ignored"
-    for (const key of Object.keys(params ?? {})) if (key !== 'headers') throw new UnsupportedApiError(`k6/websockets Params.${key}`);
+    for (const key of Object.keys(params ?? {}))
+      if (key !== 'headers') throw new UnsupportedApiError(`k6/websockets Params.${key}`);
     const ctx = currentVu();
     if (!ctx) throw new Error('k6/websockets: a WebSocket can only be opened inside a VU (not in the init context)');
     this.vu = ctx.vu;
@@ -48,7 +53,11 @@ export class K6WebSocket {
     const headers: Record<string, string> = {};
     let offered: string[] = [];
     for (const [k, v] of Object.entries(params?.headers ?? {})) {
-      if (k.toLowerCase() === 'sec-websocket-protocol') offered = String(v).split(',').map((p) => p.trim()).filter(Boolean);
+      if (k.toLowerCase() === 'sec-websocket-protocol')
+        offered = String(v)
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
       else headers[k] = String(v);
     }
     this.socket = new WebSocket(url, offered, { headers, perMessageDeflate: false });
@@ -63,15 +72,22 @@ export class K6WebSocket {
     this.socket.on('message', (data: ArrayBuffer | Buffer, isBinary: boolean) => {
       registry.get('ws_msgs_received', 'counter').add(1);
       if (!isBinary) {
-        dispatch('message', { type: 'message', data: Buffer.from(data as ArrayBuffer).toString('utf8'), timestamp: Date.now() });
+        dispatch('message', {
+          type: 'message',
+          data: Buffer.from(data as ArrayBuffer).toString('utf8'),
+          timestamp: Date.now(),
+        });
         return;
       }
-      if (this.binaryType !== 'arraybuffer') throw new UnsupportedApiError('k6/websockets binaryType "blob" (set ws.binaryType = "arraybuffer")');
+      if (this.binaryType !== 'arraybuffer')
+        throw new UnsupportedApiError('k6/websockets binaryType "blob" (set ws.binaryType = "arraybuffer")');
       dispatch('message', { type: 'message', data, timestamp: Date.now() });
     });
     this.socket.on('ping', () => dispatch('ping', { type: 'ping' }));
     this.socket.on('pong', () => dispatch('pong', { type: 'pong' }));
-    this.socket.on('error', (err: Error) => dispatch('error', { type: 'error', error: err.message, timestamp: Date.now() }));
+    this.socket.on('error', (err: Error) =>
+      dispatch('error', { type: 'error', error: err.message, timestamp: Date.now() }),
+    );
     this.socket.on('close', (code: number, reason: Buffer) => {
       if (this.closedEmitted) return;
       this.closedEmitted = true;

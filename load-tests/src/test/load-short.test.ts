@@ -24,7 +24,9 @@ function liveAllocationSites(gz: Buffer): Set<string> {
   const p = Profile.decode(gunzipSync(gz));
   const s = p.stringTable.strings;
   const fnName = new Map(p.function.map((f) => [Number(f.id), s[Number(f.name)] ?? '']));
-  const locFns = new Map(p.location.map((l) => [Number(l.id), l.line.map((ln) => fnName.get(Number(ln.functionId)) ?? '')]));
+  const locFns = new Map(
+    p.location.map((l) => [Number(l.id), l.line.map((ln) => fnName.get(Number(ln.functionId)) ?? '')]),
+  );
   const names = new Set<string>();
   for (const sample of p.sample) {
     if (sample.value.every((v) => Number(v) === 0)) continue;
@@ -37,7 +39,11 @@ function liveAllocationSites(gz: Buffer): Set<string> {
 // the tests keep the scripts' thresholds as sanity bounds only (ECHO_P95_MS, PROMPT_P95_MS below).
 describe('load tests at CI size (runner + real broker + Prometheus)', () => {
   test('capacity: 300 sessions held, every one echoes, none closed by the broker', async () => {
-    const r = await loadRun({ script: 'capacity', sessions: 300, extraEnv: { RAMP_SECONDS: '10', HOLD_SECONDS: '10', KEY_EVERY_MS: '2000', ECHO_P95_MS: '3000' } });
+    const r = await loadRun({
+      script: 'capacity',
+      sessions: 300,
+      extraEnv: { RAMP_SECONDS: '10', HOLD_SECONDS: '10', KEY_EVERY_MS: '2000', ECHO_P95_MS: '3000' },
+    });
     assert.ok(r.ok, explain(r));
     assert.equal(r.peak, 300);
     assert.equal(metric(r.stdout, 'sessions_opened'), '300');
@@ -58,7 +64,9 @@ describe('load tests at CI size (runner + real broker + Prometheus)', () => {
       extraEnv: { VUS: '50', SETTLE_SECONDS: '3' },
       stack: { leak: true },
       beforeStop: async (stack) => {
-        const res = await fetch(`${stack.adminUrl}/debug/pprof/heap`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+        const res = await fetch(`${stack.adminUrl}/debug/pprof/heap`, {
+          headers: { authorization: `Bearer ${stack.adminToken}` },
+        });
         assert.equal(res.status, 200);
         sites = liveAllocationSites(Buffer.from(await res.arrayBuffer()));
       },
@@ -67,9 +75,18 @@ describe('load tests at CI size (runner + real broker + Prometheus)', () => {
     assert.match(r.stderr, /LEAK: podshell_resize_handlers is 300 after 300 sessions ended \(expected 0\)/);
     assert.match(r.stdout, /✗ podshell_resize_handlers back to 0/);
     assert.match(r.stdout, /✗ podshell_leak_suspected stayed 0/);
-    assert.ok(r.promFailures.some((f) => /^podshell_resize_handlers is 300 at the end/.test(f)), r.promFailures.join('\n'));
-    assert.ok(r.promFailures.some((f) => /^podshell_leak_suspected rose to 1/.test(f)), r.promFailures.join('\n'));
-    assert.ok(sites.has('keepResizeHandler'), `the heap profile's live allocation sites include keepResizeHandler: ${[...sites].filter(Boolean).slice(0, 40).join(', ')}`);
+    assert.ok(
+      r.promFailures.some((f) => /^podshell_resize_handlers is 300 at the end/.test(f)),
+      r.promFailures.join('\n'),
+    );
+    assert.ok(
+      r.promFailures.some((f) => /^podshell_leak_suspected rose to 1/.test(f)),
+      r.promFailures.join('\n'),
+    );
+    assert.ok(
+      sites.has('keepResizeHandler'),
+      `the heap profile's live allocation sites include keepResizeHandler: ${[...sites].filter(Boolean).slice(0, 40).join(', ')}`,
+    );
   });
 
   test('flood: 4 shells run `yes` to slow readers; Ctrl-C reaches a prompt, RSS growth per session bounded', async () => {

@@ -25,12 +25,19 @@ export class ScriptDir {
 
   run(name: string, source: string, env: Record<string, string> = {}): Promise<ScriptRun> {
     const path = this.write(name, source);
-    const args = ['--experimental-vm-modules', '--no-warnings', RUNNER_CLI, 'run', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), path];
+    const args = [
+      '--experimental-vm-modules',
+      '--no-warnings',
+      RUNNER_CLI,
+      'run',
+      ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      path,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })));
   }
 

@@ -29,13 +29,41 @@ describe('k6 runner', () => {
     assert.throws(() => parseDuration('10 minutes', 'options.x'), /options.x: "10 minutes" is not a duration/);
     assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
     assert.ok(Math.abs(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 95) - 95.5) < 1e-9);
-    const [ramp] = scenariosFromOptions({ scenarios: { r: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '10s', target: 100 }, { duration: '5s', target: 100 }] } } });
-    assert.deepEqual([rampTarget(ramp!, 0), rampTarget(ramp!, 5000), rampTarget(ramp!, 12_000), rampTarget(ramp!, 20_000)], [0, 50, 100, 100]);
+    const [ramp] = scenariosFromOptions({
+      scenarios: {
+        r: {
+          executor: 'ramping-vus',
+          startVUs: 0,
+          stages: [
+            { duration: '10s', target: 100 },
+            { duration: '5s', target: 100 },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(
+      [rampTarget(ramp!, 0), rampTarget(ramp!, 5000), rampTarget(ramp!, 12_000), rampTarget(ramp!, 20_000)],
+      [0, 50, 100, 100],
+    );
     const t = parseThresholds({ a: ['p(95)<50', 'rate>0.99'], b: ['count==0', { threshold: 'value>=1' }] });
-    assert.deepEqual(t.map((x) => [x.metric, x.aggregate, x.op, x.value]), [['a', 'p(95)', '<', 50], ['a', 'rate', '>', 0.99], ['b', 'count', '==', 0], ['b', 'value', '>=', 1]]);
+    assert.deepEqual(
+      t.map((x) => [x.metric, x.aggregate, x.op, x.value]),
+      [
+        ['a', 'p(95)', '<', 50],
+        ['a', 'rate', '>', 0.99],
+        ['b', 'count', '==', 0],
+        ['b', 'value', '>=', 1],
+      ],
+    );
     assert.throws(() => parseThresholds({ a: ['p95 < 50'] }), /cannot parse "p95 < 50"/);
-    assert.throws(() => parseThresholds({ a: [{ threshold: 'rate>0', abortOnFail: true }] }), /unsupported k6 API: threshold option "abortOnFail"/);
-    assert.throws(() => parseThresholds({ 'http_req_duration{status:200}': ['p(95)<1'] }), /unsupported k6 API: threshold on a tagged sub-metric/);
+    assert.throws(
+      () => parseThresholds({ a: [{ threshold: 'rate>0', abortOnFail: true }] }),
+      /unsupported k6 API: threshold option "abortOnFail"/,
+    );
+    assert.throws(
+      () => parseThresholds({ 'http_req_duration{status:200}': ['p(95)<1'] }),
+      /unsupported k6 API: threshold on a tagged sub-metric/,
+    );
   });
 
   test('shared-iterations, per-vu-iterations and constant-vus run the iterations k6 would', async () => {
@@ -103,7 +131,10 @@ export default function () {
     assert.match(r.stdout, /✓ echoed 3 bytes/);
     assert.match(r.stdout, /vus_max\.+: 5 /);
     const minIteration = /iteration_duration\.+: avg=\S+\s+min=(\d+(?:\.\d+)?)ms/.exec(r.stdout);
-    assert.ok(minIteration && Number(minIteration[1]) >= 400, `every iteration waited for its socket: ${minIteration?.[0]}`);
+    assert.ok(
+      minIteration && Number(minIteration[1]) >= 400,
+      `every iteration waited for its socket: ${minIteration?.[0]}`,
+    );
   });
 
   test('a crossed threshold: ✗ in the summary, k6 exit code 99; handleSummary gets k6 summary data', async () => {
@@ -124,7 +155,13 @@ export function handleSummary(data) {
     assert.equal(r.code, 99, r.stderr);
     assert.match(r.stderr, /thresholds on metrics 'ok_rate' have been crossed/);
     assert.equal(r.stdout, 'custom summary\n');
-    const data = JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { type: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>; state: { testRunDurationMs: number } };
+    const data = JSON.parse(readFileSync(out, 'utf8')) as {
+      metrics: Record<
+        string,
+        { type: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }
+      >;
+      state: { testRunDurationMs: number };
+    };
     assert.equal(data.metrics['ok_rate']!.type, 'rate');
     assert.equal(data.metrics['ok_rate']!.values['rate'], 0.5);
     assert.deepEqual(data.metrics['ok_rate']!.thresholds, { 'rate>0.99': { ok: false } });
@@ -138,13 +175,28 @@ export function handleSummary(data) {
     const cases: [string, RegExp, boolean][] = [
       [`import crypto from 'k6/crypto';`, /unsupported k6 API: module "k6\/crypto"/, false],
       [`import { post } from 'k6/http';`, /unsupported k6 API: k6\/http export "post"/, false],
-      [`import http from 'k6/http';\nexport function other() { http.batch([]); }`, /unsupported k6 API: k6\/http member "batch"/, false],
+      [
+        `import http from 'k6/http';\nexport function other() { http.batch([]); }`,
+        /unsupported k6 API: k6\/http member "batch"/,
+        false,
+      ],
       [`import fs from 'node:fs';`, /unsupported k6 API: module "node:fs"/, false],
-      [`export const options = { scenarios: { a: { executor: 'constant-arrival-rate', rate: 1 } } };`, /unsupported k6 API: executor "constant-arrival-rate"/, true],
-      [`export const options = { vus: 1, noConnectionReuse: true };`, /unsupported k6 API: option "noConnectionReuse"/, true],
+      [
+        `export const options = { scenarios: { a: { executor: 'constant-arrival-rate', rate: 1 } } };`,
+        /unsupported k6 API: executor "constant-arrival-rate"/,
+        true,
+      ],
+      [
+        `export const options = { vus: 1, noConnectionReuse: true };`,
+        /unsupported k6 API: option "noConnectionReuse"/,
+        true,
+      ],
     ];
     for (const [source, message, initRuns] of cases) {
-      const r = await scripts.run('unsupported.js', `${source}\nconsole.log('INIT RAN');\nexport default function () { console.log('ITERATION RAN'); }\n`);
+      const r = await scripts.run(
+        'unsupported.js',
+        `${source}\nconsole.log('INIT RAN');\nexport default function () { console.log('ITERATION RAN'); }\n`,
+      );
       assert.equal(r.code, 107, source);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stdout + r.stderr, /ITERATION RAN/, 'no iteration ran');

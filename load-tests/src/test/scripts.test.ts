@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import vm from 'node:vm';
 import { Channel, DEFAULT_SESSION_PATH, POD_SHELL_SUBPROTOCOL, CloseCode } from '@pod-shell/protocol';
 import { k6Modules } from '../runner/k6-modules.js';
 import { checkImports } from '../runner/loader.js';
@@ -12,10 +13,34 @@ import { SCRIPTS } from '../harness/stack.js';
  * only k6 modules and relative imports, all inside the runner's subset; and the protocol constants
  * the script library repeats (k6 cannot import npm packages) must equal packages/protocol's.
  */
-const FILES = [...readdirSync(SCRIPTS).filter((f) => f.endsWith('.js')), ...readdirSync(join(SCRIPTS, 'lib')).map((f) => `lib/${f}`)];
+const FILES = [
+  ...readdirSync(SCRIPTS).filter((f) => f.endsWith('.js')),
+  ...readdirSync(join(SCRIPTS, 'lib')).map((f) => `lib/${f}`),
+];
 
 /** Node (or browser) APIs k6 does not have; any of these in a script breaks it under k6. */
-const NODE_ONLY = [/\brequire\s*\(/, /\bprocess\./, /\bBuffer\b/, /__dirname|__filename/, /\bimport\.meta\b/, /['"]node:/, /\bfetch\s*\(/, /\bTextEncoder\b|\bTextDecoder\b/, /\bsetImmediate\b/, /\bglobalThis\b/, /\bqueueMicrotask\b/, /\bstructuredClone\b/];
+const NODE_ONLY = [
+  /\brequire\s*\(/,
+  /\bprocess\./,
+  /\bBuffer\b/,
+  /__dirname|__filename/,
+  /\bimport\.meta\b/,
+  /['"]node:/,
+  /\bfetch\s*\(/,
+  /\bTextEncoder\b|\bTextDecoder\b/,
+  /\bsetImmediate\b/,
+  /\bglobalThis\b/,
+  /\bqueueMicrotask\b/,
+  /\bstructuredClone\b/,
+];
+
+/**
+ * The value of an object literal copied out of a script (k6 code cannot be imported here), evaluated in
+ * an empty context; spread into this realm so deepEqual does not trip over the other realm's prototype.
+ */
+function objectLiteral(source: string): Record<string, number> {
+  return { ...(vm.runInNewContext(`(${source})`) as Record<string, number>) };
+}
 
 function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
@@ -23,7 +48,8 @@ function code(source: string): string {
 
 describe('k6 scripts', () => {
   test('the four scripts and their library exist', () => {
-    for (const f of ['capacity.js', 'churn-leak.js', 'flood.js', 'expiry-refresh.js', 'lib/pod-shell.js']) assert.ok(FILES.includes(f), f);
+    for (const f of ['capacity.js', 'churn-leak.js', 'flood.js', 'expiry-refresh.js', 'lib/pod-shell.js'])
+      assert.ok(FILES.includes(f), f);
   });
 
   test('no Node-only API in any script (they must run under the real k6)', () => {
@@ -37,14 +63,18 @@ describe('k6 scripts', () => {
     const modules = k6Modules();
     for (const f of FILES) {
       const src = readFileSync(join(SCRIPTS, f), 'utf8');
-      for (const m of src.matchAll(/from\s+['"]([^'"]+)['"]/g)) assert.ok(m[1]!.startsWith('k6') || m[1]!.startsWith('./'), `${f} imports ${m[1]}`);
+      for (const m of src.matchAll(/from\s+['"]([^'"]+)['"]/g))
+        assert.ok(m[1]!.startsWith('k6') || m[1]!.startsWith('./'), `${f} imports ${m[1]}`);
       assert.doesNotThrow(() => checkImports(src, join(SCRIPTS, f), modules), f);
     }
   });
 
   test('the check itself: a Node API or an import outside the subset is caught', () => {
     assert.ok(NODE_ONLY.some((re) => re.test(code(`const b = Buffer.from('x');`))));
-    assert.throws(() => checkImports(`import { randomBytes } from 'k6/crypto';`, 'x.js', k6Modules()), /module "k6\/crypto"/);
+    assert.throws(
+      () => checkImports(`import { randomBytes } from 'k6/crypto';`, 'x.js', k6Modules()),
+      /module "k6\/crypto"/,
+    );
   });
 
   test('lib/pod-shell.js repeats packages/protocol exactly', () => {
@@ -52,9 +82,9 @@ describe('k6 scripts', () => {
     assert.match(lib, new RegExp(`POD_SHELL_SUBPROTOCOL = '${POD_SHELL_SUBPROTOCOL.replace('.', '\\.')}'`));
     assert.match(lib, new RegExp(`DEFAULT_SESSION_PATH = '${DEFAULT_SESSION_PATH}'`));
     const channels = /export const Channel = (\{[^}]*\})/.exec(lib)![1]!;
-    const parsed = Function(`return ${channels}`)() as Record<string, number>;
+    const parsed = objectLiteral(channels);
     assert.deepEqual(parsed, { ...Channel });
-    const close = Function(`return ${/export const CloseCode = (\{[^}]*\})/.exec(lib)![1]!}`)() as Record<string, number>;
+    const close = objectLiteral(/export const CloseCode = (\{[^}]*\})/.exec(lib)![1]!);
     assert.equal(close['Expired'], CloseCode.Expired);
     assert.equal(close['Exited'], CloseCode.Exited);
   });

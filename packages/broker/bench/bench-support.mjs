@@ -26,7 +26,9 @@ export function envArgs(flag) {
  * Resolves to `{ url, adminToken, caCert, kubeconfig, pid, close() }`.
  */
 export async function startSimChild() {
-  const child = fork(fileURLToPath(new URL('./sim-child.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./sim-child.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const sim = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`kube-sim child exited with ${code} before it was ready`)));

@@ -21,7 +21,14 @@ if (process.env.REPRO_MODE === undefined) {
   const build = loadUwsBuild([arg('uws', loadUwsBuild().build.module)]).build;
   for (const mode of ['in-open', 'after-cork']) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
-      env: { ...process.env, REPRO_MODE: mode, REPRO_UWS: require.resolve(build.module), REPRO_UWS_VERSION: build.version, REPRO_UPGRADES: arg('upgrades', '400'), MALLOC_PERTURB_: arg('perturb', '16') },
+      env: {
+        ...process.env,
+        REPRO_MODE: mode,
+        REPRO_UWS: require.resolve(build.module),
+        REPRO_UWS_VERSION: build.version,
+        REPRO_UPGRADES: arg('upgrades', '400'),
+        MALLOC_PERTURB_: arg('perturb', '16'),
+      },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -33,7 +40,8 @@ if (process.env.REPRO_MODE === undefined) {
   const WebSocket = require('ws');
   const mode = process.env.REPRO_MODE;
   const total = Number(process.env.REPRO_UPGRADES);
-  const hello = (ws) => ws.cork(() => ws.send(JSON.stringify({ type: 'hello', at: new Date().toISOString(), pad: 'x'.repeat(64) }), false));
+  const hello = (ws) =>
+    ws.cork(() => ws.send(JSON.stringify({ type: 'hello', at: new Date().toISOString(), pad: 'x'.repeat(64) }), false));
   const app = uWS.App();
   app.ws('/*', {
     upgrade: (res, req, context) => {
@@ -84,7 +92,15 @@ if (process.env.REPRO_MODE === undefined) {
     };
     Promise.all(Array.from({ length: 25 }, worker)).then(() => {
       uWS.us_listen_socket_close(ls);
-      console.log(JSON.stringify({ uws: process.env.REPRO_UWS_VERSION, node: process.versions.node, mode, perturb: process.env.MALLOC_PERTURB_, closes }));
+      console.log(
+        JSON.stringify({
+          uws: process.env.REPRO_UWS_VERSION,
+          node: process.versions.node,
+          mode,
+          perturb: process.env.MALLOC_PERTURB_,
+          closes,
+        }),
+      );
       process.exit(0);
     });
   });

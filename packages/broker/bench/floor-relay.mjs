@@ -45,7 +45,12 @@ function readHead(socket, next) {
 }
 
 function relay(client, query) {
-  const up = tls.connect({ host: hostname, port: Number(port), ca: sim.caCert, servername: hostname === '127.0.0.1' ? undefined : hostname });
+  const up = tls.connect({
+    host: hostname,
+    port: Number(port),
+    ca: sim.caCert,
+    servername: hostname === '127.0.0.1' ? undefined : hostname,
+  });
   up.setNoDelay(true);
   up.write(
     `GET /api/v1/namespaces/default/pods/demo/exec?${query} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
@@ -114,8 +119,12 @@ const server = net.createServer((client) => {
     const key = /^sec-websocket-key:\s*(\S+)/im.exec(head)?.[1];
     const query = /^GET \/\?(\S*) HTTP/.exec(head)?.[1];
     if (!key || query === undefined) return client.destroy();
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    client.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    client.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     relay(client, query);
   });
 });

@@ -25,7 +25,8 @@ const sessions = numberArg('--sessions', 3);
 const perturb = numberArg('--perturb', -1);
 const doc = tenantDoc({ endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'repro.yaml', baseDir: '/' })[0];
-const token = (o = {}) => mintToken({ tenant, sub: 'repro', target: { namespace: 'default', pod: 'demo' }, ttlSeconds: 600, ...o });
+const token = (o = {}) =>
+  mintToken({ tenant, sub: 'repro', target: { namespace: 'default', pod: 'demo' }, ttlSeconds: 600, ...o });
 
 /** One refused connect: resolves with the close code, or `http-<status>` for an HTTP refusal. */
 async function refused(url, options) {
@@ -82,6 +83,14 @@ try {
 } finally {
   await sim.close();
 }
-const result = { runs, sessionsPerRun: sessions, perturb: perturb >= 0 ? perturb : null, failedSessions: failures.length, failedRuns: new Set(failures.map((f) => f.run)).size, seconds: Math.round((Date.now() - t0) / 1000), failures: failures.slice(0, 10) };
+const result = {
+  runs,
+  sessionsPerRun: sessions,
+  perturb: perturb >= 0 ? perturb : null,
+  failedSessions: failures.length,
+  failedRuns: new Set(failures.map((f) => f.run)).size,
+  seconds: Math.round((Date.now() - t0) / 1000),
+  failures: failures.slice(0, 10),
+};
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 process.exit(failures.length === 0 ? 0 : 1);

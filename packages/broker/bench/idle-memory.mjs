@@ -20,21 +20,31 @@ const doc = tenantDoc({ endOrphanedShells: false, limits: { maxConcurrentSession
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...extraEnv }, [doc]);
 const admin = async (path) => {
-  const res = await fetch(`http://127.0.0.1:${broker.adminPort}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${broker.adminPort}${path}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   return res.text();
 };
 const memory = async () => JSON.parse(await admin('/debug/resources')).memory;
 // A heap snapshot's nodes summed by constructor/type name: self size and count.
 const summarize = (text) => {
   const snap = JSON.parse(text);
-  const { node_fields: fields, node_types: [types] } = snap.snapshot.meta;
+  const {
+    node_fields: fields,
+    node_types: [types],
+  } = snap.snapshot.meta;
   const n = fields.length;
   const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
   const out = new Map();
   for (let i = 0; i < snap.nodes.length; i += n) {
     const type = types[snap.nodes[i + iType]];
     const name = snap.strings[snap.nodes[i + iName]];
-    const key = type === 'object' || type === 'native' ? name : type === 'closure' ? `(closure) ${name || '(anonymous)'}` : `(${type})`;
+    const key =
+      type === 'object' || type === 'native'
+        ? name
+        : type === 'closure'
+          ? `(closure) ${name || '(anonymous)'}`
+          : `(${type})`;
     const e = out.get(key) ?? { size: 0, count: 0 };
     e.size += snap.nodes[i + iSize];
     e.count += 1;
@@ -60,9 +70,18 @@ const openIdle = async (count) => {
     sockets.push(
       ...(await Promise.all(
         Array.from({ length: Math.min(50, count - i) }, () => {
-          const t = mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'echo-0' }, ttlSeconds: 3600 });
+          const t = mintToken({
+            tenant,
+            sub: 'bench',
+            target: { namespace: 'default', pod: 'echo-0' },
+            ttlSeconds: 3600,
+          });
           return new Promise((resolve, reject) => {
-            const ws = new WebSocket(`ws://127.0.0.1:${broker.port}/v1/session`, ['pod-shell.v1', `pod-shell.bearer.${t}`], { origin: TEST_ORIGIN });
+            const ws = new WebSocket(
+              `ws://127.0.0.1:${broker.port}/v1/session`,
+              ['pod-shell.v1', `pod-shell.bearer.${t}`],
+              { origin: TEST_ORIGIN },
+            );
             ws.once('message', () => resolve(ws));
             ws.once('error', reject);
           });
@@ -90,12 +109,23 @@ await broker.exited;
 broker.cleanup();
 await sim.close();
 
-const perSession = Object.fromEntries(Object.keys(after).map((k) => [k, Number(((after[k] - before[k]) / idle / 1024).toFixed(2))]));
-const result = { sessions: idle, env: extraEnv, kbPerSession: perSession, activeResources: live.activeResources?.byType };
+const perSession = Object.fromEntries(
+  Object.keys(after).map((k) => [k, Number(((after[k] - before[k]) / idle / 1024).toFixed(2))]),
+);
+const result = {
+  sessions: idle,
+  env: extraEnv,
+  kbPerSession: perSession,
+  activeResources: live.activeResources?.byType,
+};
 if (snap0 !== null && snap1 !== null) {
   const rows = [...snap1].map(([k, v]) => {
     const b = snap0.get(k) ?? { size: 0, count: 0 };
-    return { name: k, bytesPerSession: Math.round((v.size - b.size) / idle), countPerSession: Number(((v.count - b.count) / idle).toFixed(2)) };
+    return {
+      name: k,
+      bytesPerSession: Math.round((v.size - b.size) / idle),
+      countPerSession: Number(((v.count - b.count) / idle).toFixed(2)),
+    };
   });
   rows.sort((a, b) => b.bytesPerSession - a.bytesPerSession);
   result.heapDiffTop = rows.filter((r) => Math.abs(r.bytesPerSession) >= 40);

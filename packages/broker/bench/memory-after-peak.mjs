@@ -20,7 +20,11 @@ const MB = (x) => (x / 1048576).toFixed(0);
 const sim = await startSimChild();
 const broker = await startChurnBroker(sim, env, Math.max(sessions, warmup) + 100);
 try {
-  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; env ${JSON.stringify(env)}`);
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; env ${JSON.stringify(env)}`,
+  );
   await churnRound(broker, 100);
   await new Promise((r) => setTimeout(r, settleSeconds * 1000));
   const cold = await memorySample(broker);
@@ -28,15 +32,23 @@ try {
   await churnRound(broker, warmup);
   await new Promise((r) => setTimeout(r, settleSeconds * 1000));
   const base = await memorySample(broker);
-  console.log(`baseline (after a warm-up round of ${warmup}): rss ${MB(base.rss)} MB, heapUsed ${MB(base.heapUsed)} MB, heapTotal ${MB(base.heapTotal)} MB, external ${MB(base.external)} MB`);
+  console.log(
+    `baseline (after a warm-up round of ${warmup}): rss ${MB(base.rss)} MB, heapUsed ${MB(base.heapUsed)} MB, heapTotal ${MB(base.heapTotal)} MB, external ${MB(base.external)} MB`,
+  );
   for (let r = 1; r <= rounds; r++) {
     const peak = await churnRound(broker, sessions);
     await new Promise((res) => setTimeout(res, settleSeconds * 1000));
     const m = await memorySample(broker);
-    console.log(`round ${r}: peak rss ${MB(peak.rss)} MB heapUsed ${MB(peak.heapUsed)} MB; ${settleSeconds} s after the last close: rss ${MB(m.rss)} MB, heapUsed ${MB(m.heapUsed)} MB (${((m.heapUsed / base.heapUsed - 1) * 100).toFixed(1)} % over baseline), rss ${((m.rss - base.rss) / 1048576).toFixed(0)} MB over baseline, heapTotal ${MB(m.heapTotal)} MB, external ${MB(m.external)} MB, sessions ${m.sessions}`);
+    console.log(
+      `round ${r}: peak rss ${MB(peak.rss)} MB heapUsed ${MB(peak.heapUsed)} MB; ${settleSeconds} s after the last close: rss ${MB(m.rss)} MB, heapUsed ${MB(m.heapUsed)} MB (${((m.heapUsed / base.heapUsed - 1) * 100).toFixed(1)} % over baseline), rss ${((m.rss - base.rss) / 1048576).toFixed(0)} MB over baseline, heapTotal ${MB(m.heapTotal)} MB, external ${MB(m.external)} MB, sessions ${m.sessions}`,
+    );
   }
   for (const line of broker.process.logs.filter((l) => l.event === 'memory.trimmed')) console.log(JSON.stringify(line));
-  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await broker.stop();
   await sim.close();

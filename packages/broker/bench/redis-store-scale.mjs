@@ -20,8 +20,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const redis = await startRedis();
 const admin = redis.client();
-console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('held\tcmds/lifecycle\tEXISTS/lifecycle\tRedis CPU µs/lifecycle\tlifecycles/s (this client)\tfill acquires/s\tRedis-bound lifecycles/s (1 core)\tRedis bytes/session');
+console.log(
+  `load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  'held\tcmds/lifecycle\tEXISTS/lifecycle\tRedis CPU µs/lifecycle\tlifecycles/s (this client)\tfill acquires/s\tRedis-bound lifecycles/s (1 core)\tRedis bytes/session',
+);
 try {
   for (const held of sizes) {
     const rs = [];
@@ -30,19 +36,25 @@ try {
       await admin.flushall();
     }
     const cpu = median(rs.map((x) => x.redisCpuUsPerLifecycle));
-    console.log([
-      held,
-      median(rs.map((x) => x.commandsPerLifecycle)).toFixed(1),
-      median(rs.map((x) => x.existsPerLifecycle)).toFixed(2),
-      cpu.toFixed(1),
-      median(rs.map((x) => x.lifecyclesPerSecond)).toFixed(0),
-      median(rs.map((x) => x.fillPerSecond)).toFixed(0),
-      (1e6 / cpu).toFixed(0),
-      median(rs.map((x) => x.redisBytesPerSession)).toFixed(0),
-    ].join('\t'));
+    console.log(
+      [
+        held,
+        median(rs.map((x) => x.commandsPerLifecycle)).toFixed(1),
+        median(rs.map((x) => x.existsPerLifecycle)).toFixed(2),
+        cpu.toFixed(1),
+        median(rs.map((x) => x.lifecyclesPerSecond)).toFixed(0),
+        median(rs.map((x) => x.fillPerSecond)).toFixed(0),
+        (1e6 / cpu).toFixed(0),
+        median(rs.map((x) => x.redisBytesPerSession)).toFixed(0),
+      ].join('\t'),
+    );
     if (argv.includes('--calls')) console.log(JSON.stringify(rs[0].calls));
   }
 } finally {
-  console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   await redis.stop();
 }

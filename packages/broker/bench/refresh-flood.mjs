@@ -30,7 +30,10 @@ async function flooder(url, forged, good) {
     // Reconnects at most twice a second: the broker's default IP_CONNECTS_PER_MINUTE (120) allows no more.
     const pace = new Promise((r) => setTimeout(r, 500));
     await new Promise((resolve) => {
-      const ws = new WebSocket(url, ['pod-shell.v1', `pod-shell.bearer.${good}`], { origin: TEST_ORIGIN, perMessageDeflate: false });
+      const ws = new WebSocket(url, ['pod-shell.v1', `pod-shell.bearer.${good}`], {
+        origin: TEST_ORIGIN,
+        perMessageDeflate: false,
+      });
       stats.connections++;
       let open = false;
       // Sends as fast as the socket takes it (kept under 1 MiB buffered), until the broker closes it.
@@ -63,14 +66,22 @@ async function flooder(url, forged, good) {
 const sessions = numberArg('--sessions', 8);
 const rounds = numberArg('--rounds', 400);
 const brokerEnv = envArgs('--broker-env');
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 const doc = tenantDoc({ keys: [{ kid: 'rs-1', alg: 'RS256', publicKey, privateKey }], endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const sim = await startSimChild();
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...brokerEnv }, [doc]);
 const url = `ws://127.0.0.1:${broker.port}/v1/session`;
 const token = (sub) => mintToken({ tenant, sub, target: { namespace: 'default', pod: 'echo-0' }, ttlSeconds: 3600 });
-const target = (sub) => ({ url, protocols: ['pod-shell.v1', `pod-shell.bearer.${token(sub)}`], wsOptions: { origin: TEST_ORIGIN } });
+const target = (sub) => ({
+  url,
+  protocols: ['pod-shell.v1', `pod-shell.bearer.${token(sub)}`],
+  wsOptions: { origin: TEST_ORIGIN },
+});
 
 /** Round trips of 1-byte stdin echoes on one session, after a warm-up. */
 async function echoSamples(t) {
@@ -98,7 +109,9 @@ async function echoSamples(t) {
 
 /** Echo round trips of `sessions` sessions at once, pooled: p50 and p95 over every sample. */
 async function echoAll(label) {
-  const all = (await Promise.all(Array.from({ length: sessions }, (_, i) => echoSamples(target(`${label}-${i}`))))).flat().sort((a, b) => a - b);
+  const all = (await Promise.all(Array.from({ length: sessions }, (_, i) => echoSamples(target(`${label}-${i}`)))))
+    .flat()
+    .sort((a, b) => a - b);
   const pct = (p) => all[Math.min(all.length - 1, Math.floor((p / 100) * all.length))];
   return { samples: all.length, p50: pct(50), p95: pct(95), p99: pct(99) };
 }
@@ -110,7 +123,9 @@ async function echoAll(label) {
 function startFlood() {
   const good = token('flooder');
   const forged = `${good.slice(0, good.lastIndexOf('.'))}.${Buffer.alloc(256, 7).toString('base64url')}`;
-  const child = fork(fileURLToPath(import.meta.url), ['--flooder', url, forged, good], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--flooder', url, forged, good], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return {
     started: new Promise((resolve) => child.once('message', resolve)),
     stop: () =>
@@ -122,7 +137,9 @@ function startFlood() {
 }
 
 const metric = async (name) => {
-  const text = await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const text = await (
+    await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  ).text();
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 };
 
@@ -138,7 +155,8 @@ for (let i = 0; i < 2; i++) {
   floodStats ??= { connections: 0, framesSent: 0, closeCodes: {} };
   floodStats.connections += s.connections;
   floodStats.framesSent += s.framesSent;
-  for (const [code, n] of Object.entries(s.closeCodes)) floodStats.closeCodes[code] = (floodStats.closeCodes[code] ?? 0) + n;
+  for (const [code, n] of Object.entries(s.closeCodes))
+    floodStats.closeCodes[code] = (floodStats.closeCodes[code] ?? 0) + n;
 }
 const refused = await metric('podshell_refreshes_refused_total');
 

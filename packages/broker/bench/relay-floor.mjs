@@ -32,7 +32,9 @@ const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
 const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...envArgs('--broker-env') }, [doc]);
-const floor = fork(fileURLToPath(new URL('./floor-relay.mjs', import.meta.url)), [JSON.stringify(sim)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const floor = fork(fileURLToPath(new URL('./floor-relay.mjs', import.meta.url)), [JSON.stringify(sim)], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
 const floorPort = (await new Promise((resolve) => floor.once('message', resolve))).port;
 const simPid = sim.pid;
 
@@ -40,32 +42,61 @@ const flood = async (kind) => {
   const pid = kind === 'broker' ? broker.child.pid : floor.pid;
   const target =
     kind === 'broker'
-      ? { url: `ws://127.0.0.1:${broker.port}/v1/session`, protocols: ['pod-shell.v1', `pod-shell.bearer.${mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd }, ttlSeconds: 3600 })}`], wsOptions: { origin: TEST_ORIGIN } }
-      : { url: `ws://127.0.0.1:${floorPort}/?${execQuery({ command: headCmd, stdout: true, tty: true })}`, protocols: [], wsOptions: {} };
+      ? {
+          url: `ws://127.0.0.1:${broker.port}/v1/session`,
+          protocols: [
+            'pod-shell.v1',
+            `pod-shell.bearer.${mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd }, ttlSeconds: 3600 })}`,
+          ],
+          wsOptions: { origin: TEST_ORIGIN },
+        }
+      : {
+          url: `ws://127.0.0.1:${floorPort}/?${execQuery({ command: headCmd, stdout: true, tty: true })}`,
+          protocols: [],
+          wsOptions: {},
+        };
   const c0 = cpuOf(pid);
   const s0 = cpuOf(simPid);
   const r = await measureThroughput(target);
   const cpu = cpuOf(pid) - c0;
   const simCpu = cpuOf(simPid) - s0;
   if (r.bytes !== bytes) throw new Error(`${kind}: relayed ${r.bytes} of ${bytes} bytes (close ${r.closeCode})`);
-  return { mbPerSecond: r.mbPerSecond, cpuPerGb: (cpu / bytes) * 1e9, simCpuPerGb: (simCpu / bytes) * 1e9, frameKb: bytes / r.frames / 1024, usPerFrame: (cpu * 1e6) / r.frames };
+  return {
+    mbPerSecond: r.mbPerSecond,
+    cpuPerGb: (cpu / bytes) * 1e9,
+    simCpuPerGb: (simCpu / bytes) * 1e9,
+    frameKb: bytes / r.frames / 1024,
+    usPerFrame: (cpu * 1e6) / r.frames,
+  };
 };
 
 try {
-  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${runs} × ${bytes / 1e6} MB each way`);
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${runs} × ${bytes / 1e6} MB each way`,
+  );
   const res = { broker: [], floor: [] };
   for (let i = 0; i < runs; i++) {
     for (const kind of i % 2 === 0 ? ['floor', 'broker'] : ['broker', 'floor']) {
       const r = await flood(kind);
       res[kind].push(r);
-      console.log(`run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)}), frames of ${r.frameKb.toFixed(1)} KiB on average, ${r.usPerFrame.toFixed(0)} µs CPU per frame`);
+      console.log(
+        `run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)}), frames of ${r.frameKb.toFixed(1)} KiB on average, ${r.usPerFrame.toFixed(0)} µs CPU per frame`,
+      );
     }
   }
   const b = median(res.broker.map((r) => r.cpuPerGb));
   const f = median(res.floor.map((r) => r.cpuPerGb));
-  console.log(`median CPU-s/GB: broker ${b.toFixed(2)}, floor ${f.toFixed(2)}, ratio ${(b / f).toFixed(2)}; ` +
-    `ratio per run ${res.broker.map((r, i) => (r.cpuPerGb / res.floor[i].cpuPerGb).toFixed(2)).join(', ')}`);
-  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `median CPU-s/GB: broker ${b.toFixed(2)}, floor ${f.toFixed(2)}, ratio ${(b / f).toFixed(2)}; ` +
+      `ratio per run ${res.broker.map((r, i) => (r.cpuPerGb / res.floor[i].cpuPerGb).toFixed(2)).join(', ')}`,
+  );
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   floor.send('close');
   broker.child.kill('SIGTERM');

@@ -25,16 +25,30 @@ const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60' }, [doc]);
 try {
-  const token = mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd }, ttlSeconds: 3600 });
-  const relay = measureThroughput({ url: `ws://127.0.0.1:${broker.port}/v1/session`, protocols: ['pod-shell.v1', `pod-shell.bearer.${token}`], wsOptions: { origin: TEST_ORIGIN } });
+  const token = mintToken({
+    tenant,
+    sub: 'bench',
+    target: { namespace: 'default', pod: 'demo', command: headCmd },
+    ttlSeconds: 3600,
+  });
+  const relay = measureThroughput({
+    url: `ws://127.0.0.1:${broker.port}/v1/session`,
+    protocols: ['pod-shell.v1', `pod-shell.bearer.${token}`],
+    wsOptions: { origin: TEST_ORIGIN },
+  });
   // Let the stream reach full rate before profiling.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const res = await fetch(`http://127.0.0.1:${broker.adminPort}/debug/cpuprofile?seconds=${seconds}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${broker.adminPort}/debug/cpuprofile?seconds=${seconds}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   if (res.status !== 200) throw new Error(`profile request failed: ${res.status} ${await res.text()}`);
   const text = await res.text();
   writeFileSync(out, text);
   const result = await relay;
-  if (result.bytes !== bytes) throw new Error(`relayed ${result.bytes} of ${bytes} bytes; the profile ended before the stream did? use more --bytes`);
+  if (result.bytes !== bytes)
+    throw new Error(
+      `relayed ${result.bytes} of ${bytes} bytes; the profile ended before the stream did? use more --bytes`,
+    );
 
   const profile = JSON.parse(text);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -47,9 +61,12 @@ try {
     total += profile.timeDeltas[i];
   });
   const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((s, [, v]) => s + v, 0);
-  console.log(`through the broker: ${result.mbPerSecond.toFixed(1)} MB/s; profile ${seconds} s, broker thread idle ${((100 * idle) / total).toFixed(1)} % of it`);
+  console.log(
+    `through the broker: ${result.mbPerSecond.toFixed(1)} MB/s; profile ${seconds} s, broker thread idle ${((100 * idle) / total).toFixed(1)} % of it`,
+  );
   console.log('self time, top 12:');
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   console.log(`profile written to ${out} (open it in Chrome DevTools > Performance)`);
 } finally {
   broker.child.kill('SIGTERM');

@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 const relay = fileURLToPath(new URL('./broker-relay.mjs', import.meta.url));
 const launcher = fileURLToPath(new URL('../../../deploy/image/test-launcher.sh', import.meta.url));
 const args = process.argv.slice(2);
-const run = (env) => JSON.parse(execFileSync(process.execPath, [relay, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+const run = (env) =>
+  JSON.parse(
+    execFileSync(process.execPath, [relay, ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
 const host = run({ PODSHELL_TEST_BROKER_LAUNCHER: '' });
 const image = run({ PODSHELL_TEST_BROKER_LAUNCHER: launcher });
 const row = (r) => ({

@@ -41,14 +41,21 @@ if (args[0] === '--serve-sim') {
   const open = () =>
     new Promise((resolve, reject) => {
       if (mode === 'ws-exec') {
-        const up = dialExec(dial, { namespace: 'default', pod: 'echo-0', command: ['sh'], tty: true }, { headers: {}, handshakeTimeoutMs: 10_000, maxPayloadBytes: 1 << 20 });
+        const up = dialExec(
+          dial,
+          { namespace: 'default', pod: 'echo-0', command: ['sh'], tty: true },
+          { headers: {}, handshakeTimeoutMs: 10_000, maxPayloadBytes: 1 << 20 },
+        );
         up.opened.then(() => resolve({ end: () => up.socket.terminate() }), reject);
         return;
       }
       const s =
         mode === 'tcp'
           ? net.connect({ host: hostname, port: Number(port) }, () => resolve(s))
-          : tls.connect({ host: hostname, port: Number(port), servername: '', secureContext: mode === 'tls1.2' ? ctx12 : ctx13 }, () => resolve(s));
+          : tls.connect(
+              { host: hostname, port: Number(port), servername: '', secureContext: mode === 'tls1.2' ? ctx12 : ctx13 },
+              () => resolve(s),
+            );
       s.once('error', reject);
       s.end ??= () => s.destroy();
     });
@@ -69,18 +76,32 @@ if (args[0] === '--serve-sim') {
   const conns = await openMany(count);
   await settle();
   const after = process.memoryUsage();
-  process.stdout.write(JSON.stringify(Object.fromEntries(Object.keys(after).map((k) => [k, Number(((after[k] - before[k]) / count / 1024).toFixed(1))]))));
+  process.stdout.write(
+    JSON.stringify(
+      Object.fromEntries(
+        Object.keys(after).map((k) => [k, Number(((after[k] - before[k]) / count / 1024).toFixed(1))]),
+      ),
+    ),
+  );
   for (const s of conns) s.destroy ? s.destroy() : s.end();
   process.exit(0);
 } else {
   const i = args.indexOf('--conns');
   const conns = i >= 0 ? Number(args[i + 1]) : 1000;
-  const env = { ...process.env, ...Object.fromEntries(args.flatMap((a, j) => (args[j - 1] === '--env' ? [a.split(/=(.*)/s).slice(0, 2)] : []))) };
+  const env = {
+    ...process.env,
+    ...Object.fromEntries(args.flatMap((a, j) => (args[j - 1] === '--env' ? [a.split(/=(.*)/s).slice(0, 2)] : []))),
+  };
   const simChild = fork(self, ['--serve-sim'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sim = await new Promise((resolve) => simChild.once('message', resolve));
   const result = { node: process.version, openssl: process.versions.openssl, conns, kbPerConnection: {} };
   for (const mode of MODES) {
-    result.kbPerConnection[mode] = JSON.parse(execFileSync(process.execPath, ['--expose-gc', self, '--probe', mode, JSON.stringify(sim), String(conns)], { encoding: 'utf8', env }));
+    result.kbPerConnection[mode] = JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', self, '--probe', mode, JSON.stringify(sim), String(conns)], {
+        encoding: 'utf8',
+        env,
+      }),
+    );
   }
   simChild.send('close');
   await new Promise((resolve) => simChild.once('exit', resolve));

@@ -81,7 +81,13 @@ const DRAIN_FLUSH_MS = 250;
 function listen(uws: Uws, app: TemplatedApp, host: string, port: number, what: string): Promise<us_listen_socket> {
   return new Promise((resolve, reject) => {
     app.listen(host, port, (socket) => {
-      if (socket === false) reject(new PodShellError(ErrorCode.CONFIG_INVALID, `cannot listen on ${host}:${port} (${what}); is the port in use?`));
+      if (socket === false)
+        reject(
+          new PodShellError(
+            ErrorCode.CONFIG_INVALID,
+            `cannot listen on ${host}:${port} (${what}); is the port in use?`,
+          ),
+        );
       else resolve(socket);
     });
   });
@@ -112,7 +118,17 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const cleanups = new ShellCleanups(gauges);
   const subscriptions = new StoreSubscriptions(gauges);
-  const sessions = new SessionManager({ config, logger, metrics, gauges, store, authenticator: deps.authenticator, clusters, cleanups, auditBacklogged: deps.auditBacklogged ?? (() => false) });
+  const sessions = new SessionManager({
+    config,
+    logger,
+    metrics,
+    gauges,
+    store,
+    authenticator: deps.authenticator,
+    clusters,
+    cleanups,
+    auditBacklogged: deps.auditBacklogged ?? (() => false),
+  });
   sessions.listen();
   const stopListening = subscriptions.hold(() => sessions.stopListening());
   // A dead replica cannot hang up its sessions' shells; the replica that reaps them does (threat 19).
@@ -120,18 +136,54 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const shared: SessionStore = store;
   const stopReaped =
     tenants !== undefined && shared.onReaped !== undefined
-      ? subscriptions.hold(shared.onReaped((records) => void endReapedShells(records, { tenants, clusters, logger, metrics, cleanups, timeoutMs: config.upgradeTimeoutMs })))
+      ? subscriptions.hold(
+          shared.onReaped(
+            (records) =>
+              void endReapedShells(records, {
+                tenants,
+                clusters,
+                logger,
+                metrics,
+                cleanups,
+                timeoutMs: config.upgradeTimeoutMs,
+              }),
+          ),
+        )
       : undefined;
-  const ctx: RouteContext = { config, logger, metrics, gauges, store, sessions, authenticator: deps.authenticator, isDraining: () => draining };
+  const ctx: RouteContext = {
+    config,
+    logger,
+    metrics,
+    gauges,
+    store,
+    sessions,
+    authenticator: deps.authenticator,
+    isDraining: () => draining,
+  };
 
   const publicApp = uws.App();
-  const upgrade = createUpgradeHandler({ config, logger, metrics, authenticator: deps.authenticator, sessions, isDraining: () => draining });
+  const upgrade = createUpgradeHandler({
+    config,
+    logger,
+    metrics,
+    authenticator: deps.authenticator,
+    sessions,
+    isDraining: () => draining,
+  });
   const element = deps.elementBundle ?? loadElementBundle();
-  if (element === undefined) logger.warn('element.bundle_missing', { note: '@pod-shell/element is not built: /pod-shell.js answers 404' });
-  const elementOrigins = (): ReadonlySet<string> => new Set((deps.tenants?.current?.() ?? []).flatMap((t) => t.allowedOrigins));
-  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger, { bundle: element, allowedOrigins: elementOrigins });
+  if (element === undefined)
+    logger.warn('element.bundle_missing', { note: '@pod-shell/element is not built: /pod-shell.js answers 404' });
+  const elementOrigins = (): ReadonlySet<string> =>
+    new Set((deps.tenants?.current?.() ?? []).flatMap((t) => t.allowedOrigins));
+  buildPublicApp(uws, publicApp, ctx, gauges, upgrade, deps.demoRoutes, logger, {
+    bundle: element,
+    allowedOrigins: elementOrigins,
+  });
   const adminApp = uws.App();
-  buildAdminApp(adminApp, ctx, { debugRoutes: deps.debugRoutes ?? registerDebugRoutes, ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}) });
+  buildAdminApp(adminApp, ctx, {
+    debugRoutes: deps.debugRoutes ?? registerDebugRoutes,
+    ...(deps.adminRoutes ? { adminRoutes: deps.adminRoutes } : {}),
+  });
 
   let publicSocket: us_listen_socket | null = null;
   let adminSocket: us_listen_socket | null;
@@ -150,12 +202,28 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
   canary.start(deps.leakCheckPeriodMs);
-  const trim = new MemoryTrim({ afterSessions: config.memoryTrimAfterSessions, settleMs: config.memoryTrimSettleMs, liveSessions: () => sessions.size, heldResources: () => Object.values(gauges.snapshot()).reduce((a, b) => a + b, 0), logger });
+  const trim = new MemoryTrim({
+    afterSessions: config.memoryTrimAfterSessions,
+    settleMs: config.memoryTrimSettleMs,
+    liveSessions: () => sessions.size,
+    heldResources: () => Object.values(gauges.snapshot()).reduce((a, b) => a + b, 0),
+    logger,
+  });
   trim.start();
   const storeProbe = setInterval(() => metrics.storeUp.set(store.isUp() ? 1 : 0), 1000);
   storeProbe.unref();
 
-  logger.info('broker.listening', { port, adminPort, sessionPath: config.sessionPath, store: store.kind, storeNote: storeNote(store.kind), replica: config.replicaId, version: BROKER_VERSION, node: process.versions.node, uws: build.version });
+  logger.info('broker.listening', {
+    port,
+    adminPort,
+    sessionPath: config.sessionPath,
+    store: store.kind,
+    storeNote: storeNote(store.kind),
+    replica: config.replicaId,
+    version: BROKER_VERSION,
+    node: process.versions.node,
+    uws: build.version,
+  });
 
   let drained: Promise<void> | null = null;
   const drain = (): Promise<void> => {

@@ -38,7 +38,12 @@ async function serve(): Promise<number> {
   startHeapSampling(config.pprofHeapIntervalBytes);
   output = new LogOutput({ auditLogFile: config.auditLogFile, auditBacklogBytes: config.auditBacklogBytes, metrics });
   const out = output;
-  const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId }, sink: out.log, auditSink: out.audit });
+  const logger = createLogger({
+    level: config.logLevel,
+    base: { replica: config.replicaId },
+    sink: out.log,
+    auditSink: out.audit,
+  });
   const tenants = createTenantRegistry({ file: config.tenantsFile, logger });
   const authenticator = createAuthenticator({ tenants, config });
   const store = createStore(config, { logger, metrics });

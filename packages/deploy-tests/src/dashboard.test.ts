@@ -23,5 +23,8 @@ test('every metric the dashboard names exists in metrics.ts (or Node default met
   const exported = await exportedMetricNames();
   const used = new Set(expressions().flatMap(metricNamesIn));
   assert.ok(used.size >= 15);
-  assert.deepEqual([...used].filter((n) => !exported.has(n)), []);
+  assert.deepEqual(
+    [...used].filter((n) => !exported.has(n)),
+    [],
+  );
 });

@@ -40,7 +40,9 @@ export function find(objects: KubeObject[], kind: string, name: string): KubeObj
 
 /** The alert groups of deploy/base/prometheusrule.yaml, as a Prometheus rules file. */
 export function alertRulesFile(): string {
-  const rule = parseObjects(readFileSync(deployPath('base', 'prometheusrule.yaml'), 'utf8'))[0] as unknown as { spec: { groups: unknown[] } };
+  const rule = parseObjects(readFileSync(deployPath('base', 'prometheusrule.yaml'), 'utf8'))[0] as unknown as {
+    spec: { groups: unknown[] };
+  };
   return stringify({ groups: rule.spec.groups });
 }
 
@@ -52,7 +54,9 @@ export function promtool(args: string[], files: Record<string, string>): string 
     return execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`promtool ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+      cause: err,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -60,8 +64,13 @@ export function promtool(args: string[], files: Record<string, string>): string 
 
 /** promtool parses (and lints) each expression, as recording rules; Grafana's $variables replaced first. */
 export function checkExpressions(exprs: string[]): string {
-  const rules = exprs.map((expr, i) => ({ record: `pod_shell:check_${i}`, expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', 'pod-shell') }));
-  return promtool(['check', 'rules', 'exprs.yaml'], { 'exprs.yaml': stringify({ groups: [{ name: 'exprs', rules }] }) });
+  const rules = exprs.map((expr, i) => ({
+    record: `pod_shell:check_${i}`,
+    expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', 'pod-shell'),
+  }));
+  return promtool(['check', 'rules', 'exprs.yaml'], {
+    'exprs.yaml': stringify({ groups: [{ name: 'exprs', rules }] }),
+  });
 }
 
 /** Every metric name the broker exports (its own and Node's defaults), histograms with their series suffixes. */

@@ -30,7 +30,9 @@ export function modelFor(o: KubeObject): ModelClass {
 /** kustomize wraps long base64 Secret data in lines; the apiserver's base64 decoder ignores newlines, the schema's `byte` format does not. */
 function apiserverView(o: KubeObject): KubeObject {
   if (o.kind !== 'Secret' || typeof o['data'] !== 'object' || o['data'] === null) return o;
-  const data = Object.fromEntries(Object.entries(o['data'] as Record<string, string>).map(([k, v]) => [k, v.replace(/\n/g, '')]));
+  const data = Object.fromEntries(
+    Object.entries(o['data'] as Record<string, string>).map(([k, v]) => [k, v.replace(/\n/g, '')]),
+  );
   return { ...o, data };
 }
 
@@ -40,6 +42,6 @@ export function validateObject(o: KubeObject): void {
   try {
     new Model(apiserverView(o)).validate();
   } catch (err) {
-    throw new Error(`${o.kind} ${o.metadata.name}: ${(err as Error).message}`);
+    throw new Error(`${o.kind} ${o.metadata.name}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -45,9 +45,22 @@ async function measure(path, line) {
           const Terminal = el.terminal.constructor;
           const box = document.createElement('div');
           const rect = el.getBoundingClientRect();
-          Object.assign(box.style, { position: 'fixed', left: '0', top: '0', width: `${rect.width}px`, height: `${rect.height}px`, zIndex: '10' });
+          Object.assign(box.style, {
+            position: 'fixed',
+            left: '0',
+            top: '0',
+            width: `${rect.width}px`,
+            height: `${rect.height}px`,
+            zIndex: '10',
+          });
           document.body.append(box);
-          const term = new Terminal({ scrollback: el.terminal.options.scrollback, fontSize: el.terminal.options.fontSize, fontFamily: el.terminal.options.fontFamily, cols: el.terminal.cols, rows: el.terminal.rows });
+          const term = new Terminal({
+            scrollback: el.terminal.options.scrollback,
+            fontSize: el.terminal.options.fontSize,
+            fontFamily: el.terminal.options.fontFamily,
+            cols: el.terminal.cols,
+            rows: el.terminal.rows,
+          });
           term.open(box);
           write = (frame, done) => term.write(frame, done);
         }
@@ -85,13 +98,29 @@ for (const [name, line] of Object.entries(WORKLOADS)) {
     const order = round % 2 === 0 ? ['direct', 'element'] : ['element', 'direct'];
     for (const path of order) results[path].push(await measure(path, line));
   }
-  const d = { mbps: median(results.direct.map((r) => r.mbPerSecond)), late: median(results.direct.map((r) => r.worstLateMs)) };
-  const e = { mbps: median(results.element.map((r) => r.mbPerSecond)), late: median(results.element.map((r) => r.worstLateMs)) };
-  rows.push({ name, d, e, worstLate: { direct: Math.max(...results.direct.map((r) => r.worstLateMs)), element: Math.max(...results.element.map((r) => r.worstLateMs)) } });
+  const d = {
+    mbps: median(results.direct.map((r) => r.mbPerSecond)),
+    late: median(results.direct.map((r) => r.worstLateMs)),
+  };
+  const e = {
+    mbps: median(results.element.map((r) => r.mbPerSecond)),
+    late: median(results.element.map((r) => r.worstLateMs)),
+  };
+  rows.push({
+    name,
+    d,
+    e,
+    worstLate: {
+      direct: Math.max(...results.direct.map((r) => r.worstLateMs)),
+      element: Math.max(...results.element.map((r) => r.worstLateMs)),
+    },
+  });
 }
 
 console.log(`output into xterm, ${MB} MB per measurement, ${ROUNDS} rounds (medians; worst of all rounds in brackets)`);
-console.log('| workload | direct MB/s | element MB/s | throughput ratio | direct timer late ms | element timer late ms |');
+console.log(
+  '| workload | direct MB/s | element MB/s | throughput ratio | direct timer late ms | element timer late ms |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(

@@ -7,4 +7,11 @@ export { podShellEvent } from './events.js';
 export type * from './events.js';
 export { resolveBrokerUrl } from './connection/broker-url.js';
 export { ACK_EVERY_BYTES } from './flow/output-acks.js';
-export { DARK_PALETTE, LIGHT_PALETTE, THEME_COLOR_KEYS, cssPropertyFor, type Palette, type ThemeName } from './theme/palettes.js';
+export {
+  DARK_PALETTE,
+  LIGHT_PALETTE,
+  THEME_COLOR_KEYS,
+  cssPropertyFor,
+  type Palette,
+  type ThemeName,
+} from './theme/palettes.js';

@@ -21,7 +21,8 @@ import { podShellEvent, type PodShellCloseDetail } from './events.js';
 /** The element's connection state, reflected as the read-only `status` attribute. */
 export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'closed';
 
-const DEFAULT_FONT_FAMILY = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+const DEFAULT_FONT_FAMILY =
+  'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
 
 /**
  * A terminal into a Kubernetes pod container, through the pod-shell broker. Give it a token your
@@ -185,7 +186,14 @@ export class PodShell extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('fontFamily') || changed.has('fontSize') || changed.has('lineHeight') || changed.has('scrollback') || changed.has('cursorStyle') || changed.has('cursorBlink')) {
+    if (
+      changed.has('fontFamily') ||
+      changed.has('fontSize') ||
+      changed.has('lineHeight') ||
+      changed.has('scrollback') ||
+      changed.has('cursorStyle') ||
+      changed.has('cursorBlink')
+    ) {
       this.terminalController.update(this.terminalSettings());
     }
     if (changed.has('theme')) this.applyTheme();
@@ -220,7 +228,9 @@ export class PodShell extends LitElement {
   applyTheme(): void {
     if (!this.isConnected) return;
     const computed = getComputedStyle(this);
-    const palette = resolvePalette(paletteFor(this.theme, this.colorScheme.prefersDark), (name) => computed.getPropertyValue(name));
+    const palette = resolvePalette(paletteFor(this.theme, this.colorScheme.prefersDark), (name) =>
+      computed.getPropertyValue(name),
+    );
     this.background = palette.background;
     this.terminalController.update({ theme: palette });
   }
@@ -288,7 +298,11 @@ export class PodShell extends LitElement {
     try {
       url = resolveBrokerUrl(this.broker, window.location);
     } catch (error) {
-      this.finish({ code: CloseCode.BadRequest, reason: 'bad-broker-url', message: sanitizeStatusText(String((error as Error).message)) });
+      this.finish({
+        code: CloseCode.BadRequest,
+        reason: 'bad-broker-url',
+        message: sanitizeStatusText(String((error as Error).message)),
+      });
       return;
     }
     this.status = 'connecting';
@@ -297,7 +311,11 @@ export class PodShell extends LitElement {
       this.connection.connect(url, this.token);
     } catch {
       // The browser refused the subprotocol list: the token has characters no JWT contains.
-      this.finish({ code: CloseCode.Unauthorized, reason: 'invalid-token', message: closeMessage({ code: CloseCode.Unauthorized, reason: '', opened: false }) });
+      this.finish({
+        code: CloseCode.Unauthorized,
+        reason: 'invalid-token',
+        message: closeMessage({ code: CloseCode.Unauthorized, reason: '', opened: false }),
+      });
     }
   }
 
@@ -357,7 +375,9 @@ export class PodShell extends LitElement {
       case 'error': {
         const text = sanitizeStatusText(String(message.message ?? ''));
         this.notice = text;
-        this.dispatchEvent(podShellEvent('pod-shell-error', { code: sanitizeStatusText(String(message.code ?? '')), message: text }));
+        this.dispatchEvent(
+          podShellEvent('pod-shell-error', { code: sanitizeStatusText(String(message.code ?? '')), message: text }),
+        );
         return;
       }
     }

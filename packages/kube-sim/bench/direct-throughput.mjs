@@ -32,23 +32,51 @@ if (args[0] === '--serve') {
   const wsOptions = { ca: info.ca, headers: { Authorization: `Bearer ${info.token}` } };
   const path = (pod, q) => `${base}/api/v1/namespaces/default/pods/${pod}/exec?${execQuery(q)}`;
   // Latency first, on a quiet simulator (the bulk runs leave GC work behind).
-  const echo = await measureEchoLatency({ url: path('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }), wsOptions });
+  const echo = await measureEchoLatency({
+    url: path('echo-0', { command: ['sh'], stdin: true, stdout: true, tty: true }),
+    wsOptions,
+  });
   const results = {};
   for (const tty of [false, true]) {
     const label = tty ? 'tty (PTY)' : 'no tty (pipes)';
     const samples = [];
     for (let i = 0; i < runs; i++) {
-      const r = await measureThroughput({ url: path('demo', { command: ['head', '-c', String(bytes), '/dev/zero'], stdout: true, stderr: !tty, tty }), wsOptions });
+      const r = await measureThroughput({
+        url: path('demo', { command: ['head', '-c', String(bytes), '/dev/zero'], stdout: true, stderr: !tty, tty }),
+        wsOptions,
+      });
       if (r.bytes !== bytes) throw new Error(`${label}: received ${r.bytes} of ${bytes} bytes`);
       if (r.status !== '{"metadata":{},"status":"Success"}') throw new Error(`${label}: status ${r.status}`);
       samples.push(r);
     }
     const best = Math.max(...samples.map((s) => s.mbPerSecond));
     const median = samples.map((s) => s.mbPerSecond).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-    results[label] = { medianMBps: median.toFixed(0), bestMBps: best.toFixed(0), avgFrameKiB: (samples[0].bytes / samples[0].frames / 1024).toFixed(0) };
+    results[label] = {
+      medianMBps: median.toFixed(0),
+      bestMBps: best.toFixed(0),
+      avgFrameKiB: (samples[0].bytes / samples[0].frames / 1024).toFixed(0),
+    };
   }
   child.send('close');
   await new Promise((resolve) => child.once('exit', resolve));
-  console.log(JSON.stringify({ node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, bytes, runs, throughput: results, lightEchoRttMs: {
-    p50: echo.p50.toFixed(3), p90: echo.p90.toFixed(3), p99: echo.p99.toFixed(3), max: echo.max.toFixed(3) } }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        node: process.version,
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        bytes,
+        runs,
+        throughput: results,
+        lightEchoRttMs: {
+          p50: echo.p50.toFixed(3),
+          p90: echo.p90.toFixed(3),
+          p99: echo.p99.toFixed(3),
+          max: echo.max.toFixed(3),
+        },
+      },
+      null,
+      2,
+    ),
+  );
 }

@@ -36,7 +36,13 @@ export function measureThroughput({ url, protocols = ['v5.channel.k8s.io'], wsOp
  * Round-trip latency of a 1-byte stdin frame echoed back on stdout (light-mode containers echo;
  * a `cat` in a real process works too). Returns percentiles in milliseconds.
  */
-export async function measureEchoLatency({ url, protocols = ['v5.channel.k8s.io'], wsOptions = {}, rounds = 2000, warmup = 100 }) {
+export async function measureEchoLatency({
+  url,
+  protocols = ['v5.channel.k8s.io'],
+  wsOptions = {},
+  rounds = 2000,
+  warmup = 100,
+}) {
   const ws = new WebSocket(url, protocols, wsOptions);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);

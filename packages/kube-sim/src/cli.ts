@@ -57,12 +57,15 @@ async function main(): Promise<void> {
     return;
   }
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0-65535, not "${values.port ?? ''}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be an integer 0-65535, not "${values.port ?? ''}"`);
 
   // Exec runs real processes on this host: listening beyond loopback hands a shell to the network.
   const host = values.host ?? '127.0.0.1';
   if (!isLoopback(host) && values['allow-remote'] !== true) {
-    fail(`--host ${host} is not a loopback address; kube-sim runs exec commands on this host, so pass --allow-remote if you really mean it`);
+    fail(
+      `--host ${host} is not a loopback address; kube-sim runs exec commands on this host, so pass --allow-remote if you really mean it`,
+    );
   }
 
   const options: Parameters<typeof startKubeSim>[0] = { port };
@@ -72,7 +75,8 @@ async function main(): Promise<void> {
   if (values['admin-token'] !== undefined) options.adminToken = values['admin-token'];
   if (values['work-root'] !== undefined) options.workRoot = resolve(values['work-root']);
   const maxProtocol = values['max-exec-protocol'];
-  if (maxProtocol !== undefined && maxProtocol !== 'v4' && maxProtocol !== 'v5') fail(`--max-exec-protocol must be v4 or v5, not "${maxProtocol}"`);
+  if (maxProtocol !== undefined && maxProtocol !== 'v4' && maxProtocol !== 'v5')
+    fail(`--max-exec-protocol must be v4 or v5, not "${maxProtocol}"`);
   if (maxProtocol === 'v4') options.faults = { maxExecProtocol: 'v4' };
 
   const sim = await startKubeSim(options);

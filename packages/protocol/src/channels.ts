@@ -32,8 +32,4 @@ export const CLIENT_CHANNELS: ReadonlySet<number> = new Set([
 ]);
 
 /** Channels a Kubernetes exec server may send; the broker forwards these unchanged. */
-export const SERVER_DATA_CHANNELS: ReadonlySet<number> = new Set([
-  Channel.Stdout,
-  Channel.Stderr,
-  Channel.Status,
-]);
+export const SERVER_DATA_CHANNELS: ReadonlySet<number> = new Set([Channel.Stdout, Channel.Stderr, Channel.Status]);

@@ -80,7 +80,8 @@ export function encodeControl(message: ServerControlMessage | ClientControlMessa
 /** Parses a control payload (without the channel byte) sent by a client; throws TypeError when malformed. */
 export function parseClientControl(payload: Uint8Array): ClientControlMessage {
   const value: unknown = JSON.parse(decodeUtf8(payload));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('control frame must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('control frame must be a JSON object');
   const m = value as Record<string, unknown>;
   if (m['type'] === 'flow') {
     if (typeof m['paused'] !== 'boolean') throw new TypeError('flow.paused must be a boolean');
@@ -88,7 +89,8 @@ export function parseClientControl(payload: Uint8Array): ClientControlMessage {
   }
   if (m['type'] === 'ack') {
     const bytes = m['bytes'];
-    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw new TypeError('ack.bytes must be a non-negative integer');
+    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0)
+      throw new TypeError('ack.bytes must be a non-negative integer');
     return { type: 'ack', bytes };
   }
   if (m['type'] === 'refresh') {

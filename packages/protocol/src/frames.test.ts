@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Channel, decodeFrame, encodeFrame, encodeCloseFrame, parseClientResize, parseK8sResize, parseClientControl } from './index.js';
+import {
+  Channel,
+  decodeFrame,
+  encodeFrame,
+  encodeCloseFrame,
+  parseClientResize,
+  parseK8sResize,
+  parseClientControl,
+} from './index.js';
 
 test('encodeFrame/decodeFrame round-trip keeps bytes exact', () => {
   const payload = new TextEncoder().encode('中文');
@@ -14,7 +22,15 @@ test('encodeFrame/decodeFrame round-trip keeps bytes exact', () => {
 
 test('client resize accepts only {Width,Height} integers 1..1000', () => {
   assert.deepEqual(parseClientResize('{"Width":120,"Height":40}'), { Width: 120, Height: 40 });
-  for (const bad of ['{"Width":0,"Height":40}', '{"Width":1001,"Height":40}', '{"Width":1.5,"Height":4}', '{"width":10,"height":4}', '[1,2]', 'nope', '{"Width":1,"Height":2,"x":1}']) {
+  for (const bad of [
+    '{"Width":0,"Height":40}',
+    '{"Width":1001,"Height":40}',
+    '{"Width":1.5,"Height":4}',
+    '{"width":10,"height":4}',
+    '[1,2]',
+    'nope',
+    '{"Width":1,"Height":2,"x":1}',
+  ]) {
     assert.equal(parseClientResize(bad), null, bad);
   }
 });
@@ -32,7 +48,10 @@ test('client control frames are validated', () => {
   assert.deepEqual(parseClientControl(enc('{"type":"ack","bytes":0}')), { type: 'ack', bytes: 0 });
   assert.deepEqual(parseClientControl(enc('{"type":"ack","bytes":32768}')), { type: 'ack', bytes: 32768 });
   for (const bad of ['-1', '1.5', '"5"', '1e300', 'null']) {
-    assert.throws(() => parseClientControl(enc(`{"type":"ack","bytes":${bad}}`)), /ack\.bytes must be a non-negative integer/);
+    assert.throws(
+      () => parseClientControl(enc(`{"type":"ack","bytes":${bad}}`)),
+      /ack\.bytes must be a non-negative integer/,
+    );
   }
   assert.throws(() => parseClientControl(enc('{"type":"exec"}')), TypeError);
   assert.throws(() => parseClientControl(Uint8Array.of(0xff, 0xfe)), TypeError);

@@ -20,7 +20,9 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
 }
 
 function dimension(v: unknown): number | null {
-  return typeof v === 'number' && Number.isInteger(v) && v >= MIN_TERMINAL_DIMENSION && v <= MAX_TERMINAL_DIMENSION ? v : null;
+  return typeof v === 'number' && Number.isInteger(v) && v >= MIN_TERMINAL_DIMENSION && v <= MAX_TERMINAL_DIMENSION
+    ? v
+    : null;
 }
 
 /**

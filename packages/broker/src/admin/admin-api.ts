@@ -55,7 +55,8 @@ export interface AdminContext {
 /** The tenant a request may act on: a tenant admin's own, whatever it names (naming another is 403). */
 function scoped(ctx: AdminContext, named: string | undefined): string | undefined {
   if (ctx.tenant === undefined) return named;
-  if (named !== undefined && named !== ctx.tenant) throw new AdminError(403, 'PS_ERR_ADMIN_FORBIDDEN', 'A tenant admin token can only act on its own tenant.');
+  if (named !== undefined && named !== ctx.tenant)
+    throw new AdminError(403, 'PS_ERR_ADMIN_FORBIDDEN', 'A tenant admin token can only act on its own tenant.');
   return ctx.tenant;
 }
 
@@ -69,7 +70,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,252}$/;
 const MAX_MESSAGE = 200;
 
 class AdminError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -79,7 +84,13 @@ const notFound = (message: string): AdminError => new AdminError(404, 'PS_ERR_NO
 
 /** True for the paths this module answers, so the admin server can route to it. */
 export function isAdminApiPath(path: string): boolean {
-  return path === '/admin/revoke' || path === '/admin/sessions' || path.startsWith('/admin/sessions/') || path === '/admin/locks' || path.startsWith('/admin/locks/');
+  return (
+    path === '/admin/revoke' ||
+    path === '/admin/sessions' ||
+    path.startsWith('/admin/sessions/') ||
+    path === '/admin/locks' ||
+    path.startsWith('/admin/locks/')
+  );
 }
 
 function params(query: AdminRequest['query']): URLSearchParams {
@@ -119,13 +130,15 @@ function name(value: unknown, field: string, required: boolean): string | undefi
     if (required) throw bad(`"${field}" is required.`);
     return undefined;
   }
-  if (typeof value !== 'string' || !NAME.test(value)) throw bad(`"${field}" must be a name of letters, digits and ._@:+- (at most 253 characters).`);
+  if (typeof value !== 'string' || !NAME.test(value))
+    throw bad(`"${field}" must be a name of letters, digits and ._@:+- (at most 253 characters).`);
   return value;
 }
 
 function message(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_MESSAGE) throw bad(`"message" must be a string of at most ${MAX_MESSAGE} characters.`);
+  if (typeof value !== 'string' || value.length > MAX_MESSAGE)
+    throw bad(`"message" must be a string of at most ${MAX_MESSAGE} characters.`);
   // Shown in the user's terminal: no control characters (threat 11).
   return replaceControlChars(value);
 }
@@ -149,8 +162,12 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     if (method !== 'GET') throw new AdminError(405, 'PS_ERR_METHOD', 'Use GET.');
     const tenant = scoped(ctx, name(q.get('tenant'), 'tenant', false));
     const subject = name(q.get('subject'), 'subject', false);
-    if (subject !== undefined && tenant === undefined) throw bad('"subject" needs "tenant": subjects are scoped by tenant.');
-    const sessions = await store.list({ ...(tenant !== undefined ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) });
+    if (subject !== undefined && tenant === undefined)
+      throw bad('"subject" needs "tenant": subjects are scoped by tenant.');
+    const sessions = await store.list({
+      ...(tenant !== undefined ? { tenant } : {}),
+      ...(subject !== undefined ? { subject } : {}),
+    });
     return { status: 200, body: { count: sessions.length, sessions } };
   }
 
@@ -167,7 +184,15 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
         : { kind: 'kill-tenant', tenant, ...(msg !== undefined ? { message: msg } : {}) },
     );
     ctx.logger.info('admin.revoke', { tenant, subject, sessions: matched.length });
-    return { status: 202, body: { tenant, ...(subject !== undefined ? { subject } : {}), sessions: matched.length, ids: matched.map((r) => r.id) } };
+    return {
+      status: 202,
+      body: {
+        tenant,
+        ...(subject !== undefined ? { subject } : {}),
+        sessions: matched.length,
+        ids: matched.map((r) => r.id),
+      },
+    };
   }
 
   if (path === '/admin/locks' || path.startsWith('/admin/locks/')) return routeLocks(req, ctx, path, method, q, now);
@@ -182,16 +207,22 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     const b = jsonBody(req.body, true);
     let expiresAt: number;
     if (b['expiresAt'] !== undefined) {
-      if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt'])) throw bad('"expiresAt" must be an epoch time in milliseconds.');
+      if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt']))
+        throw bad('"expiresAt" must be an epoch time in milliseconds.');
       expiresAt = b['expiresAt'];
     } else if (b['inSeconds'] !== undefined) {
-      if (typeof b['inSeconds'] !== 'number' || !Number.isFinite(b['inSeconds']) || b['inSeconds'] < 0) throw bad('"inSeconds" must be a number ≥ 0.');
+      if (typeof b['inSeconds'] !== 'number' || !Number.isFinite(b['inSeconds']) || b['inSeconds'] < 0)
+        throw bad('"inSeconds" must be a number ≥ 0.');
       expiresAt = now + Math.round(b['inSeconds'] * 1000);
     } else throw bad('Give "expiresAt" (epoch ms) or "inSeconds".');
     const rec = await findSession(store, id, tenant);
     // Operators may only shorten: a session never outlives its token or the tenant's maximum (threat 8).
     if (expiresAt > rec.expiresAt) {
-      throw new AdminError(409, 'PS_ERR_EXPIRY_EXTENSION', `The session already expires at ${new Date(rec.expiresAt).toISOString()}; the admin API can only shorten it.`);
+      throw new AdminError(
+        409,
+        'PS_ERR_EXPIRY_EXTENSION',
+        `The session already expires at ${new Date(rec.expiresAt).toISOString()}; the admin API can only shorten it.`,
+      );
     }
     expiresAt = Math.max(expiresAt, now);
     // The limit is stored with the session: a later refresh, on any replica, cannot move past it.
@@ -199,7 +230,11 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
     if (limited === null) throw notFound(`No live session ${id}.`);
     // The replica holding the socket re-arms its expiry timer (its own updateExpiry does not publish).
     await store.publish({ kind: 'set-expiry', sessionId: rec.id, expiresAt: limited.expiresAt });
-    ctx.logger.info('admin.expiry', { session: rec.id, tenant: rec.tenant, expiresAt: new Date(limited.expiresAt).toISOString() });
+    ctx.logger.info('admin.expiry', {
+      session: rec.id,
+      tenant: rec.tenant,
+      expiresAt: new Date(limited.expiresAt).toISOString(),
+    });
     return { status: 200, body: { session: limited } };
   }
 
@@ -217,11 +252,13 @@ async function route(req: AdminRequest, ctx: AdminContext): Promise<AdminRespons
 /** An epoch-ms expiry from `expiresAt` or `ttlSeconds` (in the future), or undefined when neither is given. */
 function lockExpiry(b: Record<string, unknown>, now: number): number | undefined {
   if (b['expiresAt'] !== undefined) {
-    if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt']) || b['expiresAt'] <= now) throw bad('"expiresAt" must be a future epoch time in milliseconds.');
+    if (typeof b['expiresAt'] !== 'number' || !Number.isSafeInteger(b['expiresAt']) || b['expiresAt'] <= now)
+      throw bad('"expiresAt" must be a future epoch time in milliseconds.');
     return b['expiresAt'];
   }
   if (b['ttlSeconds'] !== undefined) {
-    if (typeof b['ttlSeconds'] !== 'number' || !Number.isFinite(b['ttlSeconds']) || b['ttlSeconds'] <= 0) throw bad('"ttlSeconds" must be a number > 0.');
+    if (typeof b['ttlSeconds'] !== 'number' || !Number.isFinite(b['ttlSeconds']) || b['ttlSeconds'] <= 0)
+      throw bad('"ttlSeconds" must be a number > 0.');
     return now + Math.round(b['ttlSeconds'] * 1000);
   }
   return undefined;
@@ -232,7 +269,14 @@ function lockExpiry(b: Record<string, unknown>, now: number): number | undefined
  *   POST   /admin/locks                  create: {tenant, subject?, namespace?, pod?, message?, ttlSeconds? | expiresAt?}
  *   DELETE /admin/locks/:id[?tenant=]    remove
  */
-async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, method: string, q: URLSearchParams, now: number): Promise<AdminResponse> {
+async function routeLocks(
+  req: AdminRequest,
+  ctx: AdminContext,
+  path: string,
+  method: string,
+  q: URLSearchParams,
+  now: number,
+): Promise<AdminResponse> {
   const { store } = ctx;
   if (path === '/admin/locks') {
     if (method === 'GET') {
@@ -247,15 +291,20 @@ async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, me
     const pod = name(b['pod'], 'pod', false);
     const msg = message(b['message']);
     const expiresAt = lockExpiry(b, now);
-    const { lock, ended } = await createLock(store, ctx.logger, {
-      tenant,
-      ...(subject !== undefined ? { subject } : {}),
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(pod !== undefined ? { pod } : {}),
-      ...(msg !== undefined ? { message: msg } : {}),
-      ...(expiresAt !== undefined ? { expiresAt } : {}),
-      createdBy: ctx.tenant === undefined ? 'operator' : `tenant:${ctx.actor ?? ''}`,
-    }, now);
+    const { lock, ended } = await createLock(
+      store,
+      ctx.logger,
+      {
+        tenant,
+        ...(subject !== undefined ? { subject } : {}),
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(pod !== undefined ? { pod } : {}),
+        ...(msg !== undefined ? { message: msg } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        createdBy: ctx.tenant === undefined ? 'operator' : `tenant:${ctx.actor ?? ''}`,
+      },
+      now,
+    );
     return { status: 201, body: { lock, sessionsEnded: ended.length, ids: ended } };
   }
   const id = decodeURIComponent(path.slice('/admin/locks/'.length));
@@ -272,10 +321,14 @@ async function routeLocks(req: AdminRequest, ctx: AdminContext, path: string, me
  * session → 404, store down → 503, anything else → 500 (logged, message hidden).
  */
 export async function handleAdminRequest(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
-  const err = (status: number, code: string, msg: string): AdminResponse => ({ status, body: { error: { code, message: msg } } });
+  const err = (status: number, code: string, msg: string): AdminResponse => ({
+    status,
+    body: { error: { code, message: msg } },
+  });
   if (ctx.adminToken !== undefined && req.headers !== undefined) {
     const auth = req.headers['authorization'] ?? req.headers['Authorization'];
-    if (!adminTokenMatches(auth, ctx.adminToken)) return err(401, 'PS_ERR_ADMIN_UNAUTHORIZED', 'A valid admin bearer token is required.');
+    if (!adminTokenMatches(auth, ctx.adminToken))
+      return err(401, 'PS_ERR_ADMIN_UNAUTHORIZED', 'A valid admin bearer token is required.');
   }
   try {
     return await route(req, ctx);

@@ -23,7 +23,12 @@ export interface NewLock {
  * sessions are ended with kills, which leave markers: a replica that missed the broadcast still
  * ends them (on reconnect, or at the session's next refresh).
  */
-export async function createLock(store: SessionStore, logger: Logger, req: NewLock, now: number): Promise<{ lock: LockRecord; ended: string[] }> {
+export async function createLock(
+  store: SessionStore,
+  logger: Logger,
+  req: NewLock,
+  now: number,
+): Promise<{ lock: LockRecord; ended: string[] }> {
   const lock: LockRecord = {
     id: randomBytes(12).toString('base64url'),
     tenant: req.tenant,
@@ -36,9 +41,20 @@ export async function createLock(store: SessionStore, logger: Logger, req: NewLo
     createdBy: req.createdBy,
   };
   await store.createLock(lock);
-  const live = await store.list(lock.subject !== undefined ? { tenant: lock.tenant, subject: lock.subject } : { tenant: lock.tenant });
+  const live = await store.list(
+    lock.subject !== undefined ? { tenant: lock.tenant, subject: lock.subject } : { tenant: lock.tenant },
+  );
   const covered = live.filter((s) => lockMatches(lock, s, now));
   for (const s of covered) await store.publish({ kind: 'kill', sessionId: s.id, message: lock.message });
-  logger.info('admin.lock', { lock: lock.id, tenant: lock.tenant, subject: lock.subject, namespace: lock.namespace, pod: lock.pod, expiresAt: lock.expiresAt, createdBy: lock.createdBy, sessionsEnded: covered.length });
+  logger.info('admin.lock', {
+    lock: lock.id,
+    tenant: lock.tenant,
+    subject: lock.subject,
+    namespace: lock.namespace,
+    pod: lock.pod,
+    expiresAt: lock.expiresAt,
+    createdBy: lock.createdBy,
+    sessionsEnded: covered.length,
+  });
   return { lock, ended: covered.map((s) => s.id) };
 }

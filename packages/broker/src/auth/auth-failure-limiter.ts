@@ -68,7 +68,8 @@ export class AuthFailureLimiter {
   throttled(ip: string, tenant: string | null): ThrottleScope | null {
     const now = this.now();
     if (this.limits.perIp > 0 && this.ips.count(ip, now) >= this.limits.perIp) return 'ip';
-    if (tenant !== null && this.limits.perTenant > 0 && this.tenants.count(tenant, now) >= this.limits.perTenant) return 'tenant';
+    if (tenant !== null && this.limits.perTenant > 0 && this.tenants.count(tenant, now) >= this.limits.perTenant)
+      return 'tenant';
     return null;
   }
 
@@ -96,7 +97,8 @@ export function claimedIssuer(token: string | null, maxLength: number): string |
   if (dot < 0 || end < 0) return null;
   try {
     const payload = JSON.parse(Buffer.from(token.slice(dot + 1, end), 'base64url').toString('utf8')) as unknown;
-    const iss = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['iss'] : undefined;
+    const iss =
+      typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['iss'] : undefined;
     return typeof iss === 'string' ? iss : null;
   } catch {
     return null;

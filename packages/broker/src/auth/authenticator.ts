@@ -35,7 +35,9 @@ function sameTarget(a: AuthorizedSession, b: AuthorizedSession): boolean {
  * `err.reason`. Errors never contain the token.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const lookup: TenantLookup = Array.isArray(options.tenants) ? staticTenants(options.tenants as readonly Tenant[]) : (options.tenants as TenantLookup);
+  const lookup: TenantLookup = Array.isArray(options.tenants)
+    ? staticTenants(options.tenants as readonly Tenant[])
+    : (options.tenants as TenantLookup);
   const clock = options.clock ?? Date.now;
   const verifyOptions = (): VerifyOptions => ({
     clockToleranceSeconds: options.config.clockToleranceSeconds,
@@ -66,13 +68,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession> {
       return new Promise((resolve) => {
         const token = credentials.token;
-        if (token === null || token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header');
+        if (token === null || token === '')
+          throw new AuthError(
+            ErrorCode.TOKEN_MISSING,
+            'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header',
+          );
         resolve(verifySession(token, credentials.origin));
       });
     },
 
     verifyTenantAdmin(token: string): { tenant: string; subject: string } {
-      const admin = verifyTenantAdminToken(token, lookup, { clockToleranceSeconds: options.config.clockToleranceSeconds, nowMs: clock() });
+      const admin = verifyTenantAdminToken(token, lookup, {
+        clockToleranceSeconds: options.config.clockToleranceSeconds,
+        nowMs: clock(),
+      });
       return { tenant: admin.tenant.name, subject: admin.subject };
     },
 
@@ -86,9 +95,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         if (token === '') throw new AuthError(ErrorCode.TOKEN_MISSING, 'the refresh frame carries no token');
         // Origin was checked at the upgrade; the socket cannot change it since.
         const next = verifySession(token, undefined);
-        if (next.tenant.name !== current.tenant.name) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token belongs to another tenant');
-        if (next.subject !== current.subject) throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token names another subject');
-        if (!sameTarget(next, current)) throw new AuthError(ErrorCode.TARGET_FORBIDDEN, 'refresh token names another target');
+        if (next.tenant.name !== current.tenant.name)
+          throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token belongs to another tenant');
+        if (next.subject !== current.subject)
+          throw new AuthError(ErrorCode.TOKEN_INVALID, 'refresh token names another subject');
+        if (!sameTarget(next, current))
+          throw new AuthError(ErrorCode.TARGET_FORBIDDEN, 'refresh token names another target');
         resolve(next.tokenExpiresAt);
       });
     },

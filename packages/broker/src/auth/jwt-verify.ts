@@ -67,7 +67,8 @@ function decodePart(part: string, what: string): Record<string, unknown> {
   } catch {
     throw invalid(`token ${what} is not base64url JSON`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`token ${what} is not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalid(`token ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -82,7 +83,8 @@ export function identifyToken(token: string, tenants: TenantLookup): IdentifiedT
   if (sig.length === 0) throw invalid('unsigned tokens are refused');
   const header = decodePart(h, 'header');
   const payload = decodePart(p, 'payload');
-  if (typeof header['alg'] !== 'string' || header['alg'].toLowerCase() === 'none') throw invalid('token algorithm "none" or a missing alg is refused');
+  if (typeof header['alg'] !== 'string' || header['alg'].toLowerCase() === 'none')
+    throw invalid('token algorithm "none" or a missing alg is refused');
   // RFC 7515 §4.1.11: a critical extension we do not understand makes the token unusable.
   if (header['crit'] !== undefined) throw invalid('token header "crit" extensions are not supported');
   const iss = payload['iss'];
@@ -125,20 +127,24 @@ function mapJwtError(err: unknown): AuthError {
 
 function checkClaimShapes(payload: Record<string, unknown>, opts: VerifyOptions): void {
   for (const claim of REQUIRED_CLAIMS) {
-    if (payload[claim] === undefined || payload[claim] === null) throw invalid(`token lacks the required claim "${claim}"`);
+    if (payload[claim] === undefined || payload[claim] === null)
+      throw invalid(`token lacks the required claim "${claim}"`);
   }
   for (const claim of ['iat', 'exp', 'nbf'] as const) {
     const v = payload[claim];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw invalid(`token claim "${claim}" must be a number of seconds`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw invalid(`token claim "${claim}" must be a number of seconds`);
   }
   if (typeof payload['sub'] !== 'string' || !SUBJECT.test(payload['sub'])) {
     throw invalid('token subject must be 1..256 printable ASCII characters without surrounding spaces');
   }
-  if (payload['jti'] !== undefined && typeof payload['jti'] !== 'string') throw invalid('token claim "jti" must be a string');
+  if (payload['jti'] !== undefined && typeof payload['jti'] !== 'string')
+    throw invalid('token claim "jti" must be a string');
   // A tenant admin token (tenant-admin-token.ts) never opens a shell, whatever its audience says.
   if (payload['scope'] === 'admin') throw invalid('an admin-scoped token cannot open a shell');
   const nowSec = opts.nowMs / 1000;
-  if ((payload['iat'] as number) > nowSec + opts.clockToleranceSeconds) throw invalid('token was issued in the future (iat)');
+  if ((payload['iat'] as number) > nowSec + opts.clockToleranceSeconds)
+    throw invalid('token was issued in the future (iat)');
 }
 
 /** Steps 3–5 for a token whose tenant and key were identified. */
@@ -165,7 +171,8 @@ export function verifyIdentified(token: string, id: IdentifiedToken, opts: Verif
   const exp = payload['exp'] as number;
   const nowSec = opts.nowMs / 1000;
   if (nowSec >= exp + tolerance) throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
-  if (nowSec >= iat + opts.maxTokenAgeSeconds + tolerance) throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'token is older than the maximum token age');
+  if (nowSec >= iat + opts.maxTokenAgeSeconds + tolerance)
+    throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'token is older than the maximum token age');
   const claims: TokenClaims = {
     iss: payload['iss'] as string,
     aud: payload['aud'] as string | string[],

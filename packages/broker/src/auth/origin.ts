@@ -15,7 +15,10 @@ import type { Tenant } from '../tenants/tenant.js';
 export function checkOrigin(tenant: Tenant, origin: string | null): void {
   if (origin === null || origin === '') {
     if (tenant.allowMissingOrigin === true) return;
-    throw new AuthError(ErrorCode.ORIGIN_FORBIDDEN, 'requests without an Origin header are not allowed for this tenant');
+    throw new AuthError(
+      ErrorCode.ORIGIN_FORBIDDEN,
+      'requests without an Origin header are not allowed for this tenant',
+    );
   }
   if (!tenant.allowedOrigins.includes(origin)) {
     throw new AuthError(ErrorCode.ORIGIN_FORBIDDEN, 'this origin is not allowed for the tenant');

@@ -31,20 +31,26 @@ function malformed(why: string): never {
 
 /** Parses the signed `target` claim; anything unexpected makes the token invalid (401), not forbidden. */
 export function parseTarget(claim: unknown): TokenTarget {
-  if (claim === null || typeof claim !== 'object' || Array.isArray(claim)) malformed('it must be an object {namespace, pod, container?, command?}');
+  if (claim === null || typeof claim !== 'object' || Array.isArray(claim))
+    malformed('it must be an object {namespace, pod, container?, command?}');
   const c = claim as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!['namespace', 'pod', 'container', 'command'].includes(k)) malformed(`unknown field "${k.slice(0, 32)}"`);
-  if (typeof c['namespace'] !== 'string' || !DNS_LABEL.test(c['namespace'])) malformed('namespace must be a Kubernetes namespace name');
+  for (const k of Object.keys(c))
+    if (!['namespace', 'pod', 'container', 'command'].includes(k)) malformed(`unknown field "${k.slice(0, 32)}"`);
+  if (typeof c['namespace'] !== 'string' || !DNS_LABEL.test(c['namespace']))
+    malformed('namespace must be a Kubernetes namespace name');
   if (typeof c['pod'] !== 'string' || !DNS_SUBDOMAIN.test(c['pod'])) malformed('pod must be a Kubernetes pod name');
   const target: TokenTarget = { namespace: c['namespace'], pod: c['pod'] };
   if (c['container'] !== undefined) {
-    if (typeof c['container'] !== 'string' || !DNS_LABEL.test(c['container'])) malformed('container must be a Kubernetes container name');
+    if (typeof c['container'] !== 'string' || !DNS_LABEL.test(c['container']))
+      malformed('container must be a Kubernetes container name');
     target.container = c['container'];
   }
   if (c['command'] !== undefined) {
     const cmd = c['command'];
     if (
-      !Array.isArray(cmd) || cmd.length === 0 || cmd.length > MAX_ARGV ||
+      !Array.isArray(cmd) ||
+      cmd.length === 0 ||
+      cmd.length > MAX_ARGV ||
       cmd.some((a) => typeof a !== 'string' || a.length === 0 || a.length > MAX_ARG_LENGTH || a.includes('\0'))
     ) {
       malformed(`command must be a non-empty argv array of at most ${MAX_ARGV} non-empty strings`);
@@ -65,7 +71,10 @@ export function defaultCommandOf(tenant: Tenant): string[] {
 
 /** Whether argv is exactly one of the tenant's allowed commands or its default command. */
 export function commandAllowed(tenant: Tenant, argv: readonly string[]): boolean {
-  return sameArgv(argv, tenant.defaultCommand ?? DEFAULT_SHELL_COMMAND) || tenant.allowedCommands.some((c) => sameArgv(c, argv));
+  return (
+    sameArgv(argv, tenant.defaultCommand ?? DEFAULT_SHELL_COMMAND) ||
+    tenant.allowedCommands.some((c) => sameArgv(c, argv))
+  );
 }
 
 /**
@@ -75,11 +84,17 @@ export function commandAllowed(tenant: Tenant, argv: readonly string[]): boolean
  */
 export function authorizeTarget(tenant: Tenant, target: TokenTarget): AuthorizedTarget {
   if (!matchesAny(tenant.namespaces, target.namespace)) {
-    throw new AuthError(ErrorCode.TARGET_FORBIDDEN, `namespace "${target.namespace}" is not allowed for tenant "${tenant.name}"`);
+    throw new AuthError(
+      ErrorCode.TARGET_FORBIDDEN,
+      `namespace "${target.namespace}" is not allowed for tenant "${tenant.name}"`,
+    );
   }
   const command = target.command ?? defaultCommandOf(tenant);
   if (!commandAllowed(tenant, command)) {
-    throw new AuthError(ErrorCode.TARGET_FORBIDDEN, `the token's command is not in the allowed commands of tenant "${tenant.name}"`);
+    throw new AuthError(
+      ErrorCode.TARGET_FORBIDDEN,
+      `the token's command is not in the allowed commands of tenant "${tenant.name}"`,
+    );
   }
   const out: AuthorizedTarget = { namespace: target.namespace, pod: target.pod, command: [...command] };
   if (target.container !== undefined) out.container = target.container;

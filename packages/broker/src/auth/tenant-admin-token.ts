@@ -33,7 +33,11 @@ function invalid(message: string, cause?: unknown): AuthError {
 }
 
 /** Verifies a tenant admin token; throws AuthError (TOKEN_INVALID / TOKEN_EXPIRED). */
-export function verifyTenantAdminToken(token: string, tenants: TenantLookup, opts: { clockToleranceSeconds: number; nowMs: number }): TenantAdmin {
+export function verifyTenantAdminToken(
+  token: string,
+  tenants: TenantLookup,
+  opts: { clockToleranceSeconds: number; nowMs: number },
+): TenantAdmin {
   const { tenant, key } = identifyToken(token, tenants);
   const tolerance = Math.min(Math.max(opts.clockToleranceSeconds, 0), 60);
   let payload: jwt.JwtPayload;
@@ -49,26 +53,53 @@ export function verifyTenantAdminToken(token: string, tenants: TenantLookup, opt
     payload = v;
   } catch (err) {
     if (err instanceof AuthError) throw err;
-    if (err instanceof jwt.TokenExpiredError) throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'admin token has expired', { cause: err });
+    if (err instanceof jwt.TokenExpiredError)
+      throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'admin token has expired', { cause: err });
     throw invalid('admin token is invalid (signature, audience "pod-shell-admin" or issuer)', err);
   }
   if (payload['scope'] !== TENANT_ADMIN_SCOPE) throw invalid('admin token lacks scope "admin"');
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) throw invalid('admin token lacks a subject');
-  if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number') throw invalid('admin token needs "iat" and "exp"');
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256)
+    throw invalid('admin token lacks a subject');
+  if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number')
+    throw invalid('admin token needs "iat" and "exp"');
   if (payload.iat > opts.nowMs / 1000 + tolerance) throw invalid('admin token was issued in the future (iat)');
-  if (payload.exp - payload.iat > TENANT_ADMIN_MAX_LIFETIME_SECONDS) throw invalid(`admin token lives longer than ${TENANT_ADMIN_MAX_LIFETIME_SECONDS} s (exp - iat)`);
+  if (payload.exp - payload.iat > TENANT_ADMIN_MAX_LIFETIME_SECONDS)
+    throw invalid(`admin token lives longer than ${TENANT_ADMIN_MAX_LIFETIME_SECONDS} s (exp - iat)`);
   return { tenant, subject: payload.sub };
 }
 
 /** Mints a tenant admin token (the `token --admin` CLI, tests). */
-export function mintTenantAdminToken(options: { tenant: Tenant; sub: string; ttlSeconds: number; kid?: string; now?: number }): string {
-  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 1 || options.ttlSeconds > TENANT_ADMIN_MAX_LIFETIME_SECONDS) {
-    throw new ConfigError(`an admin token's ttl must be 1 to ${TENANT_ADMIN_MAX_LIFETIME_SECONDS} seconds, got ${options.ttlSeconds}`);
+export function mintTenantAdminToken(options: {
+  tenant: Tenant;
+  sub: string;
+  ttlSeconds: number;
+  kid?: string;
+  now?: number;
+}): string {
+  if (
+    !Number.isInteger(options.ttlSeconds) ||
+    options.ttlSeconds < 1 ||
+    options.ttlSeconds > TENANT_ADMIN_MAX_LIFETIME_SECONDS
+  ) {
+    throw new ConfigError(
+      `an admin token's ttl must be 1 to ${TENANT_ADMIN_MAX_LIFETIME_SECONDS} seconds, got ${options.ttlSeconds}`,
+    );
   }
   const key = signingKeyOf(options.tenant, options.kid);
   const sign = keyObjectsFor(key).sign;
-  if (!sign) throw new ConfigError(`tenant "${options.tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
+  if (!sign)
+    throw new ConfigError(`tenant "${options.tenant.name}" key "${key.kid}" has no privateKey to sign with`, {
+      tenants: true,
+    });
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
-  const payload = { iss: options.tenant.issuer, aud: TENANT_ADMIN_AUDIENCE, sub: options.sub, scope: TENANT_ADMIN_SCOPE, iat, exp: iat + options.ttlSeconds, jti: randomBytes(16).toString('base64url') };
+  const payload = {
+    iss: options.tenant.issuer,
+    aud: TENANT_ADMIN_AUDIENCE,
+    sub: options.sub,
+    scope: TENANT_ADMIN_SCOPE,
+    iat,
+    exp: iat + options.ttlSeconds,
+    jti: randomBytes(16).toString('base64url'),
+  };
   return jwt.sign(payload, sign, { algorithm: key.alg as jwt.Algorithm, keyid: key.kid });
 }

@@ -24,7 +24,8 @@ export interface MintOptions {
 
 /** The key `mintToken` signs with: the requested kid, else the first key holding a signing key. */
 export function signingKeyOf(tenant: Tenant, kid?: string): TenantKey {
-  const key = kid === undefined ? tenant.keys.find((k) => k.signKey !== undefined) : tenant.keys.find((k) => k.kid === kid);
+  const key =
+    kid === undefined ? tenant.keys.find((k) => k.signKey !== undefined) : tenant.keys.find((k) => k.kid === kid);
   if (!key) {
     throw new ConfigError(
       kid === undefined
@@ -33,7 +34,8 @@ export function signingKeyOf(tenant: Tenant, kid?: string): TenantKey {
       { tenants: true },
     );
   }
-  if (key.signKey === undefined) throw new ConfigError(`tenant "${tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
+  if (key.signKey === undefined)
+    throw new ConfigError(`tenant "${tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
   return key;
 }
 
@@ -43,12 +45,19 @@ export function signingKeyOf(tenant: Tenant, kid?: string): TenantKey {
  */
 export function mintToken(options: MintOptions): string {
   const { tenant, sub, target } = options;
-  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < MIN_TTL_SECONDS || options.ttlSeconds > MAX_TTL_SECONDS) {
-    throw new ConfigError(`ttl must be an integer from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} seconds, got ${options.ttlSeconds}`);
+  if (
+    !Number.isInteger(options.ttlSeconds) ||
+    options.ttlSeconds < MIN_TTL_SECONDS ||
+    options.ttlSeconds > MAX_TTL_SECONDS
+  ) {
+    throw new ConfigError(
+      `ttl must be an integer from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} seconds, got ${options.ttlSeconds}`,
+    );
   }
   const key = signingKeyOf(tenant, options.kid);
   const sign = keyObjectsFor(key).sign;
-  if (!sign) throw new ConfigError(`tenant "${tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
+  if (!sign)
+    throw new ConfigError(`tenant "${tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   const claimTarget: TokenTarget = { namespace: target.namespace, pod: target.pod };
   if (target.container !== undefined) claimTarget.container = target.container;
@@ -74,6 +83,7 @@ export function parseTtl(value: string, name = 'ttl'): number {
   const rule = `${name} must be a duration like 30s, 10m or 1h, from ${MIN_TTL_SECONDS}s to ${MAX_TTL_SECONDS / 3600}h`;
   if (!m) throw new ConfigError(`${rule}, got ${JSON.stringify(value)}`);
   const seconds = Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2]!]!;
-  if (seconds < MIN_TTL_SECONDS || seconds > MAX_TTL_SECONDS) throw new ConfigError(`${rule}, got ${JSON.stringify(value)}`);
+  if (seconds < MIN_TTL_SECONDS || seconds > MAX_TTL_SECONDS)
+    throw new ConfigError(`${rule}, got ${JSON.stringify(value)}`);
   return seconds;
 }

@@ -46,7 +46,8 @@ class UsageError extends Error {}
 function parseCount(raw: string | undefined): number {
   if (raw === undefined) return 1;
   const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_TOKEN_COUNT) throw new UsageError(`--count must be an integer from 1 to ${MAX_TOKEN_COUNT}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TOKEN_COUNT)
+    throw new UsageError(`--count must be an integer from 1 to ${MAX_TOKEN_COUNT}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -59,7 +60,8 @@ function parseCommand(raw: string): string[] {
     } catch {
       throw new UsageError('--command: not a valid JSON array');
     }
-    if (!Array.isArray(value) || value.some((a) => typeof a !== 'string')) throw new UsageError('--command must be a JSON array of strings');
+    if (!Array.isArray(value) || value.some((a) => typeof a !== 'string'))
+      throw new UsageError('--command must be a JSON array of strings');
     return value as string[];
   }
   const words = trimmed.split(/\s+/).filter(Boolean);
@@ -72,20 +74,51 @@ function parseCommand(raw: string): string[] {
  * (0 ok, 2 usage error, 1 anything else); the token alone goes to stdout, one line.
  */
 /** `token --admin`: a tenant admin token (auth/tenant-admin-token.ts). */
-function mintAdmin(values: { tenant?: string; sub?: string; ttl?: string; kid?: string; tenants?: string; namespace?: string; pod?: string }, env: Record<string, string | undefined>, io: CommandIo): number {
-  for (const required of ['tenant', 'sub'] as const) if (!values[required]) throw new UsageError(`--${required} is required`);
-  if (values.namespace !== undefined || values.pod !== undefined) throw new UsageError('--admin tokens name no target: leave out --namespace and --pod');
+function mintAdmin(
+  values: {
+    tenant?: string;
+    sub?: string;
+    ttl?: string;
+    kid?: string;
+    tenants?: string;
+    namespace?: string;
+    pod?: string;
+  },
+  env: Record<string, string | undefined>,
+  io: CommandIo,
+): number {
+  for (const required of ['tenant', 'sub'] as const)
+    if (!values[required]) throw new UsageError(`--${required} is required`);
+  if (values.namespace !== undefined || values.pod !== undefined)
+    throw new UsageError('--admin tokens name no target: leave out --namespace and --pod');
   const file = values.tenants ?? env['TENANTS_FILE'];
   if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
   const ttlSeconds = parseTtl(values.ttl ?? '5m', '--ttl');
-  if (ttlSeconds > TENANT_ADMIN_MAX_LIFETIME_SECONDS) throw new UsageError(`--ttl: an admin token lives at most ${TENANT_ADMIN_MAX_LIFETIME_SECONDS / 60}m`);
+  if (ttlSeconds > TENANT_ADMIN_MAX_LIFETIME_SECONDS)
+    throw new UsageError(`--ttl: an admin token lives at most ${TENANT_ADMIN_MAX_LIFETIME_SECONDS / 60}m`);
   const tenant = loadTenantsFile(file).find((t) => t.name === values.tenant);
   if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file}`);
-  io.stdout(mintTenantAdminToken({ tenant, sub: values.sub!, ttlSeconds, ...(values.kid !== undefined ? { kid: values.kid } : {}) }) + '\n');
+  io.stdout(
+    mintTenantAdminToken({
+      tenant,
+      sub: values.sub!,
+      ttlSeconds,
+      ...(values.kid !== undefined ? { kid: values.kid } : {}),
+    }) + '\n',
+  );
   return 0;
 }
 
-export async function runTokenCommand(argv: string[], env: Record<string, string | undefined> = process.env, io: CommandIo = defaultIo): Promise<number> {
+export function runTokenCommand(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  io: CommandIo = defaultIo,
+): Promise<number> {
+  // Minting is synchronous (keys from the tenants file); the promise keeps the CLI's command shape.
+  return new Promise((resolve) => resolve(tokenCommand(argv, env, io)));
+}
+
+function tokenCommand(argv: string[], env: Record<string, string | undefined>, io: CommandIo): number {
   try {
     const { values } = parseArgs({
       args: argv,
@@ -119,10 +152,14 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
     const ttlSeconds = parseTtl(values.ttl ?? '10m', '--ttl');
     const count = parseCount(values.count);
-    if (values.count !== undefined && values.out === undefined) throw new UsageError('--count needs --out FILE (a load test reads its tokens from a file)');
+    if (values.count !== undefined && values.out === undefined)
+      throw new UsageError('--count needs --out FILE (a load test reads its tokens from a file)');
     const tenants = loadTenantsFile(file);
     const tenant = tenants.find((t) => t.name === values.tenant);
-    if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`);
+    if (!tenant)
+      throw new UsageError(
+        `--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file} (tenants: ${tenants.map((t) => t.name).join(', ')})`,
+      );
     const rawTarget: Record<string, unknown> = { namespace: values.namespace, pod: values.pod };
     if (values.container !== undefined) rawTarget['container'] = values.container;
     if (values.command !== undefined) rawTarget['command'] = parseCommand(values.command);
@@ -141,7 +178,13 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     const now = Date.now();
     const lines: string[] = [];
     for (let n = 1; n <= count; n++) {
-      const opts: Parameters<typeof mintToken>[0] = { tenant, sub: values.sub!.replaceAll('{n}', String(n)), target, ttlSeconds, now };
+      const opts: Parameters<typeof mintToken>[0] = {
+        tenant,
+        sub: values.sub!.replaceAll('{n}', String(n)),
+        target,
+        ttlSeconds,
+        now,
+      };
       if (values.kid !== undefined) opts.kid = values.kid;
       lines.push(mintToken(opts));
     }
@@ -154,7 +197,10 @@ export async function runTokenCommand(argv: string[], env: Record<string, string
     io.stderr(`wrote ${count} token${count === 1 ? '' : 's'} to ${values.out}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.stderr(`pod-shell-broker token: ${err.message}\n\n${TOKEN_USAGE}`);
       return 2;
     }

@@ -90,7 +90,8 @@ type Env = Record<string, string | undefined>;
 function int(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   const v = Number(raw.trim());
   if (v < min || v > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   return v;
@@ -114,27 +115,35 @@ function str(env: Env, name: string, def?: string): string | undefined {
 export function loadConfig(env: Env = process.env): BrokerConfig {
   const adminToken = str(env, 'ADMIN_TOKEN');
   if (adminToken === undefined || adminToken.length < 16) {
-    throw new ConfigError('ADMIN_TOKEN must be set to a secret of at least 16 characters (it protects /metrics, /debug and the admin API)');
+    throw new ConfigError(
+      'ADMIN_TOKEN must be set to a secret of at least 16 characters (it protects /metrics, /debug and the admin API)',
+    );
   }
   const tenantsFile = str(env, 'TENANTS_FILE');
-  if (tenantsFile === undefined) throw new ConfigError('TENANTS_FILE must name the tenants YAML file (see examples/tenants.demo.yaml)');
+  if (tenantsFile === undefined)
+    throw new ConfigError('TENANTS_FILE must name the tenants YAML file (see examples/tenants.demo.yaml)');
   const sessionPath = str(env, 'SESSION_PATH', '/v1/session')!;
-  if (!sessionPath.startsWith('/')) throw new ConfigError(`SESSION_PATH must start with "/", got ${JSON.stringify(sessionPath)}`);
+  if (!sessionPath.startsWith('/'))
+    throw new ConfigError(`SESSION_PATH must start with "/", got ${JSON.stringify(sessionPath)}`);
   const sentinels = (str(env, 'REDIS_SENTINELS') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
       const m = /^(.+):(\d+)$/.exec(s);
-      if (!m) throw new ConfigError(`REDIS_SENTINELS must be a comma-separated list of host:port, got ${JSON.stringify(s)}`);
+      if (!m)
+        throw new ConfigError(`REDIS_SENTINELS must be a comma-separated list of host:port, got ${JSON.stringify(s)}`);
       return { host: m[1]!, port: Number(m[2]) };
     });
   const logLevel = str(env, 'LOG_LEVEL', 'info')!;
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
   const backpressureHighBytes = int(env, 'BACKPRESSURE_HIGH_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024);
   const backpressureLimitBytes = int(env, 'BACKPRESSURE_LIMIT_BYTES', 4 * 1024 * 1024, 4096, 256 * 1024 * 1024);
   if (backpressureLimitBytes <= backpressureHighBytes) {
-    throw new ConfigError(`BACKPRESSURE_LIMIT_BYTES (${backpressureLimitBytes}) must be larger than BACKPRESSURE_HIGH_BYTES (${backpressureHighBytes})`);
+    throw new ConfigError(
+      `BACKPRESSURE_LIMIT_BYTES (${backpressureLimitBytes}) must be larger than BACKPRESSURE_HIGH_BYTES (${backpressureHighBytes})`,
+    );
   }
   return Object.freeze({
     port: int(env, 'PORT', 8080, 0, 65535),

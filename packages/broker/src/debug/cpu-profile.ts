@@ -32,7 +32,10 @@ export interface CpuProfileOptions {
 }
 
 /** Profiles for `seconds` (validated) and answers the profile JSON; 400/409/499 otherwise. */
-export async function cpuProfile(seconds: string | number | null | undefined, options: CpuProfileOptions = {}): Promise<DebugResponse> {
+export async function cpuProfile(
+  seconds: string | number | null | undefined,
+  options: CpuProfileOptions = {},
+): Promise<DebugResponse> {
   const parsed = parseProfileSeconds(seconds);
   if (typeof parsed === 'string') return errorResponse(400, parsed);
   if (inFlight) return errorResponse(409, 'a CPU profile is already being taken');

@@ -65,7 +65,9 @@ function streamToUws(res: HttpResponse, status: number, headers: Record<string, 
     }
     let ok = true;
     res.cork(() => {
-      ok = res.write(typeof chunk === 'string' ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      ok = res.write(
+        typeof chunk === 'string' ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      );
     });
     if (!ok) {
       // write() buffered the chunk; read no more until uWS drained it.
@@ -115,7 +117,8 @@ export const registerDebugRoutes: RouteRegistrar = (app, ctx) => {
     if (!isAborted(res)) sendDebugResponse(res, out);
   });
 
-  const profileRoute = (profile: typeof cpuProfile): Parameters<typeof app.get>[1] =>
+  const profileRoute =
+    (profile: typeof cpuProfile): Parameters<typeof app.get>[1] =>
     async (res, req) => {
       const seconds = req.getQuery('seconds') ?? null;
       const abort = new AbortController();

@@ -45,12 +45,19 @@ function pprofBody(buf: Buffer, name: string): DebugResponse {
 
 /** The live heap by allocation site, or 409 when sampling is off. */
 export async function pprofHeap(): Promise<DebugResponse> {
-  if (!heapSampling) return errorResponse(409, 'heap sampling is off (PPROF_HEAP_INTERVAL_BYTES=0); the V8 heap snapshot is at /debug/heapsnapshot');
+  if (!heapSampling)
+    return errorResponse(
+      409,
+      'heap sampling is off (PPROF_HEAP_INTERVAL_BYTES=0); the V8 heap snapshot is at /debug/heapsnapshot',
+    );
   return pprofBody(await encode(heap.profile()), 'heap');
 }
 
 /** Profiles the CPU for `seconds`; an abort (client gone, drain) stops early with 499. One at a time (409). */
-export async function pprofCpu(seconds: string | number | null | undefined, options: { signal?: AbortSignal } = {}): Promise<DebugResponse> {
+export async function pprofCpu(
+  seconds: string | number | null | undefined,
+  options: { signal?: AbortSignal } = {},
+): Promise<DebugResponse> {
   const parsed = parseProfileSeconds(seconds);
   if (typeof parsed === 'string') return errorResponse(400, parsed);
   if (cpuInFlight) return errorResponse(409, 'a CPU profile is already being taken');

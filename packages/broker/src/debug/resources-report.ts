@@ -30,7 +30,13 @@ export function openFdCount(): number | null {
 /** Reads the per-session resource gauges and the live session count from the metrics registry. */
 export async function readResourceGauges(metrics: BrokerMetrics): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const kind of [...RESOURCE_GAUGES, ...ENDING_GAUGES, ...BROKER_GAUGES, 'sessionsActive', 'leakSuspected'] as const) {
+  for (const kind of [
+    ...RESOURCE_GAUGES,
+    ...ENDING_GAUGES,
+    ...BROKER_GAUGES,
+    'sessionsActive',
+    'leakSuspected',
+  ] as const) {
     const data = await metrics[kind].get();
     out[kind] = data.values.reduce((sum, v) => sum + v.value, 0);
   }

@@ -26,7 +26,10 @@ export interface SessionsReportOptions {
 const secondsBetween = (from: number | undefined, to: number): number | null =>
   typeof from === 'number' && Number.isFinite(from) ? Math.round((to - from) / 100) / 10 : null;
 
-export function sessionsReport(sessions: Iterable<SessionSnapshot>, options: SessionsReportOptions = {}): DebugResponse {
+export function sessionsReport(
+  sessions: Iterable<SessionSnapshot>,
+  options: SessionsReportOptions = {},
+): DebugResponse {
   const now = options.now ?? Date.now();
   const limit = Math.max(0, Math.min(options.limit ?? 1000, 100_000));
   const all = [...sessions].filter((s) => !options.tenant || s.tenant === options.tenant);

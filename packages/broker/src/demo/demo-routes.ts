@@ -42,7 +42,8 @@ const MAX_TOKEN_REQUEST_BYTES = 1024;
 function tenantLookupFromFile(file: string): TenantLookup {
   let cached: { at: number; lookup: TenantLookup } | undefined;
   const current = (): TenantLookup => {
-    if (!cached || Date.now() - cached.at > 5000) cached = { at: Date.now(), lookup: staticTenants(loadTenantsFile(file)) };
+    if (!cached || Date.now() - cached.at > 5000)
+      cached = { at: Date.now(), lookup: staticTenants(loadTenantsFile(file)) };
     return cached.lookup;
   };
   return { byIssuer: (iss) => current().byIssuer(iss), get: (name) => current().get(name) };
@@ -91,14 +92,16 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
       kubeConfig ??= loadKubeConfig(ctx.config.kubeconfig);
       return listDemoPods(kubeConfig, t);
     });
-    ctx.logger.warn('demo.enabled', { note: 'DEMO_MODE is on: GET / and POST /demo/token are served; never enable it in production', tenant: tenantName });
+    ctx.logger.warn('demo.enabled', {
+      note: 'DEMO_MODE is on: GET / and POST /demo/token are served; never enable it in production',
+      tenant: tenantName,
+    });
 
     const page = (body: string, type: string) => (res: HttpResponse) =>
       reply(res, 200, body, { 'content-type': type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
     app.get('/', page(DEMO_HTML, 'text/html; charset=utf-8'));
     app.get('/demo/app.js', page(DEMO_APP_JS, 'text/javascript; charset=utf-8'));
     app.get('/demo/app.css', page(DEMO_CSS, 'text/css; charset=utf-8'));
-
 
     app.get('/demo/pods', async (res) => {
       try {
@@ -118,11 +121,19 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
       const body = await bodyPromise;
       const t = tenant();
       if (!t) {
-        replyJson(res, 500, demoError(ErrorCode.CONFIG_INVALID, `the tenants file has no tenant named "${tenantName}"`));
+        replyJson(
+          res,
+          500,
+          demoError(ErrorCode.CONFIG_INVALID, `the tenants file has no tenant named "${tenantName}"`),
+        );
         return;
       }
       if (!t.allowedOrigins.includes(origin)) {
-        replyJson(res, 403, demoError(ErrorCode.ORIGIN_FORBIDDEN, 'demo tokens are only issued to the demo page (Origin not allowed)'));
+        replyJson(
+          res,
+          403,
+          demoError(ErrorCode.ORIGIN_FORBIDDEN, 'demo tokens are only issued to the demo page (Origin not allowed)'),
+        );
         return;
       }
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -131,7 +142,11 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
       }
       const target = body === null ? null : parseTarget(body);
       if (target === null) {
-        replyJson(res, 400, demoError(ErrorCode.BAD_REQUEST, 'expected {"namespace","pod","container"} (at most 1 KiB)'));
+        replyJson(
+          res,
+          400,
+          demoError(ErrorCode.BAD_REQUEST, 'expected {"namespace","pod","container"} (at most 1 KiB)'),
+        );
         return;
       }
       let list: DemoPod[];
@@ -147,12 +162,25 @@ export function createDemoRoutes(options: DemoRouteOptions = {}): RouteRegistrar
         return;
       }
       if (!bucket.take()) {
-        replyJson(res, 429, demoError(ErrorCode.RATE_LIMITED, 'too many demo tokens: try again in a minute'), { 'retry-after': '60' });
+        replyJson(res, 429, demoError(ErrorCode.RATE_LIMITED, 'too many demo tokens: try again in a minute'), {
+          'retry-after': '60',
+        });
         return;
       }
       const token = mintToken({ tenant: t, sub: subject, target, ttlSeconds });
-      ctx.logger.info('demo.token_minted', { tenant: t.name, namespace: target.namespace, pod: target.pod, container: target.container, ttlSeconds });
-      replyJson(res, 200, { token, expiresAt: Date.now() + ttlSeconds * 1000, target, sessionPath: ctx.config.sessionPath });
+      ctx.logger.info('demo.token_minted', {
+        tenant: t.name,
+        namespace: target.namespace,
+        pod: target.pod,
+        container: target.container,
+        ttlSeconds,
+      });
+      replyJson(res, 200, {
+        token,
+        expiresAt: Date.now() + ttlSeconds * 1000,
+        target,
+        sessionPath: ctx.config.sessionPath,
+      });
     });
   };
 }

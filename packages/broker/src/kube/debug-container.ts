@@ -18,7 +18,14 @@ import { refusedUpgradeError } from './upstream-errors.js';
 /** How often the pod is read while waiting for the container to run. */
 export const DEBUG_POLL_MS = 200;
 /** Waiting reasons after which the container will not start by itself. */
-const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerError', 'CreateContainerConfigError', 'ErrImageNeverPull']);
+const FATAL_WAITING = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerError',
+  'CreateContainerConfigError',
+  'ErrImageNeverPull',
+]);
 
 export interface DebugContainerRequest {
   dial: ClusterDial;
@@ -47,7 +54,11 @@ export interface DebugContainer {
 interface ContainerStatus {
   name: string;
   image?: string;
-  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string; message?: string } };
+  state?: {
+    running?: unknown;
+    waiting?: { reason?: string; message?: string };
+    terminated?: { exitCode?: number; reason?: string; message?: string };
+  };
 }
 
 interface PodView {
@@ -88,11 +99,22 @@ export async function ensureDebugContainer(r: DebugContainerRequest): Promise<De
   const target = targetContainer(r, pod);
   const mine = (pod.spec?.ephemeralContainers ?? []).filter((c) => c.name.startsWith(`${prefix}-`));
   if (r.policy.reuseRunning) {
-    const running = mine.find((c) => r.policy.images.includes(c.image ?? '') && pod.status?.ephemeralContainerStatuses?.some((s) => s.name === c.name && s.state?.running !== undefined));
+    const running = mine.find(
+      (c) =>
+        r.policy.images.includes(c.image ?? '') &&
+        pod.status?.ephemeralContainerStatuses?.some((s) => s.name === c.name && s.state?.running !== undefined),
+    );
     if (running !== undefined) return { name: running.name, image: running.image ?? image, target, reused: true };
   }
   const name = `${prefix}-${mine.length + 1}`;
-  const container: Record<string, unknown> = { name, image, stdin: true, stdinOnce: true, tty: true, terminationMessagePolicy: 'File' };
+  const container: Record<string, unknown> = {
+    name,
+    image,
+    stdin: true,
+    stdinOnce: true,
+    tty: true,
+    terminationMessagePolicy: 'File',
+  };
   if (target !== '') container['targetContainerName'] = target;
   const res = await kubeRequest(
     r.dial,
@@ -105,7 +127,10 @@ export async function ensureDebugContainer(r: DebugContainerRequest): Promise<De
   if (res.status === 403 || res.status === 404) throw refusedUpgradeError(res.status, res.body);
   if (res.status !== 200) {
     const why = refusedUpgradeError(res.status, res.body).message;
-    throw new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `could not add a debug container to pod ${r.namespace}/${r.pod}: ${why}`);
+    throw new PodShellError(
+      ErrorCode.DEBUG_CONTAINER_FAILED,
+      `could not add a debug container to pod ${r.namespace}/${r.pod}: ${why}`,
+    );
   }
   await waitRunning(r, name, deadline);
   return { name, image, target, reused: false };
@@ -113,19 +138,32 @@ export async function ensureDebugContainer(r: DebugContainerRequest): Promise<De
 
 async function waitRunning(r: DebugContainerRequest, name: string, deadline: number): Promise<void> {
   for (;;) {
-    if (r.cancelled?.() === true) throw new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `stopped waiting for the debug container ${name}: the session ended`);
+    if (r.cancelled?.() === true)
+      throw new PodShellError(
+        ErrorCode.DEBUG_CONTAINER_FAILED,
+        `stopped waiting for the debug container ${name}: the session ended`,
+      );
     const pod = await readPod(r, Math.max(1, deadline - Date.now()));
     const state = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
     if (state?.running !== undefined) return;
     if (state?.terminated !== undefined) {
       const t = state.terminated;
-      throw new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `the debug container ${name} ended before it could be used (${t.reason ?? 'terminated'}, exit code ${t.exitCode ?? '?'}${t.message ? `: ${t.message}` : ''})`);
+      throw new PodShellError(
+        ErrorCode.DEBUG_CONTAINER_FAILED,
+        `the debug container ${name} ended before it could be used (${t.reason ?? 'terminated'}, exit code ${t.exitCode ?? '?'}${t.message ? `: ${t.message}` : ''})`,
+      );
     }
     if (state?.waiting?.reason !== undefined && FATAL_WAITING.has(state.waiting.reason)) {
-      throw new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `the debug container ${name} cannot start: ${state.waiting.reason}${state.waiting.message ? `: ${state.waiting.message}` : ''}`);
+      throw new PodShellError(
+        ErrorCode.DEBUG_CONTAINER_FAILED,
+        `the debug container ${name} cannot start: ${state.waiting.reason}${state.waiting.message ? `: ${state.waiting.message}` : ''}`,
+      );
     }
     if (Date.now() + DEBUG_POLL_MS > deadline) {
-      throw new PodShellError(ErrorCode.DEBUG_CONTAINER_TIMEOUT, `the debug container ${name} did not start within ${r.policy.startTimeoutSeconds} s (last state: ${state?.waiting?.reason ?? 'not reported yet'})`);
+      throw new PodShellError(
+        ErrorCode.DEBUG_CONTAINER_TIMEOUT,
+        `the debug container ${name} did not start within ${r.policy.startTimeoutSeconds} s (last state: ${state?.waiting?.reason ?? 'not reported yet'})`,
+      );
     }
     await sleep(DEBUG_POLL_MS);
   }

@@ -39,19 +39,45 @@ export async function chooseTarget(
   headers: Record<string, string | string[]>,
 ): Promise<ChosenTarget> {
   const policy = auth.tenant.debugContainers;
-  const isDefaultShell = auth.command.length === (auth.tenant.defaultCommand ?? auth.command).length && auth.command.every((a, i) => a === auth.tenant.defaultCommand?.[i]);
+  const isDefaultShell =
+    auth.command.length === (auth.tenant.defaultCommand ?? auth.command).length &&
+    auth.command.every((a, i) => a === auth.tenant.defaultCommand?.[i]);
   if (!debugFallbackAllowed(policy, auth.namespace) || !isDefaultShell || policy === undefined) return { target: exec };
   const shell = auth.command[0] ?? '/bin/sh';
-  if ((await probeShell(dial, exec, shell, { headers, timeoutMs: ctx.probeTimeoutMs })) === 'shell') return { target: exec };
+  if ((await probeShell(dial, exec, shell, { headers, timeoutMs: ctx.probeTimeoutMs })) === 'shell')
+    return { target: exec };
   const tenant = auth.tenant.name;
   let debug: DebugContainer;
   try {
-    const request = { dial, namespace: auth.namespace, pod: auth.pod, owner: `${tenant}/${auth.subject}`, policy, headers, cancelled: ctx.cancelled };
-    debug = await ensureDebugContainer(auth.container === undefined ? request : { ...request, container: auth.container });
+    const request = {
+      dial,
+      namespace: auth.namespace,
+      pod: auth.pod,
+      owner: `${tenant}/${auth.subject}`,
+      policy,
+      headers,
+      cancelled: ctx.cancelled,
+    };
+    debug = await ensureDebugContainer(
+      auth.container === undefined ? request : { ...request, container: auth.container },
+    );
   } catch (err) {
     ctx.metrics.debugContainers.inc({ tenant, outcome: 'failed' });
-    ctx.logger.info('debug_container.failed', { session: ctx.sessionId, tenant, subject: auth.subject, namespace: auth.namespace, pod: auth.pod, err });
-    throw err instanceof PodShellError ? err : new PodShellError(ErrorCode.DEBUG_CONTAINER_FAILED, `could not start a debug container: ${(err as Error).message}`, { cause: err });
+    ctx.logger.info('debug_container.failed', {
+      session: ctx.sessionId,
+      tenant,
+      subject: auth.subject,
+      namespace: auth.namespace,
+      pod: auth.pod,
+      err,
+    });
+    throw err instanceof PodShellError
+      ? err
+      : new PodShellError(
+          ErrorCode.DEBUG_CONTAINER_FAILED,
+          `could not start a debug container: ${(err as Error).message}`,
+          { cause: err },
+        );
   }
   ctx.metrics.debugContainers.inc({ tenant, outcome: debug.reused ? 'reused' : 'created' });
   ctx.logger.info(debug.reused ? 'debug_container.reused' : 'debug_container.created', {
@@ -64,5 +90,8 @@ export async function chooseTarget(
     image: debug.image,
     targetContainer: debug.target,
   });
-  return { target: { namespace: auth.namespace, pod: auth.pod, container: debug.name, command: [], tty: true, attach: true }, debug };
+  return {
+    target: { namespace: auth.namespace, pod: auth.pod, container: debug.name, command: [], tty: true, attach: true },
+    debug,
+  };
 }

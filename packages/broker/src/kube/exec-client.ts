@@ -89,7 +89,12 @@ export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDia
       if (!offered.includes(socket.protocol)) {
         // ws already refuses a protocol we did not offer; this guards the rule explicitly.
         socket.terminate();
-        settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, `the Kubernetes API answered with subprotocol ${JSON.stringify(socket.protocol)} instead of ${offered.join(' or ')}`));
+        settle(
+          new UpstreamError(
+            ErrorCode.KUBE_UPSTREAM,
+            `the Kubernetes API answered with subprotocol ${JSON.stringify(socket.protocol)} instead of ${offered.join(' or ')}`,
+          ),
+        );
         return;
       }
       settle();
@@ -97,11 +102,22 @@ export function dialExec(dial: ClusterDial, target: ExecTarget, options: ExecDia
     const onError = (err: Error): void => {
       // Trailing bytes after a refusal make the HTTP parser fail; the refusal's own status still wins.
       if (refused) return;
-      settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, `cannot open the exec stream to the Kubernetes API: ${err.message}`, { cause: err }));
+      settle(
+        new UpstreamError(
+          ErrorCode.KUBE_UPSTREAM,
+          `cannot open the exec stream to the Kubernetes API: ${err.message}`,
+          { cause: err },
+        ),
+      );
     };
     const onClose = (): void => {
       if (refused) return;
-      settle(new UpstreamError(ErrorCode.KUBE_UPSTREAM, 'the Kubernetes API closed the connection during the exec handshake'));
+      settle(
+        new UpstreamError(
+          ErrorCode.KUBE_UPSTREAM,
+          'the Kubernetes API closed the connection during the exec handshake',
+        ),
+      );
     };
     const onUnexpected = (_req: unknown, res: IncomingMessage): void => {
       const status = res.statusCode ?? 0;

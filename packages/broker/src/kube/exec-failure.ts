@@ -10,7 +10,12 @@ import { CloseCode } from '@pod-shell/protocol';
  */
 export function execFailureClose(message: string): CloseInfo {
   if (isMissingExecutable(message)) {
-    return closeInfoFor(new PodShellError(ErrorCode.NO_SHELL, `No shell in this image: the container has no sh or bash, and a debug container is not allowed for it (Kubernetes said: ${message})`));
+    return closeInfoFor(
+      new PodShellError(
+        ErrorCode.NO_SHELL,
+        `No shell in this image: the container has no sh or bash, and a debug container is not allowed for it (Kubernetes said: ${message})`,
+      ),
+    );
   }
   return { code: CloseCode.Upstream, reason: 'upstream_error', message };
 }

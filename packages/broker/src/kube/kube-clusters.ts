@@ -19,7 +19,10 @@ export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
     else if (existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (err) {
-    throw new ConfigError(`KUBECONFIG ${JSON.stringify(kubeconfigPath ?? '(default)')} could not be loaded: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      `KUBECONFIG ${JSON.stringify(kubeconfigPath ?? '(default)')} could not be loaded: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (kc.getCurrentCluster() === null) {
     throw new ConfigError(`KUBECONFIG ${JSON.stringify(kubeconfigPath ?? '(default)')} has no current cluster`);
@@ -53,7 +56,9 @@ export class KubeClusters {
     let kc = this.perContext.get(name);
     if (kc !== undefined) return kc;
     if (this.base.getContextObject(name) === null) {
-      throw new ConfigError(`kubeconfig context ${JSON.stringify(name)} does not exist (tenant kubeContext)`, { tenants: true });
+      throw new ConfigError(`kubeconfig context ${JSON.stringify(name)} does not exist (tenant kubeContext)`, {
+        tenants: true,
+      });
     }
     kc = new KubeConfig();
     kc.loadFromOptions({
@@ -69,10 +74,14 @@ export class KubeClusters {
   async dial(context: string | undefined): Promise<ClusterDial> {
     const kc = this.configFor(context);
     const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new ConfigError(`kubeconfig context ${JSON.stringify(context)} names no cluster`, { tenants: true });
+    if (cluster === null)
+      throw new ConfigError(`kubeconfig context ${JSON.stringify(context)} names no cluster`, { tenants: true });
     const options: ClientOptions = {};
     await kc.applyToHTTPSOptions(options);
-    return { server: cluster.server.replace(/\/+$/, ''), options: this.shareTls(options, cluster.proxyUrl !== undefined) };
+    return {
+      server: cluster.server.replace(/\/+$/, ''),
+      options: this.shareTls(options, cluster.proxyUrl !== undefined),
+    };
   }
 
   /**
@@ -83,10 +92,19 @@ export class KubeClusters {
    * leaves the agent anyway).
    */
   private shareTls(options: ClientOptions, proxied: boolean): ClientOptions {
-    const o = options as ClientOptions & { ca?: unknown; cert?: unknown; key?: unknown; passphrase?: string; pfx?: unknown; secureContext?: SecureContext };
+    const o = options as ClientOptions & {
+      ca?: unknown;
+      cert?: unknown;
+      key?: unknown;
+      passphrase?: string;
+      pfx?: unknown;
+      secureContext?: SecureContext;
+    };
     if (!proxied) delete o.agent;
     if (o.pfx !== undefined) return o;
-    const material = [o.ca, o.cert, o.key, o.passphrase].map((v) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'string' ? v : JSON.stringify(v)));
+    const material = [o.ca, o.cert, o.key, o.passphrase].map((v) =>
+      v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'string' ? v : JSON.stringify(v),
+    );
     if (material.every((m) => m === '')) return o;
     const key = createHash('sha256').update(material.join('\0')).digest('hex');
     let ctx = this.secureContexts.get(key);

@@ -23,14 +23,26 @@ export async function probeShell(
   shell: string,
   options: { headers: Record<string, string | string[]>; timeoutMs: number },
 ): Promise<'shell' | 'no-shell'> {
-  const probe: ExecTarget = { namespace: target.namespace, pod: target.pod, command: [shell, '-c', 'exit 0'], tty: false };
+  const probe: ExecTarget = {
+    namespace: target.namespace,
+    pod: target.pod,
+    command: [shell, '-c', 'exit 0'],
+    tty: false,
+  };
   if (target.container !== undefined && target.container !== '') probe.container = target.container;
-  const up = dialExec(dial, probe, { headers: options.headers, handshakeTimeoutMs: options.timeoutMs, maxPayloadBytes: 64 * 1024 });
+  const up = dialExec(dial, probe, {
+    headers: options.headers,
+    handshakeTimeoutMs: options.timeoutMs,
+    maxPayloadBytes: 64 * 1024,
+  });
   const socket = up.socket;
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<'shell' | 'no-shell'>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`the shell probe did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the shell probe did not finish within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
       socket.on('message', (data: Buffer) => {
         const frame = decodeFrame(data);
         if (frame === null || frame.channel !== Channel.Status) return;

@@ -96,7 +96,12 @@ export type EndRemoteShellResult = 'ended' | 'not-found' | 'failed';
 
 /** One cleanup exec: resolves with the command's exit code, or rejects (refused, broken, timed out). */
 async function runOnce(dial: ClusterDial, o: EndRemoteShellOptions, timeoutMs: number): Promise<number> {
-  const target = { namespace: o.target.namespace, pod: o.target.pod, command: hangUpCommand(o.sessionId, o.shell), tty: false };
+  const target = {
+    namespace: o.target.namespace,
+    pod: o.target.pod,
+    command: hangUpCommand(o.sessionId, o.shell),
+    tty: false,
+  };
   const up = dialExec(dial, o.target.container ? { ...target, container: o.target.container } : target, {
     headers: impersonationHeaders(o.identity),
     handshakeTimeoutMs: timeoutMs,
@@ -153,7 +158,12 @@ async function runCleanup(o: EndRemoteShellOptions): Promise<EndRemoteShellResul
     return 'not-found';
   } catch (err) {
     o.metrics?.orphanCleanupFailures.inc();
-    o.logger?.warn('session.orphan_cleanup_failed', { session: o.sessionId, namespace: o.target.namespace, pod: o.target.pod, err });
+    o.logger?.warn('session.orphan_cleanup_failed', {
+      session: o.sessionId,
+      namespace: o.target.namespace,
+      pod: o.target.pod,
+      err,
+    });
     return 'failed';
   }
 }
@@ -175,7 +185,10 @@ export interface ReapedShellsDeps {
  * the namespace must match the tenant's allowlist. Tenants that are gone or have
  * `endOrphanedShells: false` are skipped.
  */
-export function endReapedShells(records: readonly SessionRecord[], deps: ReapedShellsDeps): Promise<EndRemoteShellResult[]> {
+export function endReapedShells(
+  records: readonly SessionRecord[],
+  deps: ReapedShellsDeps,
+): Promise<EndRemoteShellResult[]> {
   const runs: Promise<EndRemoteShellResult>[] = [];
   for (const rec of records) {
     const tenant = deps.tenants.get(rec.tenant);
@@ -187,13 +200,13 @@ export function endReapedShells(records: readonly SessionRecord[], deps: ReapedS
     runs.push(
       deps.cleanups.track(
         endRemoteShell({
-        kube: () => deps.clusters.dial(tenant.kubeContext),
-        target,
-        sessionId: rec.id,
-        identity: resolveIdentity(tenant.identity, rec.subject),
-        ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
-        ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
-        ...(deps.metrics !== undefined ? { metrics: deps.metrics } : {}),
+          kube: () => deps.clusters.dial(tenant.kubeContext),
+          target,
+          sessionId: rec.id,
+          identity: resolveIdentity(tenant.identity, rec.subject),
+          ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+          ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
+          ...(deps.metrics !== undefined ? { metrics: deps.metrics } : {}),
         }),
       ),
     );

@@ -25,7 +25,15 @@ describe('upstream TLS connect options', () => {
       perMessageDeflate: false,
       createConnection: () => undefined,
     });
-    assert.deepEqual(picked, { host: 'api.example', port: 6443, secureContext: ctx, rejectUnauthorized: false, checkServerIdentity, timeout: 5000, servername: 'api.example' });
+    assert.deepEqual(picked, {
+      host: 'api.example',
+      port: 6443,
+      secureContext: ctx,
+      rejectUnauthorized: false,
+      checkServerIdentity,
+      timeout: 5000,
+      servername: 'api.example',
+    });
   });
 
   test('SNI: explicit servername wins (even empty), else the host name, never an IP literal', () => {
@@ -73,6 +81,9 @@ describe('upstream exec dial over TLS', () => {
     // Node's default roots only: the simulator's private CA is not among them.
     const untrusted = { server: dial.server, options: { ...dial.options, secureContext: createSecureContext({}) } };
     const up = dialExec(untrusted, target, options);
-    await assert.rejects(up.opened, (err: Error) => /cannot open the exec stream/.test(err.message) && /certificate/i.test(err.message));
+    await assert.rejects(
+      up.opened,
+      (err: Error) => /cannot open the exec stream/.test(err.message) && /certificate/i.test(err.message),
+    );
   });
 });

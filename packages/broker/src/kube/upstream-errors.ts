@@ -6,7 +6,11 @@ import { sanitizeMessage } from '../session/closing.js';
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** The apiserver's 400 wordings that mean "no such container" rather than a malformed request. */
-const CONTAINER_NOT_FOUND_400 = [/ is not valid for pod /, /a container name must be specified/, /does not have a host assigned/];
+const CONTAINER_NOT_FOUND_400 = [
+  / is not valid for pod /,
+  /a container name must be specified/,
+  /does not have a host assigned/,
+];
 
 /**
  * Maps a refused exec upgrade to the error the client sees: 404 → 4404, 403 → 4403, 400 → 4404
@@ -30,7 +34,11 @@ function statusMessage(body: string): string | undefined {
   if (text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { message?: unknown }).message === 'string'
+    ) {
       return sanitizeMessage((parsed as { message: string }).message);
     }
   } catch {

@@ -32,12 +32,19 @@ export class LogOutput {
   readonly audit: LogSink;
 
   constructor(
-    private readonly options: { auditLogFile?: string | undefined; auditBacklogBytes: number; metrics?: LogOutputMetrics },
+    private readonly options: {
+      auditLogFile?: string | undefined;
+      auditBacklogBytes: number;
+      metrics?: LogOutputMetrics;
+    },
     private readonly out: NodeJS.WriteStream = process.stdout,
   ) {
     const handle = (out as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle;
     handle?.setBlocking?.(false);
-    this.auditFile = options.auditLogFile !== undefined ? pino.destination({ dest: options.auditLogFile, sync: true, mkdir: true, append: true }) : null;
+    this.auditFile =
+      options.auditLogFile !== undefined
+        ? pino.destination({ dest: options.auditLogFile, sync: true, mkdir: true, append: true })
+        : null;
     this.log = (line) => this.writeLog(line);
     const file = this.auditFile;
     this.audit = file !== null ? (line) => void file.write(`${line}\n`) : (line) => this.write(line);
@@ -69,7 +76,9 @@ export class LogOutput {
   /** One `log.dropped` line with the number of operational lines dropped since the last report. */
   private reportDropped(): void {
     if (this.dropped === 0) return;
-    this.write(JSON.stringify({ level: 'warn', time: new Date().toISOString(), lines: this.dropped, event: 'log.dropped' }));
+    this.write(
+      JSON.stringify({ level: 'warn', time: new Date().toISOString(), lines: this.dropped, event: 'log.dropped' }),
+    );
     this.dropped = 0;
   }
 

@@ -24,7 +24,15 @@ export function isAuditEvent(event: string): boolean {
 }
 
 /** Field names whose values are credentials, at the top level or one level down. */
-const SECRET_PATHS = ['token', 'authorization', 'cookie', '*.token', '*.authorization', '*.cookie', 'headers["sec-websocket-protocol"]'];
+const SECRET_PATHS = [
+  'token',
+  'authorization',
+  'cookie',
+  '*.token',
+  '*.authorization',
+  '*.cookie',
+  'headers["sec-websocket-protocol"]',
+];
 
 export interface Logger {
   debug(event: string, fields?: Record<string, unknown>): void;

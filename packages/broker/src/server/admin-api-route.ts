@@ -16,7 +16,11 @@ export type AdminScope = Pick<AdminContext, 'tenant' | 'actor'>;
  * public port). `authorize` runs synchronously while the request is valid: it returns the scope, or
  * null after answering the request itself (401).
  */
-export function adminApiRoute(ctx: RouteContext, prefix: string, authorize: (res: HttpResponse, req: HttpRequest) => AdminScope | null): RouteHandler {
+export function adminApiRoute(
+  ctx: RouteContext,
+  prefix: string,
+  authorize: (res: HttpResponse, req: HttpRequest) => AdminScope | null,
+): RouteHandler {
   return (res, req) => {
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl().slice(prefix.length);
@@ -32,11 +36,18 @@ export function adminApiRoute(ctx: RouteContext, prefix: string, authorize: (res
       const body = await bodyPromise;
       if (isAborted(res)) return;
       if (body === null) {
-        replyJson(res, 413, { error: 'PS_ERR_BAD_REQUEST', message: `request body larger than ${MAX_ADMIN_BODY_BYTES} bytes` });
+        replyJson(res, 413, {
+          error: 'PS_ERR_BAD_REQUEST',
+          message: `request body larger than ${MAX_ADMIN_BODY_BYTES} bytes`,
+        });
         return;
       }
-      const logger = scope.tenant === undefined ? ctx.logger : ctx.logger.child({ adminTenant: scope.tenant, actor: scope.actor });
-      const out = await handleAdminRequest({ method, path, query, body: body.toString('utf8') }, { store: ctx.store, logger, ...scope });
+      const logger =
+        scope.tenant === undefined ? ctx.logger : ctx.logger.child({ adminTenant: scope.tenant, actor: scope.actor });
+      const out = await handleAdminRequest(
+        { method, path, query, body: body.toString('utf8') },
+        { store: ctx.store, logger, ...scope },
+      );
       replyJson(res, out.status, out.body);
     })();
   };
@@ -57,7 +68,15 @@ export function tenantAdminAuthorizer(ctx: RouteContext): (res: HttpResponse, re
       const e = toPodShellError(err);
       ctx.metrics.authFailures.inc({ reason: 'admin_token_invalid' });
       ctx.logger.info('admin.refused', { reason: e.reason, message: m ? e.message : 'no bearer token' });
-      replyJson(res, 401, { error: 'PS_ERR_ADMIN_UNAUTHORIZED', message: 'The tenant admin API needs Authorization: Bearer <tenant admin token> (docs/admin-api.md).' }, { 'www-authenticate': 'Bearer' });
+      replyJson(
+        res,
+        401,
+        {
+          error: 'PS_ERR_ADMIN_UNAUTHORIZED',
+          message: 'The tenant admin API needs Authorization: Bearer <tenant admin token> (docs/admin-api.md).',
+        },
+        { 'www-authenticate': 'Bearer' },
+      );
       return null;
     }
   };

@@ -24,7 +24,12 @@ export interface AdminPlugins {
 export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: AdminPlugins): void {
   const guard = (res: HttpResponse, req: HttpRequest): boolean => {
     if (adminTokenMatches(req.getHeader('authorization'), ctx.config.adminToken)) return true;
-    replyJson(res, 401, { error: 'PS_ERR_ADMIN_UNAUTHORIZED', message: 'admin endpoints need Authorization: Bearer <ADMIN_TOKEN>' }, { 'www-authenticate': 'Bearer' });
+    replyJson(
+      res,
+      401,
+      { error: 'PS_ERR_ADMIN_UNAUTHORIZED', message: 'admin endpoints need Authorization: Bearer <ADMIN_TOKEN>' },
+      { 'www-authenticate': 'Bearer' },
+    );
     return false;
   };
   const routes = routeApp(app, ctx.logger, guard);
@@ -54,7 +59,10 @@ export function buildAdminApp(app: TemplatedApp, ctx: RouteContext, plugins: Adm
   if (plugins.adminRoutes !== undefined) plugins.adminRoutes(routes, ctx);
 
   routes.any('/*', (res, req) => {
-    replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no admin route ${req.getMethod().toUpperCase()} ${req.getUrl()}` });
+    replyJson(res, 404, {
+      error: 'PS_ERR_NOT_FOUND',
+      message: `no admin route ${req.getMethod().toUpperCase()} ${req.getUrl()}`,
+    });
   });
 }
 

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { HttpResponse, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
+import { loadUwsBuild } from './uws.js';
 
 interface Data {
   opening: OpeningSlot<Data>;
@@ -74,7 +75,16 @@ describe('async upgrade', () => {
     });
     let started = 0;
     let noSocket = 0;
-    upgradeThenStart(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
+    upgradeThenStart(
+      res,
+      data,
+      'key',
+      'pod-shell.v1',
+      '',
+      ctx,
+      () => started++,
+      () => noSocket++,
+    );
     assert.equal(started, 0);
     // Its close handler ran and ended what the socket carried: the caller is not asked again.
     assert.equal(noSocket, 0);
@@ -85,7 +95,16 @@ describe('async upgrade', () => {
     const { res } = fakeResponse(() => {});
     let started = 0;
     let noSocket = 0;
-    upgradeThenStart(res, data, 'key', 'pod-shell.v1', '', ctx, () => started++, () => noSocket++);
+    upgradeThenStart(
+      res,
+      data,
+      'key',
+      'pod-shell.v1',
+      '',
+      ctx,
+      () => started++,
+      () => noSocket++,
+    );
     assert.equal(started, 0);
     assert.equal(noSocket, 1);
   });
@@ -94,9 +113,12 @@ describe('async upgrade', () => {
   // with MALLOC_PERTURB_'s byte, 0x10): 200 async upgrades must all get hello and close with 1000.
   // Inside res.cork(), uWS 20.30 reads the upgraded socket's HTTP state from freed memory and closes
   // about 85 % of them before hello (async-upgrade.ts).
-  test('real uWS: whatever the freed heap holds, every client gets hello and a clean close', { timeout: 60_000 }, async () => {
-    const require = createRequire(import.meta.url);
-    const script = `
+  test(
+    'real uWS: whatever the freed heap holds, every client gets hello and a clean close',
+    { timeout: 60_000 },
+    async () => {
+      const require = createRequire(import.meta.url);
+      const script = `
       const uWS = require(process.env.UWS_PATH);
       const WebSocket = require(process.env.WS_PATH);
       import(process.env.UPGRADE_URL).then(({ openingSlot, upgradeThenStart }) => {
@@ -137,25 +159,27 @@ describe('async upgrade', () => {
           });
         });
       });`;
-    const child = spawn(process.execPath, ['-e', script], {
-      env: {
-        ...process.env,
-        UWS_PATH: require.resolve('uWebSockets.js'),
-        WS_PATH: require.resolve('ws'),
-        UPGRADE_URL: new URL('./async-upgrade.js', import.meta.url).href,
-        MALLOC_PERTURB_: '16',
-      },
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A client that never gets hello would wait forever: end the child rather than hang the run.
-      timeout: 30_000,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, err);
-    assert.deepEqual(JSON.parse(out), { 1000: 200 });
-  });
+      const child = spawn(process.execPath, ['-e', script], {
+        env: {
+          ...process.env,
+          // The build this runtime loads (20.57, or 20.30 on a Node 20 / glibc 2.36 host: docs/runtime.md).
+          UWS_PATH: require.resolve(loadUwsBuild().build.module),
+          WS_PATH: require.resolve('ws'),
+          UPGRADE_URL: new URL('./async-upgrade.js', import.meta.url).href,
+          MALLOC_PERTURB_: '16',
+        },
+        cwd: fileURLToPath(new URL('.', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A client that never gets hello would wait forever: end the child rather than hang the run.
+        timeout: 30_000,
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, err);
+      assert.deepEqual(JSON.parse(out), { 1000: 200 });
+    },
+  );
 });

@@ -18,7 +18,12 @@ export interface ElementBundle {
 
 export function elementBundle(body: Buffer): ElementBundle {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  return { body, hash, path: `/v1/pod-shell.${hash}.js`, integrity: `sha384-${createHash('sha384').update(body).digest('base64')}` };
+  return {
+    body,
+    hash,
+    path: `/v1/pod-shell.${hash}.js`,
+    integrity: `sha384-${createHash('sha384').update(body).digest('base64')}`,
+  };
 }
 
 /** `@pod-shell/element/pod-shell.js` as installed beside the broker; undefined when it is not (element not built). */

@@ -16,13 +16,22 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * request's Origin when any tenant lists it in `allowedOrigins` (`Vary: Origin`); other origins get
  * no CORS header and the browser refuses the script.
  */
-export function registerElementRoutes(routes: RouteApp, bundle: ElementBundle | undefined, allowedOrigins: () => ReadonlySet<string>): void {
+export function registerElementRoutes(
+  routes: RouteApp,
+  bundle: ElementBundle | undefined,
+  allowedOrigins: () => ReadonlySet<string>,
+): void {
   const cors = (req: HttpRequest): Record<string, string> => {
     const origin = req.getHeader('origin');
-    return origin !== '' && allowedOrigins().has(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : { vary: 'origin' };
+    return origin !== '' && allowedOrigins().has(origin)
+      ? { 'access-control-allow-origin': origin, vary: 'origin' }
+      : { vary: 'origin' };
   };
   const missing = (res: HttpResponse): void =>
-    replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: 'this broker has no element bundle: build packages/element (npm run build) or use the image' });
+    replyJson(res, 404, {
+      error: 'PS_ERR_NOT_FOUND',
+      message: 'this broker has no element bundle: build packages/element (npm run build) or use the image',
+    });
 
   routes.get('/pod-shell.js', (res, req) => {
     if (bundle === undefined) return missing(res);
@@ -31,7 +40,10 @@ export function registerElementRoutes(routes: RouteApp, bundle: ElementBundle | 
   routes.get('/v1/:file', (res, req) => {
     if (bundle === undefined) return missing(res);
     if (req.getParameter(0) !== bundle.path.slice('/v1/'.length)) {
-      return replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no element bundle ${req.getUrl()}; this broker serves ${bundle.path}` });
+      return replyJson(res, 404, {
+        error: 'PS_ERR_NOT_FOUND',
+        message: `no element bundle ${req.getUrl()}; this broker serves ${bundle.path}`,
+      });
     }
     reply(res, 200, bundle.body, {
       'content-type': 'text/javascript; charset=utf-8',

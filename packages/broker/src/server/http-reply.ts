@@ -41,7 +41,12 @@ export function statusLine(status: number): string {
 }
 
 /** Ends the response with `status`, `headers` and `body`; a no-op when it was aborted or answered. */
-export function reply(res: HttpResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+export function reply(
+  res: HttpResponse,
+  status: number,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): void {
   if (!isWritable(res)) return;
   (res as TrackedResponse).psDone = true;
   res.cork(() => {
@@ -51,8 +56,17 @@ export function reply(res: HttpResponse, status: number, body: string | Uint8Arr
   });
 }
 
-export function replyJson(res: HttpResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  reply(res, status, JSON.stringify(value), { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+export function replyJson(
+  res: HttpResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  reply(res, status, JSON.stringify(value), {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
 }
 
 export function replyText(res: HttpResponse, status: number, text: string, headers: Record<string, string> = {}): void {

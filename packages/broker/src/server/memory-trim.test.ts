@@ -6,7 +6,13 @@ import { MemoryTrim } from './memory-trim.js';
 describe('MemoryTrim (post-peak collection)', () => {
   const logger = createLogger({ level: 'error' });
   const make = (state: { live: number; held: number }, afterSessions = 100): MemoryTrim =>
-    new MemoryTrim({ afterSessions, settleMs: 1000, liveSessions: () => state.live, heldResources: () => state.held, logger });
+    new MemoryTrim({
+      afterSessions,
+      settleMs: 1000,
+      liveSessions: () => state.live,
+      heldResources: () => state.held,
+      logger,
+    });
 
   it('collects once the count fell far enough below its peak and sessions and resources held still', () => {
     const st = { live: 0, held: 0 };

@@ -48,10 +48,14 @@ export function buildPublicApp(
   // The tenant admin API: a tenant's backend, with its own short-lived admin token (never ADMIN_TOKEN).
   const tenantAdmin = adminApiRoute(ctx, TENANT_ADMIN_PREFIX, tenantAdminAuthorizer(ctx));
   routes.any(`${TENANT_ADMIN_PREFIX}/admin/*`, tenantAdmin);
-  for (const p of ['/admin/sessions', '/admin/revoke', '/admin/locks']) routes.any(TENANT_ADMIN_PREFIX + p, tenantAdmin);
+  for (const p of ['/admin/sessions', '/admin/revoke', '/admin/locks'])
+    routes.any(TENANT_ADMIN_PREFIX + p, tenantAdmin);
   registerElementRoutes(routes, element.bundle, element.allowedOrigins);
   if (ctx.config.demoMode && demoRoutes !== undefined) demoRoutes(routes, ctx);
   routes.any('/*', (res, req) => {
-    replyJson(res, 404, { error: 'PS_ERR_NOT_FOUND', message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}` });
+    replyJson(res, 404, {
+      error: 'PS_ERR_NOT_FOUND',
+      message: `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`,
+    });
   });
 }

@@ -67,7 +67,8 @@ export function safeHandler(handler: RouteHandler, logger: Logger, guard?: Route
 
 /** A RouteApp over a uWS app that wraps every handler with `safeHandler` (and the guard, if any). */
 export function routeApp(app: TemplatedApp, logger: Logger, guard?: RouteGuard): RouteApp {
-  const wrap = (method: 'get' | 'post' | 'put' | 'patch' | 'del' | 'any') =>
+  const wrap =
+    (method: 'get' | 'post' | 'put' | 'patch' | 'del' | 'any') =>
     (pattern: string, handler: RouteHandler): RouteApp => {
       app[method](pattern, safeHandler(handler, logger, guard));
       return self;

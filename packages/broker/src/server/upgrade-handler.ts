@@ -57,7 +57,13 @@ export interface UpgradeDeps {
  * no `close` handler will ever run for it, and without this it would keep its upstream exec and
  * store entry with no deadline armed.
  */
-function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest, context: us_socket_context_t, logger: Logger): void {
+function upgradeAndStart(
+  res: HttpResponse,
+  data: SocketData,
+  r: UpgradeRequest,
+  context: us_socket_context_t,
+  logger: Logger,
+): void {
   upgradeThenStart(
     res,
     data,
@@ -76,7 +82,8 @@ function upgradeAndStart(res: HttpResponse, data: SocketData, r: UpgradeRequest,
  * (the precise reason is in the `upgrade.refused` log line). Missing and expired tokens keep their
  * own messages: an integrator needs those, and they reveal nothing about the tenants.
  */
-export const GENERIC_INVALID_TOKEN_MESSAGE = 'The token was refused: it is malformed, not signed by a key the broker knows, or its claims are not valid for this broker. The broker log has the precise reason.';
+export const GENERIC_INVALID_TOKEN_MESSAGE =
+  'The token was refused: it is malformed, not signed by a key the broker knows, or its claims are not valid for this broker. The broker log has the precise reason.';
 
 function publicCloseInfo(err: PodShellError): CloseInfo {
   const info = closeInfoFor(err);
@@ -84,14 +91,24 @@ function publicCloseInfo(err: PodShellError): CloseInfo {
 }
 
 /** How a session ends whose client left before it could start. */
-const CLIENT_GONE: CloseInfo = { code: 1006, reason: 'client_aborted', message: 'the client left before the session started' };
+const CLIENT_GONE: CloseInfo = {
+  code: 1006,
+  reason: 'client_aborted',
+  message: 'the client left before the session started',
+};
 
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { config, logger, metrics } = deps;
 
   const refuse = (res: HttpResponse, err: PodShellError, r?: UpgradeRequest): void => {
     metrics.authFailures.inc({ reason: err.reason });
-    logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r?.credentials.origin ?? null, clientIp: r?.credentials.clientIp ?? null });
+    logger.info('upgrade.refused', {
+      reason: err.reason,
+      code: err.code,
+      message: err.message,
+      origin: r?.credentials.origin ?? null,
+      clientIp: r?.credentials.clientIp ?? null,
+    });
     replyJson(res, err.httpStatus, { error: err.code, reason: err.reason, message: publicCloseInfo(err).message });
   };
 
@@ -101,17 +118,37 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
    * That socket has no session: no store entry, no upstream, no timer. Origin refusals stay HTTP
    * 403 before any socket exists (the cross-site WebSocket hijacking defence).
    */
-  const refuseInBand = (res: HttpResponse, err: PodShellError, r: UpgradeRequest, context: us_socket_context_t): void => {
+  const refuseInBand = (
+    res: HttpResponse,
+    err: PodShellError,
+    r: UpgradeRequest,
+    context: us_socket_context_t,
+  ): void => {
     metrics.authFailures.inc({ reason: err.reason });
-    logger.info('upgrade.refused', { reason: err.reason, code: err.code, message: err.message, origin: r.credentials.origin ?? null, clientIp: r.credentials.clientIp ?? null, inBand: true });
+    logger.info('upgrade.refused', {
+      reason: err.reason,
+      code: err.code,
+      message: err.message,
+      origin: r.credentials.origin ?? null,
+      clientIp: r.credentials.clientIp ?? null,
+      inBand: true,
+    });
     const data: SocketData = { session: null, failure: publicCloseInfo(err), closed: false, opening: openingSlot() };
     markDone(res);
     upgradeAndStart(res, data, r, context, logger);
   };
 
-  const authFailures = new AuthFailureLimiter({ perIp: config.authFailuresPerMinutePerIp, perTenant: config.authFailuresPerMinutePerTenant });
+  const authFailures = new AuthFailureLimiter({
+    perIp: config.authFailuresPerMinutePerIp,
+    perTenant: config.authFailuresPerMinutePerTenant,
+  });
 
-  async function proceed(res: HttpResponse, r: UpgradeRequest, context: us_socket_context_t, abort: { onAbort: (() => void) | null }): Promise<void> {
+  async function proceed(
+    res: HttpResponse,
+    r: UpgradeRequest,
+    context: us_socket_context_t,
+    abort: { onAbort: (() => void) | null },
+  ): Promise<void> {
     let session: Session;
     const ip = r.credentials.clientIp;
     const claimed = deps.authenticator.claimedTenant(r.credentials.token);
@@ -119,13 +156,24 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const throttled = authFailures.throttled(ip, claimed);
     if (throttled !== null) {
       metrics.authThrottled.inc({ scope: throttled });
-      refuseInBand(res, new AuthError(ErrorCode.AUTH_RATE_LIMITED, throttled === 'ip' ? 'Too many failed authentications from your address; try again in a minute.' : 'Too many failed authentications for this tenant; try again in a minute.'), r, context);
+      refuseInBand(
+        res,
+        new AuthError(
+          ErrorCode.AUTH_RATE_LIMITED,
+          throttled === 'ip'
+            ? 'Too many failed authentications from your address; try again in a minute.'
+            : 'Too many failed authentications for this tenant; try again in a minute.',
+        ),
+        r,
+        context,
+      );
       return;
     }
     try {
       const auth = await deps.authenticator.authenticate(r.credentials);
       if (isAborted(res)) return;
-      if (deps.isDraining()) throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
+      if (deps.isDraining())
+        throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
       session = deps.sessions.create(auth, r.credentials.clientIp);
     } catch (err) {
       if (isAborted(res)) return;
@@ -147,7 +195,12 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const data: SocketData = session.isDisposed
-      ? { session: null, failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' }, closed: false, opening: openingSlot() }
+      ? {
+          session: null,
+          failure: session.closeInfo ?? { code: CloseCode.Upstream, reason: 'internal', message: 'internal error' },
+          closed: false,
+          opening: openingSlot(),
+        }
       : { session, failure: null, closed: false, opening: openingSlot() };
     markDone(res);
     upgradeAndStart(res, data, r, context, logger);
@@ -158,13 +211,28 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const abort: { onAbort: (() => void) | null } = { onAbort: null };
       guardResponse(res, () => abort.onAbort?.());
       // Copy before any await: uWS reuses `req` once this callback returns.
-      const r = readUpgradeRequest((name) => req.getHeader(name), normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())), config.trustProxy);
+      const r = readUpgradeRequest(
+        (name) => req.getHeader(name),
+        normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())),
+        config.trustProxy,
+      );
       if (deps.isDraining()) {
-        refuse(res, new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.'), r);
+        refuse(
+          res,
+          new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.'),
+          r,
+        );
         return;
       }
       if (!r.offersProtocol) {
-        refuse(res, new PodShellError(ErrorCode.BAD_REQUEST, `the client must offer the ${POD_SHELL_SUBPROTOCOL} WebSocket subprotocol`), r);
+        refuse(
+          res,
+          new PodShellError(
+            ErrorCode.BAD_REQUEST,
+            `the client must offer the ${POD_SHELL_SUBPROTOCOL} WebSocket subprotocol`,
+          ),
+          r,
+        );
         return;
       }
       proceed(res, r, context, abort).catch((err: unknown) => {

@@ -37,5 +37,11 @@ export function auditEnd(logger: Logger, s: AuditSubject, close: CloseInfo, tota
 
 /** A session refused after authentication (quota, store, upstream refusal, client gone): not started, so no start/end pair. */
 export function auditRejected(logger: Logger, s: AuditSubject, close: CloseInfo): void {
-  logger.info('session.rejected', { ...s, command: [...s.command], closeCode: close.code, closeReason: close.reason, closeMessage: close.message });
+  logger.info('session.rejected', {
+    ...s,
+    command: [...s.command],
+    closeCode: close.code,
+    closeReason: close.reason,
+    closeMessage: close.message,
+  });
 }

@@ -1,4 +1,11 @@
-import { Channel, decodeUtf8, parseClientControl, parseClientResize, type ClientControlMessage, type TerminalSize } from '@pod-shell/protocol';
+import {
+  Channel,
+  decodeUtf8,
+  parseClientControl,
+  parseClientResize,
+  type ClientControlMessage,
+  type TerminalSize,
+} from '@pod-shell/protocol';
 
 /** What one client frame asks the session to do; `reject` closes the session with 4400 (or 1009). */
 export type ClientFrameAction =
@@ -15,11 +22,20 @@ export type ClientFrameAction =
  * `[0xFF, 0]` (half-close stdin); channel 0xF0 a control object. Empty frames are ignored (as the
  * apiserver does). Any other channel, and any text frame, is rejected (threat 14).
  */
-export function classifyClientFrame(bytes: Uint8Array, isBinary: boolean, maxInboundFrameBytes: number): ClientFrameAction {
-  if (!isBinary) return { kind: 'reject', message: 'text frames are not part of the pod-shell protocol; send binary frames' };
+export function classifyClientFrame(
+  bytes: Uint8Array,
+  isBinary: boolean,
+  maxInboundFrameBytes: number,
+): ClientFrameAction {
+  if (!isBinary)
+    return { kind: 'reject', message: 'text frames are not part of the pod-shell protocol; send binary frames' };
   if (bytes.byteLength === 0) return { kind: 'ignore' };
   if (bytes.byteLength > maxInboundFrameBytes) {
-    return { kind: 'reject', message: `frame of ${bytes.byteLength} bytes exceeds the ${maxInboundFrameBytes}-byte limit`, tooBig: true };
+    return {
+      kind: 'reject',
+      message: `frame of ${bytes.byteLength} bytes exceeds the ${maxInboundFrameBytes}-byte limit`,
+      tooBig: true,
+    };
   }
   const channel = bytes[0]!;
   const payload = bytes.subarray(1);
@@ -34,7 +50,11 @@ export function classifyClientFrame(bytes: Uint8Array, isBinary: boolean, maxInb
         return { kind: 'reject', message: 'resize frame is not valid UTF-8' };
       }
       const size = parseClientResize(text);
-      if (size === null) return { kind: 'reject', message: 'resize frame must be {"Width":cols,"Height":rows} with integers from 1 to 1000' };
+      if (size === null)
+        return {
+          kind: 'reject',
+          message: 'resize frame must be {"Width":cols,"Height":rows} with integers from 1 to 1000',
+        };
       return { kind: 'resize', size };
     }
     case Channel.Close:
@@ -47,6 +67,9 @@ export function classifyClientFrame(bytes: Uint8Array, isBinary: boolean, maxInb
         return { kind: 'reject', message: `malformed control frame: ${(err as Error).message}` };
       }
     default:
-      return { kind: 'reject', message: `channel ${channel} is not accepted from clients (allowed: 0 stdin, 4 resize, 255 close, 240 control)` };
+      return {
+        kind: 'reject',
+        message: `channel ${channel} is not accepted from clients (allowed: 0 stdin, 4 resize, 255 close, 240 control)`,
+      };
   }
 }

@@ -54,7 +54,14 @@ export class ClientInput {
         this.parts.traffic.stdin(action.payloadBytes);
         upstream.send(Buffer.from(bytes)); // copy: uWS neuters the buffer after this callback
         if (upstream.bufferedAmount > this.parts.backpressureLimitBytes) {
-          this.parts.end(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'input arrives faster than the container reads it (per-session buffer cap reached)')));
+          this.parts.end(
+            closeInfoFor(
+              new PodShellError(
+                ErrorCode.BACKPRESSURE_LIMIT,
+                'input arrives faster than the container reads it (per-session buffer cap reached)',
+              ),
+            ),
+          );
         }
         return;
       case 'resize':

@@ -33,7 +33,10 @@ export class ClientWindow {
   /** An `ack` from the client. Throws BAD_FRAME when it acknowledges more than was sent. */
   acked(bytes: number): void {
     if (this.ackedBytes + bytes > this.sentBytes) {
-      throw new PodShellError(ErrorCode.BAD_FRAME, `ack of ${bytes} bytes exceeds the ${this.unacknowledged} output bytes not yet acknowledged`);
+      throw new PodShellError(
+        ErrorCode.BAD_FRAME,
+        `ack of ${bytes} bytes exceeds the ${this.unacknowledged} output bytes not yet acknowledged`,
+      );
     }
     this.ackedBytes += bytes;
     this.enabled = true;

@@ -49,7 +49,13 @@ export class LeakCanary {
       this.aboveSince.set(kind, since);
       if (now - since >= this.windowMs && !this.reported.has(kind)) {
         this.reported.add(kind);
-        this.logger.warn('leak.suspected', { resource: kind, value, bound, liveSessions: live, aboveForMs: now - since });
+        this.logger.warn('leak.suspected', {
+          resource: kind,
+          value,
+          bound,
+          liveSessions: live,
+          aboveForMs: now - since,
+        });
       }
     }
     const suspected = [...this.reported];

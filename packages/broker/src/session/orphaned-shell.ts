@@ -11,7 +11,11 @@ import { podTarget } from './session-identity.js';
  * shell reaper can track. It runs after the session is gone, is bounded by its own timeout, and
  * counts its failures; the broker's ShellCleanups owns it (gauge, drain waits for it).
  */
-export function endOrphanedShell(ctx: Pick<SessionContext, 'clusters' | 'config' | 'logger' | 'metrics' | 'cleanups'>, auth: AuthorizedSession, sessionId: string): void {
+export function endOrphanedShell(
+  ctx: Pick<SessionContext, 'clusters' | 'config' | 'logger' | 'metrics' | 'cleanups'>,
+  auth: AuthorizedSession,
+  sessionId: string,
+): void {
   const shell = trackedShell(auth.command);
   if (!auth.tenant.endOrphanedShells || shell === null) return;
   const run = endRemoteShell({

@@ -55,7 +55,11 @@ export class OutputRelay {
     }
     this.parts.upstream.markFailed();
     const detail = reason !== '' ? `${code} ${reason}` : `code ${code}`;
-    this.parts.end({ code: CloseCode.Upstream, reason: 'upstream_closed', message: `the exec stream from the Kubernetes API ended without an exit status (${sanitizeMessage(detail)})` });
+    this.parts.end({
+      code: CloseCode.Upstream,
+      reason: 'upstream_closed',
+      message: `the exec stream from the Kubernetes API ended without an exit status (${sanitizeMessage(detail)})`,
+    });
   }
 
   /** The client is attached: relays what was held, in order. Returns false when that ended the session. */
@@ -99,8 +103,10 @@ export class OutputRelay {
       case 'status': {
         this.sendToClient(data);
         const o = action.outcome;
-        if (o.kind === 'success') this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });
-        else if (o.kind === 'exit') this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: o.message, exitCode: o.exitCode });
+        if (o.kind === 'success')
+          this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });
+        else if (o.kind === 'exit')
+          this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: o.message, exitCode: o.exitCode });
         else this.parts.end(execFailureClose(o.message));
         return;
       }
@@ -112,7 +118,14 @@ export class OutputRelay {
     const result = client.send(frame);
     if (result === 'gone') return;
     if (result === 'dropped') {
-      this.parts.end(closeInfoFor(new PodShellError(ErrorCode.BACKPRESSURE_LIMIT, 'the client fell too far behind the output (per-session buffer cap reached)')));
+      this.parts.end(
+        closeInfoFor(
+          new PodShellError(
+            ErrorCode.BACKPRESSURE_LIMIT,
+            'the client fell too far behind the output (per-session buffer cap reached)',
+          ),
+        ),
+      );
       return;
     }
     if (client.bufferedAmount > highWatermarkBytes) flow.set('backpressure');

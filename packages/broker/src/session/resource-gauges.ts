@@ -37,7 +37,12 @@ export class ResourceGauges {
   /** The per-session resource gauges (what /debug/resources and the leak canary compare with sessions). */
   snapshot(): Record<ResourceKind, number> {
     const v = this.values;
-    return { clientSockets: v.clientSockets, upstreamSockets: v.upstreamSockets, resizeHandlers: v.resizeHandlers, sessionTimers: v.sessionTimers };
+    return {
+      clientSockets: v.clientSockets,
+      upstreamSockets: v.upstreamSockets,
+      resizeHandlers: v.resizeHandlers,
+      sessionTimers: v.sessionTimers,
+    };
   }
 
   /** Every gauge this class keeps, for messages that explain why a broker is not idle. */

@@ -3,7 +3,10 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import { auditEnd, auditRejected, auditStart, type AuditSubject } from './audit.js';
 import type { CloseInfo } from './closing.js';
 
-type SessionMetrics = Pick<BrokerMetrics, 'sessionsStarted' | 'sessionsActive' | 'sessionsEnded' | 'sessionDuration' | 'authFailures'>;
+type SessionMetrics = Pick<
+  BrokerMetrics,
+  'sessionsStarted' | 'sessionsActive' | 'sessionsEnded' | 'sessionDuration' | 'authFailures'
+>;
 
 /**
  * How a session is accounted for: the session metrics and the audit lines always move together. A

@@ -76,7 +76,10 @@ export class SessionDeadlines {
     const tokenExpired = at >= this.tokenExpiresAt;
     this.timers.at('expiry', at, () =>
       this.hooks.end(
-        new PodShellError(ErrorCode.SESSION_EXPIRED, tokenExpired ? 'The session token expired.' : 'The session reached its maximum duration.'),
+        new PodShellError(
+          ErrorCode.SESSION_EXPIRED,
+          tokenExpired ? 'The session token expired.' : 'The session reached its maximum duration.',
+        ),
       ),
     );
     const warnAt = at - this.warningMs;
@@ -99,7 +102,9 @@ export class SessionDeadlines {
     if (idle <= 0) return;
     this.timers.at('idle', this.hooks.lastActivity() + idle, () => {
       if (Date.now() - this.hooks.lastActivity() >= idle) {
-        this.hooks.end(new PodShellError(ErrorCode.SESSION_IDLE, `The session was idle for ${Math.round(idle / 1000)} seconds.`));
+        this.hooks.end(
+          new PodShellError(ErrorCode.SESSION_IDLE, `The session was idle for ${Math.round(idle / 1000)} seconds.`),
+        );
       } else {
         this.armIdle();
       }

@@ -20,7 +20,11 @@ export class SessionManager {
 
   /** Creates (and registers) the session for an authenticated upgrade; it owns nothing yet. */
   create(auth: AuthorizedSession, clientIp: string): Session {
-    if (this.ctx.auditBacklogged()) throw new PodShellError(ErrorCode.AUDIT_BACKLOG, 'The broker cannot write its audit log fast enough; try again shortly.');
+    if (this.ctx.auditBacklogged())
+      throw new PodShellError(
+        ErrorCode.AUDIT_BACKLOG,
+        'The broker cannot write its audit log fast enough; try again shortly.',
+      );
     const session = new Session(this.ctx, auth, clientIp);
     this.sessions.set(session.id, session);
     return session;
@@ -54,7 +58,11 @@ export class SessionManager {
   /** Applies one control command to the matching local sessions; returns how many it touched. */
   apply(command: ControlCommand): number {
     const kill = (s: Session, message?: string): void =>
-      s.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_KILLED, message ?? 'The session was terminated by an operator.')));
+      s.dispose(
+        closeInfoFor(
+          new PodShellError(ErrorCode.SESSION_KILLED, message ?? 'The session was terminated by an operator.'),
+        ),
+      );
     let n = 0;
     for (const s of this.list()) {
       const t = s.auth.tenant.name;
@@ -91,7 +99,9 @@ export class SessionManager {
   /** Ends every session with `closing` + 4503 (drain). Returns how many there were. */
   drainAll(): number {
     const all = this.list();
-    const info = closeInfoFor(new PodShellError(ErrorCode.DRAINING, 'The broker is restarting; reconnect to continue.'));
+    const info = closeInfoFor(
+      new PodShellError(ErrorCode.DRAINING, 'The broker is restarting; reconnect to continue.'),
+    );
     for (const s of all) s.dispose(info);
     return all.length;
   }

@@ -129,7 +129,12 @@ export class Session {
       refresh: (token) => this.offerRefresh(token),
       end: (info) => this.dispose(info),
     });
-    this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, { session: this.id, ...sessionWho(auth), command: auth.command, clientIp });
+    this.accounting = new SessionAccounting(ctx.metrics, ctx.logger, {
+      session: this.id,
+      ...sessionWho(auth),
+      command: auth.command,
+      clientIp,
+    });
     ctx.gauges.inc('sessionsConnecting');
   }
 
@@ -182,7 +187,13 @@ export class Session {
       const headers = impersonationHeaders(resolveIdentity(this.auth.tenant.identity, this.auth.subject));
       // Usually the exec itself; a debug container's shell when the image has none and the tenant allows it.
       const chosen = await chooseTarget(
-        { logger: this.ctx.logger, metrics, sessionId: this.id, probeTimeoutMs: config.upgradeTimeoutMs, cancelled: () => this.disposed },
+        {
+          logger: this.ctx.logger,
+          metrics,
+          sessionId: this.id,
+          probeTimeoutMs: config.upgradeTimeoutMs,
+          cancelled: () => this.disposed,
+        },
         this.auth,
         dial,
         { ...podTarget(this.auth), command: this.execCommand, tty: true },
@@ -237,8 +248,21 @@ export class Session {
       session: this.id,
       expiresAt: this.expiresAt,
       idleTimeoutMs: this.deadlines.idleTimeoutMs,
-      target: { namespace: this.auth.namespace, pod: this.auth.pod, container: this.debug?.name ?? this.auth.container ?? '' },
-      ...(this.debug === undefined ? {} : { debugContainer: { name: this.debug.name, image: this.debug.image, targetContainer: this.debug.target, reused: this.debug.reused } }),
+      target: {
+        namespace: this.auth.namespace,
+        pod: this.auth.pod,
+        container: this.debug?.name ?? this.auth.container ?? '',
+      },
+      ...(this.debug === undefined
+        ? {}
+        : {
+            debugContainer: {
+              name: this.debug.name,
+              image: this.debug.image,
+              targetContainer: this.debug.target,
+              reused: this.debug.reused,
+            },
+          }),
     });
     this.deadlines.armExpiry();
     this.deadlines.armIdle();
@@ -286,10 +310,21 @@ export class Session {
     this.ctx.metrics.refreshesRefused.inc();
     const limit = this.ctx.config.refreshPerMinute;
     if (verdict === 'abuse') {
-      this.dispose(closeInfoFor(new PodShellError(ErrorCode.REFRESH_RATE_LIMITED, `too many token refreshes (limit ${limit} per minute); the terminal was disconnected`)));
+      this.dispose(
+        closeInfoFor(
+          new PodShellError(
+            ErrorCode.REFRESH_RATE_LIMITED,
+            `too many token refreshes (limit ${limit} per minute); the terminal was disconnected`,
+          ),
+        ),
+      );
       return;
     }
-    this.client.sendControl({ type: 'error', code: ErrorCode.REFRESH_RATE_LIMITED, message: `too many token refreshes (limit ${limit} per minute); this one was ignored` });
+    this.client.sendControl({
+      type: 'error',
+      code: ErrorCode.REFRESH_RATE_LIMITED,
+      message: `too many token refreshes (limit ${limit} per minute); this one was ignored`,
+    });
   }
 
   /**
@@ -305,9 +340,23 @@ export class Session {
       const granted = await this.storeEntry.extend(this.deadlines.extendToken(tokenExp));
       if (this.disposed) return;
       if (!granted.ok) {
-        if (granted.reason === 'killed') this.dispose(closeInfoFor(new PodShellError(ErrorCode.SESSION_KILLED, granted.message ?? 'The session was terminated by an operator.')));
-        else if (granted.reason === 'locked') this.dispose(closeInfoFor(new PodShellError(ErrorCode.LOCKED, granted.message || 'Access is locked.')));
-        else this.client.sendControl({ type: 'error', code: ErrorCode.STORE_UNAVAILABLE, message: 'the session is not in the session store; it was not extended' });
+        if (granted.reason === 'killed')
+          this.dispose(
+            closeInfoFor(
+              new PodShellError(
+                ErrorCode.SESSION_KILLED,
+                granted.message ?? 'The session was terminated by an operator.',
+              ),
+            ),
+          );
+        else if (granted.reason === 'locked')
+          this.dispose(closeInfoFor(new PodShellError(ErrorCode.LOCKED, granted.message || 'Access is locked.')));
+        else
+          this.client.sendControl({
+            type: 'error',
+            code: ErrorCode.STORE_UNAVAILABLE,
+            message: 'the session is not in the session store; it was not extended',
+          });
         return;
       }
       this.deadlines.grant(granted.expiresAt);
@@ -333,7 +382,11 @@ export class Session {
   /** Upstream keepalive: a ping per period; no pong by the next period ends the session (4500). */
   private keepalive(): void {
     if (this.disposed || this.upstream.keepalive(this.flow.paused)) return;
-    this.dispose({ code: CloseCode.Upstream, reason: 'upstream_timeout', message: 'the Kubernetes API stopped answering keepalive pings' });
+    this.dispose({
+      code: CloseCode.Upstream,
+      reason: 'upstream_timeout',
+      message: 'the Kubernetes API stopped answering keepalive pings',
+    });
   }
 
   // ---- client socket -----------------------------------------------------------------------
@@ -341,7 +394,11 @@ export class Session {
   /** uWS `close` handler: from here on the client socket is never touched again. */
   onClientClosed(code: number, message: string): void {
     this.client.markClosed();
-    this.dispose({ code, reason: 'client_closed', message: message === '' ? 'the client closed the connection' : sanitizeMessage(message) });
+    this.dispose({
+      code,
+      reason: 'client_closed',
+      message: message === '' ? 'the client closed the connection' : sanitizeMessage(message),
+    });
   }
 
   // ---- teardown ----------------------------------------------------------------------------
@@ -380,7 +437,8 @@ export class Session {
     this.client.sendClosing(info);
     this.ctx.onDisposed(this.id);
     // A debug container's shell needs no hang-up exec: it was created with stdinOnce and ends when the attach does.
-    if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen && this.debug === undefined) endOrphanedShell(this.ctx, this.auth, this.id);
+    if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen && this.debug === undefined)
+      endOrphanedShell(this.ctx, this.auth, this.id);
   }
 
   /** A snapshot for /debug/sessions: state, timers and resources, no token, no terminal content. */

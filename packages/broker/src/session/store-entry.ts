@@ -27,7 +27,9 @@ export class StoreEntry {
     try {
       return await this.store.acquire(req);
     } catch (err) {
-      throw new PodShellError(ErrorCode.STORE_UNAVAILABLE, 'the session store is unreachable; try again shortly', { cause: err });
+      throw new PodShellError(ErrorCode.STORE_UNAVAILABLE, 'the session store is unreachable; try again shortly', {
+        cause: err,
+      });
     }
   }
 
@@ -63,6 +65,11 @@ export class StoreEntry {
 
 /** The client-facing error for a store refusal (quota, connect rate or a lock), carrying the store's message. */
 export function refusalError(refused: Extract<AcquireResult, { ok: false }>): PodShellError {
-  const code = refused.reason === 'quota_exceeded' ? ErrorCode.QUOTA_EXCEEDED : refused.reason === 'locked' ? ErrorCode.LOCKED : ErrorCode.RATE_LIMITED;
+  const code =
+    refused.reason === 'quota_exceeded'
+      ? ErrorCode.QUOTA_EXCEEDED
+      : refused.reason === 'locked'
+        ? ErrorCode.LOCKED
+        : ErrorCode.RATE_LIMITED;
   return new PodShellError(code, refused.message);
 }

@@ -10,7 +10,10 @@ export interface StoreDeps {
   metrics?: Pick<BrokerMetrics, 'storeUp'>;
 }
 
-type StoreConfig = Pick<BrokerConfig, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisCommandTimeoutMs' | 'replicaId' | 'heartbeatSeconds'>;
+type StoreConfig = Pick<
+  BrokerConfig,
+  'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisCommandTimeoutMs' | 'replicaId' | 'heartbeatSeconds'
+>;
 
 /** Whether the configuration asks for the shared Redis registry (REDIS_URL, or Sentinels plus a master name). */
 export function wantsRedis(config: StoreConfig): boolean {

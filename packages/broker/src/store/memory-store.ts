@@ -1,4 +1,14 @@
-import { lockMatches, type AcquireRequest, type AcquireResult, type ControlCommand, type ExtendResult, type LockRecord, type SessionFilter, type SessionRecord, type SessionStore } from './session-store.js';
+import {
+  lockMatches,
+  type AcquireRequest,
+  type AcquireResult,
+  type ControlCommand,
+  type ExtendResult,
+  type LockRecord,
+  type SessionFilter,
+  type SessionRecord,
+  type SessionStore,
+} from './session-store.js';
 
 const MINUTE_MS = 60_000;
 
@@ -65,13 +75,25 @@ export class MemoryStore implements SessionStore {
     if (lock !== undefined) return Promise.resolve({ ok: false, reason: 'locked', message: lock.message });
     const tenantSessions = this.byTenant.get(record.tenant);
     if ((tenantSessions?.size ?? 0) >= req.maxConcurrent) {
-      return Promise.resolve({ ok: false, reason: 'quota_exceeded', message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)` });
+      return Promise.resolve({
+        ok: false,
+        reason: 'quota_exceeded',
+        message: `tenant ${record.tenant} already has ${req.maxConcurrent} open sessions (its limit)`,
+      });
     }
     if (!this.ipRate.tryHit(record.clientIp, req.ipConnectsPerMinute, now)) {
-      return Promise.resolve({ ok: false, reason: 'rate_limited', message: `too many connects from ${record.clientIp} in the last minute (limit ${req.ipConnectsPerMinute})` });
+      return Promise.resolve({
+        ok: false,
+        reason: 'rate_limited',
+        message: `too many connects from ${record.clientIp} in the last minute (limit ${req.ipConnectsPerMinute})`,
+      });
     }
     if (!this.tenantRate.tryHit(record.tenant, req.tenantConnectsPerMinute, now)) {
-      return Promise.resolve({ ok: false, reason: 'rate_limited', message: `tenant ${record.tenant} exceeded ${req.tenantConnectsPerMinute} connects per minute` });
+      return Promise.resolve({
+        ok: false,
+        reason: 'rate_limited',
+        message: `tenant ${record.tenant} exceeded ${req.tenantConnectsPerMinute} connects per minute`,
+      });
     }
     const map = tenantSessions ?? new Map<string, SessionRecord>();
     map.set(record.id, { ...record });
@@ -122,7 +144,8 @@ export class MemoryStore implements SessionStore {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
     if (rec === undefined) return Promise.resolve({ ok: false, reason: 'gone' });
     const killed = this.killed.get(sessionId);
-    if (killed !== undefined) return Promise.resolve({ ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) });
+    if (killed !== undefined)
+      return Promise.resolve({ ok: false, reason: 'killed', ...(killed !== '' ? { message: killed } : {}) });
     const lock = this.lockFor(rec, this.now());
     if (lock !== undefined) return Promise.resolve({ ok: false, reason: 'locked', message: lock.message });
     rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
@@ -136,7 +159,9 @@ export class MemoryStore implements SessionStore {
 
   listLocks(tenant?: string): Promise<LockRecord[]> {
     this.dropLapsedLocks(this.now());
-    return Promise.resolve([...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l })));
+    return Promise.resolve(
+      [...this.locks.values()].filter((l) => tenant === undefined || l.tenant === tenant).map((l) => ({ ...l })),
+    );
   }
 
   removeLock(id: string, tenant?: string): Promise<LockRecord | null> {
@@ -160,9 +185,11 @@ export class MemoryStore implements SessionStore {
     if (command.kind === 'set-expiry') return;
     for (const rec of this.byId.values()) {
       const hit =
-        command.kind === 'kill' ? rec.id === command.sessionId
-        : command.kind === 'kill-subject' ? rec.tenant === command.tenant && rec.subject === command.subject
-        : rec.tenant === command.tenant;
+        command.kind === 'kill'
+          ? rec.id === command.sessionId
+          : command.kind === 'kill-subject'
+            ? rec.tenant === command.tenant && rec.subject === command.subject
+            : rec.tenant === command.tenant;
       if (hit) this.killed.set(rec.id, command.message ?? '');
     }
   }

@@ -40,8 +40,10 @@ export function encodeLock(l: LockRecord): string {
 export function decodeLock(text: string): LockRecord | null {
   try {
     const v = JSON.parse(text) as Record<string, unknown>;
-    if (typeof v['id'] !== 'string' || typeof v['tenant'] !== 'string' || typeof v['createdAt'] !== 'number') return null;
-    const opt = (k: 'subject' | 'namespace' | 'pod'): Partial<LockRecord> => (typeof v[k] === 'string' ? { [k]: v[k] } : {});
+    if (typeof v['id'] !== 'string' || typeof v['tenant'] !== 'string' || typeof v['createdAt'] !== 'number')
+      return null;
+    const opt = (k: 'subject' | 'namespace' | 'pod'): Partial<LockRecord> =>
+      typeof v[k] === 'string' ? { [k]: v[k] } : {};
     return {
       id: v['id'],
       tenant: v['tenant'],
@@ -68,13 +70,15 @@ export function parseControlCommand(text: string): ControlCommand | null {
   }
   if (typeof v !== 'object' || v === null) return null;
   const m = v as Record<string, unknown>;
-  const s = (k: string): boolean => typeof m[k] === 'string' && (m[k]).length > 0;
+  const s = (k: string): boolean => typeof m[k] === 'string' && m[k].length > 0;
   const message = typeof m['message'] === 'string' ? { message: m['message'] } : {};
   switch (m['kind']) {
     case 'kill':
       return s('sessionId') ? { kind: 'kill', sessionId: m['sessionId'] as string, ...message } : null;
     case 'kill-subject':
-      return s('tenant') && s('subject') ? { kind: 'kill-subject', tenant: m['tenant'] as string, subject: m['subject'] as string, ...message } : null;
+      return s('tenant') && s('subject')
+        ? { kind: 'kill-subject', tenant: m['tenant'] as string, subject: m['subject'] as string, ...message }
+        : null;
     case 'kill-tenant':
       return s('tenant') ? { kind: 'kill-tenant', tenant: m['tenant'] as string, ...message } : null;
     case 'set-expiry':
@@ -94,4 +98,3 @@ export function recordFromFields(values: Array<string | null>): SessionRecord | 
   });
   return decodeRecord(h);
 }
-

@@ -21,7 +21,15 @@ import {
 
 /** The registry's Lua scripts as commands on the connection (`defineCommand`: EVALSHA, EVAL on NOSCRIPT). */
 export interface ScriptCommands {
-  psAcquire(k1: string, k2: string, rec: string, max: number, trate: number, irate: number, grace: number): Promise<unknown[]>;
+  psAcquire(
+    k1: string,
+    k2: string,
+    rec: string,
+    max: number,
+    trate: number,
+    irate: number,
+    grace: number,
+  ): Promise<unknown[]>;
   psRelease(tenant: string, id: string): Promise<number>;
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
   psLimitExpiry(tenant: string, id: string, limitAt: number, grace: number): Promise<0 | [string, string]>;

@@ -26,7 +26,12 @@ export class RedisControlChannel {
     private readonly log: Logger,
     onResubscribed: () => void,
   ) {
-    this.sub = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `pod-shell:${replicaId}:sub` });
+    this.sub = redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      connectionName: `pod-shell:${replicaId}:sub`,
+    });
     this.sub.on('error', () => undefined);
     // Messages published while the subscriber was away are lost: look for them on its return.
     let subWasUp = false;

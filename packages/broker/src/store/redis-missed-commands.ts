@@ -27,7 +27,10 @@ export function isMarkerKey(key: string): boolean {
 
 /** The marker a control command leaves behind, if any (`set-expiry` needs none: the hash holds the expiry). */
 export function markerFor(command: ControlCommand, now: number): { key: string; value: string } | null {
-  const value = JSON.stringify({ at: now, ...(command.kind !== 'set-expiry' && command.message !== undefined ? { message: command.message } : {}) });
+  const value = JSON.stringify({
+    at: now,
+    ...(command.kind !== 'set-expiry' && command.message !== undefined ? { message: command.message } : {}),
+  });
   switch (command.kind) {
     case 'kill':
       return { key: markerKeys.kill(command.sessionId), value };
@@ -70,14 +73,16 @@ export async function findMissedCommands(redis: Redis, records: readonly Session
   const out: ControlCommand[] = [];
   records.forEach((r, i) => {
     const [kill, subject, tenant, expiry] = replies.slice(i * 4, i * 4 + 4).map(([err, v]) => (err ? null : v));
-    const msg = (m: { message?: string }): { message?: string } => (m.message !== undefined ? { message: m.message } : {});
+    const msg = (m: { message?: string }): { message?: string } =>
+      m.message !== undefined ? { message: m.message } : {};
     const k = parseMarker(kill);
     const s = parseMarker(subject);
     const t = parseMarker(tenant);
     // Revokes are replayed as per-session kills: a session started after the revoke must survive.
     const hit = k ?? (s && s.at >= r.startedAt ? s : null) ?? (t && t.at >= r.startedAt ? t : null);
     if (hit) out.push({ kind: 'kill', sessionId: r.id, ...msg(hit) });
-    else if (typeof expiry === 'string' && Number(expiry) < r.expiresAt) out.push({ kind: 'set-expiry', sessionId: r.id, expiresAt: Number(expiry) });
+    else if (typeof expiry === 'string' && Number(expiry) < r.expiresAt)
+      out.push({ kind: 'set-expiry', sessionId: r.id, expiresAt: Number(expiry) });
   });
   return out;
 }

@@ -87,7 +87,10 @@ export class RedisReconciler {
         const local = this.mine.get(command.sessionId);
         if (local) local.expiresAt = command.expiresAt;
       }
-      this.log.info('store.control_replayed', { kind: command.kind, session: 'sessionId' in command ? command.sessionId : undefined });
+      this.log.info('store.control_replayed', {
+        kind: command.kind,
+        session: 'sessionId' in command ? command.sessionId : undefined,
+      });
       this.channel.deliver(command);
     }
   }
@@ -98,7 +101,12 @@ export class RedisReconciler {
     const live = [...this.mine.values()].map(encodeRecord);
     const sentExpiry = new Map(live.map((r) => [r['id']!, Number(r['expiresAt'])]));
     try {
-      const [removed, registered] = await this.redis.psReconcile(this.replicaId, this.graceMs, JSON.stringify(live), JSON.stringify([...this.inFlight.values()]));
+      const [removed, registered] = await this.redis.psReconcile(
+        this.replicaId,
+        this.graceMs,
+        JSON.stringify(live),
+        JSON.stringify([...this.inFlight.values()]),
+      );
       // Expiries written by the reconcile are in Redis now, unless they changed meanwhile.
       for (const [id, exp] of sentExpiry) this.expiryStored(id, exp);
       if (removed > 0 || registered > 0) this.log.info('store.reconciled', { removed, registered });

@@ -43,7 +43,18 @@ export const keys = {
 };
 
 /** The fields of a session hash, in the order the scripts write them. */
-export const RECORD_FIELDS = ['id', 'tenant', 'subject', 'namespace', 'pod', 'container', 'replica', 'clientIp', 'startedAt', 'expiresAt'] as const;
+export const RECORD_FIELDS = [
+  'id',
+  'tenant',
+  'subject',
+  'namespace',
+  'pod',
+  'container',
+  'replica',
+  'clientIp',
+  'startedAt',
+  'expiresAt',
+] as const;
 
 /**
  * Shared Lua helpers, prepended to every script. Key names are rebuilt here with the same layout as

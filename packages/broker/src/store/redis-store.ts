@@ -1,7 +1,16 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
-import type { AcquireRequest, AcquireResult, ControlCommand, ExtendResult, LockRecord, SessionFilter, SessionRecord, SessionStore } from './session-store.js';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  ControlCommand,
+  ExtendResult,
+  LockRecord,
+  SessionFilter,
+  SessionRecord,
+  SessionStore,
+} from './session-store.js';
 import { decodeLock, decodeRecord, encodeLock, encodeRecord } from './redis-codec.js';
 import { defineScripts, orUnavailable, storeUnavailable, type ScriptedRedis } from './redis-commands.js';
 import { RedisControlChannel } from './redis-control-channel.js';
@@ -103,17 +112,18 @@ export class RedisStore implements SessionStore {
 
   /** Resolves once connected and subscribed to the control channel (tests, startup); rejects after `timeoutMs`. */
   async connected(timeoutMs = 5000): Promise<void> {
-    if (this.redis.status !== 'ready') await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        reject(storeUnavailable('connect', new Error(`not connected after ${timeoutMs} ms`)));
-      }, timeoutMs);
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.redis.once('ready', onReady);
-    });
+    if (this.redis.status !== 'ready')
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.redis.off('ready', onReady);
+          reject(storeUnavailable('connect', new Error(`not connected after ${timeoutMs} ms`)));
+        }, timeoutMs);
+        const onReady = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.redis.once('ready', onReady);
+      });
     await this.channel.subscribed;
     if (this.beating) await this.beating;
   }
@@ -145,13 +155,18 @@ export class RedisStore implements SessionStore {
       return { ok: true };
     }
     if (status === 'rate_limited') {
-      const message = a === 'ip'
-        ? `Too many connections from your address (limit ${String(b)} per minute).`
-        : `The tenant's connect rate limit (${String(b)} per minute) was reached.`;
+      const message =
+        a === 'ip'
+          ? `Too many connections from your address (limit ${String(b)} per minute).`
+          : `The tenant's connect rate limit (${String(b)} per minute) was reached.`;
       return { ok: false, reason: 'rate_limited', message };
     }
     if (status === 'locked') return { ok: false, reason: 'locked', message: String(a) };
-    return { ok: false, reason: 'quota_exceeded', message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.` };
+    return {
+      ok: false,
+      reason: 'quota_exceeded',
+      message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.`,
+    };
   }
 
   async release(tenant: string, sessionId: string): Promise<void> {
@@ -192,8 +207,11 @@ export class RedisStore implements SessionStore {
 
   /** A refresh: granted atomically, capped by the stored limit, refused after a kill or revoke. */
   async extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult> {
-    const [status, value] = await orUnavailable('extend expiry', () => this.redis.psExtendExpiry(tenant, sessionId, wantedExpiresAt, this.graceMs));
-    if (status === 'killed' || status === 'locked') return { ok: false, reason: status, ...(value ? { message: value } : {}) };
+    const [status, value] = await orUnavailable('extend expiry', () =>
+      this.redis.psExtendExpiry(tenant, sessionId, wantedExpiresAt, this.graceMs),
+    );
+    if (status === 'killed' || status === 'locked')
+      return { ok: false, reason: status, ...(value ? { message: value } : {}) };
     if (status !== 'ok') return { ok: false, reason: 'gone' };
     const expiresAt = Number(value);
     this.reconciler.expiryChanged(sessionId, expiresAt);
@@ -210,7 +228,10 @@ export class RedisStore implements SessionStore {
   listLocks(tenant?: string): Promise<LockRecord[]> {
     return orUnavailable('list locks', async () => {
       const rows = await this.redis.psLockList(tenant ?? '');
-      return rows.map(decodeLock).filter((l): l is LockRecord => l !== null).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      return rows
+        .map(decodeLock)
+        .filter((l): l is LockRecord => l !== null)
+        .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     });
   }
 
@@ -231,7 +252,8 @@ export class RedisStore implements SessionStore {
 
   list(filter: SessionFilter = {}): Promise<SessionRecord[]> {
     return orUnavailable('list', async () => {
-      const tenants = filter.tenant !== undefined ? [filter.tenant] : (await this.redis.smembers(keys.tenants())).sort();
+      const tenants =
+        filter.tenant !== undefined ? [filter.tenant] : (await this.redis.smembers(keys.tenants())).sort();
       const out: SessionRecord[] = [];
       for (const tenant of tenants) {
         const ids = await this.redis.psLiveIds(tenant); // what the quota counts

@@ -34,8 +34,7 @@ export type ExtendResult =
   | { ok: false; reason: 'killed' | 'gone' | 'locked'; message?: string };
 
 export type AcquireResult =
-  | { ok: true }
-  | { ok: false; reason: 'quota_exceeded' | 'rate_limited' | 'locked'; message: string };
+  { ok: true } | { ok: false; reason: 'quota_exceeded' | 'rate_limited' | 'locked'; message: string };
 
 /**
  * A lock (like Teleport's): while it holds, no session of its tenant that matches every field it
@@ -59,7 +58,11 @@ export interface LockRecord {
 }
 
 /** Whether a lock covers a session of its tenant (the same rule runs in Lua, redis-scripts.ts). */
-export function lockMatches(lock: LockRecord, s: { tenant: string; subject: string; namespace: string; pod: string }, now: number): boolean {
+export function lockMatches(
+  lock: LockRecord,
+  s: { tenant: string; subject: string; namespace: string; pod: string },
+  now: number,
+): boolean {
   return (
     lock.tenant === s.tenant &&
     (lock.expiresAt === undefined || lock.expiresAt > now) &&

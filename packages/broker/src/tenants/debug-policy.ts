@@ -20,10 +20,18 @@ export interface DebugContainerPolicy {
   startTimeoutSeconds: number;
 }
 
-export const DEBUG_POLICY_FIELDS = ['enabled', 'images', 'namespaces', 'shareProcessNamespace', 'reuseRunning', 'startTimeoutSeconds'];
+export const DEBUG_POLICY_FIELDS = [
+  'enabled',
+  'images',
+  'namespaces',
+  'shareProcessNamespace',
+  'reuseRunning',
+  'startTimeoutSeconds',
+];
 
 /** An image reference: `[registry/]path[:tag][@sha256:<64 hex>]`, no spaces, no wildcards. */
-const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export const DEBUG_POLICY_OFF: DebugContainerPolicy = Object.freeze({
   enabled: false,
@@ -37,10 +45,18 @@ export const DEBUG_POLICY_OFF: DebugContainerPolicy = Object.freeze({
 export function loadDebugPolicy(f: Fields): DebugContainerPolicy {
   f.onlyKnown(DEBUG_POLICY_FIELDS);
   const enabled = f.bool('enabled', false);
-  const images = f.stringList('images', { pattern: IMAGE_REF, rule: 'an exact image reference such as busybox@sha256:<64 hex> or registry.example/tools:1.2' });
-  if (enabled && images.length === 0) f.fail('images', 'must list at least one image when enabled is true (the debug container needs an image)');
-  const namespaces = f.stringList('namespaces', { pattern: NAMESPACE_GLOB_PATTERN, rule: 'a namespace glob of 1..63 characters from a-z, 0-9, "-", "*", "?"' });
-  if (enabled && namespaces.length === 0) f.fail('namespaces', 'must list at least one namespace glob when enabled is true');
+  const images = f.stringList('images', {
+    pattern: IMAGE_REF,
+    rule: 'an exact image reference such as busybox@sha256:<64 hex> or registry.example/tools:1.2',
+  });
+  if (enabled && images.length === 0)
+    f.fail('images', 'must list at least one image when enabled is true (the debug container needs an image)');
+  const namespaces = f.stringList('namespaces', {
+    pattern: NAMESPACE_GLOB_PATTERN,
+    rule: 'a namespace glob of 1..63 characters from a-z, 0-9, "-", "*", "?"',
+  });
+  if (enabled && namespaces.length === 0)
+    f.fail('namespaces', 'must list at least one namespace glob when enabled is true');
   return {
     enabled,
     images,

@@ -16,7 +16,9 @@ export class Fields {
 
   static of(value: unknown, where: string, path: string): Fields {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ConfigError(`${where}: ${path || 'entry'} must be a mapping (key: value), got ${describe(value)}`, { tenants: true });
+      throw new ConfigError(`${where}: ${path || 'entry'} must be a mapping (key: value), got ${describe(value)}`, {
+        tenants: true,
+      });
     }
     return new Fields(value as Record<string, unknown>, where, path ? `${path}.` : '');
   }
@@ -45,12 +47,16 @@ export class Fields {
     const v = this.obj[field];
     const rule = opts.rule ?? 'must be a non-empty string';
     if (typeof v !== 'string' || v.length === 0) this.fail(field, rule, v);
-    if (opts.maxLength !== undefined && v.length > opts.maxLength) this.fail(field, `${rule} of at most ${opts.maxLength} characters`, v.length + ' characters');
+    if (opts.maxLength !== undefined && v.length > opts.maxLength)
+      this.fail(field, `${rule} of at most ${opts.maxLength} characters`, v.length + ' characters');
     if (opts.pattern && !opts.pattern.test(v)) this.fail(field, rule, v);
     return v;
   }
 
-  optionalString(field: string, opts: { pattern?: RegExp; rule?: string; maxLength?: number } = {}): string | undefined {
+  optionalString(
+    field: string,
+    opts: { pattern?: RegExp; rule?: string; maxLength?: number } = {},
+  ): string | undefined {
     return this.has(field) ? this.string(field, opts) : undefined;
   }
 
@@ -79,7 +85,8 @@ export class Fields {
       return [];
     }
     if (!Array.isArray(v)) this.fail(field, `must be a list of ${opts.rule ?? 'strings'}`, v);
-    if (v.length < min) this.fail(field, `must list at least ${min} ${opts.rule ?? 'string'}(s)`, v.length + ' entries');
+    if (v.length < min)
+      this.fail(field, `must list at least ${min} ${opts.rule ?? 'string'}(s)`, v.length + ' entries');
     return v.map((item, i) => {
       if (typeof item !== 'string' || item.length === 0 || (opts.pattern && !opts.pattern.test(item))) {
         this.fail(`${field}[${i}]`, `must be ${opts.rule ?? 'a non-empty string'}`, item);
@@ -92,7 +99,8 @@ export class Fields {
   objectList(field: string, min: number): Fields[] {
     const v = this.obj[field];
     if (!Array.isArray(v)) this.fail(field, `must be a list of mappings (at least ${min})`, v);
-    if (v.length < min) this.fail(field, `must list at least ${min} entr${min === 1 ? 'y' : 'ies'}`, v.length + ' entries');
+    if (v.length < min)
+      this.fail(field, `must list at least ${min} entr${min === 1 ? 'y' : 'ies'}`, v.length + ' entries');
     return v.map((item, i) => Fields.of(item, this.where, `${this.prefix}${field}[${i}]`));
   }
 
@@ -106,7 +114,8 @@ export class Fields {
 /** A short, safe description of a value for an error message (never a whole secret). */
 export function describe(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return value.length > 60 ? `a ${value.length}-character string` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 60 ? `a ${value.length}-character string` : JSON.stringify(value);
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

@@ -10,7 +10,10 @@ const cache = new Map<string, RegExp>();
 function compile(glob: string): RegExp {
   let re = cache.get(glob);
   if (!re) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`);
     if (cache.size > 1000) cache.clear();
     cache.set(glob, re);

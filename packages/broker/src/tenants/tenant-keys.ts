@@ -15,7 +15,20 @@ import type { TenantKey } from './tenant.js';
  * - a private key, when given, must belong to the public key (it is used only by `pod-shell-broker token`).
  * Relative key file paths resolve against the tenants file's directory.
  */
-export const SUPPORTED_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'] as const;
+export const SUPPORTED_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'HS256',
+  'HS384',
+  'HS512',
+] as const;
 export type SupportedAlg = (typeof SUPPORTED_ALGS)[number];
 
 const EC_CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
@@ -34,7 +47,12 @@ const keyObjects = new WeakMap<TenantKey, KeyObjects>();
 export function keyObjectsFor(key: TenantKey): KeyObjects {
   let objs = keyObjects.get(key);
   if (!objs) {
-    objs = buildKeyObjects(key.alg, key.verifyKey, key.signKey, (msg) => new ConfigError(`key "${key.kid}": ${msg}`, { tenants: true }));
+    objs = buildKeyObjects(
+      key.alg,
+      key.verifyKey,
+      key.signKey,
+      (msg) => new ConfigError(`key "${key.kid}": ${msg}`, { tenants: true }),
+    );
     keyObjects.set(key, objs);
   }
   return objs;
@@ -57,17 +75,26 @@ function vetAsymmetric(alg: string, key: KeyObject): string | null {
   if (alg.startsWith('ES')) {
     if (type !== 'ec') return `alg ${alg} needs an EC key, but the key is ${type ?? 'not asymmetric'}`;
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve !== EC_CURVES[alg]) return `alg ${alg} needs an EC key on curve ${EC_CURVES[alg]}, this one is on ${curve ?? 'an unknown curve'}`;
+    if (curve !== EC_CURVES[alg])
+      return `alg ${alg} needs an EC key on curve ${EC_CURVES[alg]}, this one is on ${curve ?? 'an unknown curve'}`;
     return null;
   }
   return `alg ${alg} is not supported`;
 }
 
-function buildKeyObjects(alg: string, verifyKey: string, signKey: string | undefined, err: (msg: string) => Error): KeyObjects {
-  if (!(SUPPORTED_ALGS as readonly string[]).includes(alg)) throw err(`alg must be one of ${SUPPORTED_ALGS.join(', ')}, got ${JSON.stringify(alg)}`);
+function buildKeyObjects(
+  alg: string,
+  verifyKey: string,
+  signKey: string | undefined,
+  err: (msg: string) => Error,
+): KeyObjects {
+  if (!(SUPPORTED_ALGS as readonly string[]).includes(alg))
+    throw err(`alg must be one of ${SUPPORTED_ALGS.join(', ')}, got ${JSON.stringify(alg)}`);
   if (isHs(alg)) {
     if (/-----BEGIN [A-Z ]*KEY-----/.test(verifyKey)) {
-      throw err(`alg ${alg} needs a shared secret, but a PEM key was given (an asymmetric key must never be used as an HMAC secret)`);
+      throw err(
+        `alg ${alg} needs a shared secret, but a PEM key was given (an asymmetric key must never be used as an HMAC secret)`,
+      );
     }
     const bytes = Buffer.from(verifyKey, 'utf8');
     const min = HS_MIN_BYTES[alg]!;
@@ -92,7 +119,8 @@ function buildKeyObjects(alg: string, verifyKey: string, signKey: string | undef
       throw err(`privateKey is not a readable PEM private key (${(cause as Error).message})`);
     }
     const derived = createPublicKey(sign).export({ format: 'der', type: 'spki' });
-    if (!derived.equals(pub.export({ format: 'der', type: 'spki' }))) throw err('privateKey does not belong to publicKey');
+    if (!derived.equals(pub.export({ format: 'der', type: 'spki' })))
+      throw err('privateKey does not belong to publicKey');
   }
   return sign ? { verify: pub, sign } : { verify: pub };
 }
@@ -103,7 +131,10 @@ function readKeyFile(f: Fields, field: string, baseDir: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {
-    return f.fail(field, `must name a readable file (resolved to ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+    return f.fail(
+      field,
+      `must name a readable file (resolved to ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -129,9 +160,14 @@ const KEY_FIELDS = ['kid', 'alg', 'publicKey', 'publicKeyFile', 'secret', 'secre
 /** Parses one `keys[i]` entry into a vetted TenantKey (its KeyObjects cached for verification and minting). */
 export function loadTenantKey(f: Fields, baseDir: string): TenantKey {
   f.onlyKnown(KEY_FIELDS);
-  const kid = f.string('kid', { pattern: /^[\x21-\x7e]+$/, rule: 'must be a non-empty string of printable ASCII without spaces', maxLength: 128 });
+  const kid = f.string('kid', {
+    pattern: /^[\x21-\x7e]+$/,
+    rule: 'must be a non-empty string of printable ASCII without spaces',
+    maxLength: 128,
+  });
   const alg = f.string('alg', { rule: `must be one of ${SUPPORTED_ALGS.join(', ')}` });
-  if (!(SUPPORTED_ALGS as readonly string[]).includes(alg)) f.fail('alg', `must be one of ${SUPPORTED_ALGS.join(', ')}`, alg);
+  if (!(SUPPORTED_ALGS as readonly string[]).includes(alg))
+    f.fail('alg', `must be one of ${SUPPORTED_ALGS.join(', ')}`, alg);
   let verifyKey: string;
   let signKey: string | undefined;
   if (isHs(alg)) {
@@ -143,7 +179,8 @@ export function loadTenantKey(f: Fields, baseDir: string): TenantKey {
     verifyKey = secret;
     signKey = secret;
   } else {
-    for (const k of ['secret', 'secretFile']) if (f.has(k)) f.fail(k, `must not be set for ${alg}: asymmetric algorithms use publicKey/privateKey`);
+    for (const k of ['secret', 'secretFile'])
+      if (f.has(k)) f.fail(k, `must not be set for ${alg}: asymmetric algorithms use publicKey/privateKey`);
     signKey = inlineOrFile(f, 'privateKey', baseDir, false);
     const pub = inlineOrFile(f, 'publicKey', baseDir, false);
     if (pub === undefined) {

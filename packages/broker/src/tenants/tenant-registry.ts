@@ -78,7 +78,10 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     if (closed) return false;
     const hash = fileHash(file);
     if (hash === null) {
-      log?.warn('tenants.reload_failed', { file, message: 'tenants file is missing or unreadable; keeping the last good config' });
+      log?.warn('tenants.reload_failed', {
+        file,
+        message: 'tenants file is missing or unreadable; keeping the last good config',
+      });
       return false;
     }
     if (hash === lastHash) return false;

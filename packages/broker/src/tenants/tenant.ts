@@ -4,7 +4,20 @@ import type { DebugContainerPolicy } from './debug-policy.js';
 export interface TenantKey {
   kid: string;
   /** Pinned algorithm: the token header's `alg` must equal it (never derived from the token). */
-  alg: 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'HS256' | 'HS384' | 'HS512' | 'EdDSA';
+  alg:
+    | 'RS256'
+    | 'RS384'
+    | 'RS512'
+    | 'ES256'
+    | 'ES384'
+    | 'ES512'
+    | 'PS256'
+    | 'PS384'
+    | 'PS512'
+    | 'HS256'
+    | 'HS384'
+    | 'HS512'
+    | 'EdDSA';
   /** Verification key: a PEM public key for asymmetric algorithms, or the shared secret for HS*. */
   verifyKey: string;
   /** Signing key (private PEM or the secret) when present: used only by `pod-shell-broker token`. Key material is non-enumerable on loaded tenants (never serialized). */

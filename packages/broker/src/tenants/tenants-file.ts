@@ -27,8 +27,20 @@ const EXTRA_KEY = /^[a-z0-9]([a-z0-9._/-]{0,126}[a-z0-9])?$/;
 // A Kubernetes user or group name is sent in an HTTP header: printable, no control characters.
 const HEADER_SAFE = /^[\x20-\x7e]{1,256}$/;
 const TENANT_FIELDS = [
-  'name', 'issuer', 'audience', 'keys', 'allowedOrigins', 'allowMissingOrigin', 'namespaces', 'allowedCommands',
-  'defaultCommand', 'identity', 'kubeContext', 'limits', 'endOrphanedShells', 'debugContainers',
+  'name',
+  'issuer',
+  'audience',
+  'keys',
+  'allowedOrigins',
+  'allowMissingOrigin',
+  'namespaces',
+  'allowedCommands',
+  'defaultCommand',
+  'identity',
+  'kubeContext',
+  'limits',
+  'endOrphanedShells',
+  'debugContainers',
 ];
 
 /**
@@ -45,13 +57,18 @@ export function canonicalOrigin(value: string): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || url.search || url.hash || url.pathname !== '/') return null;
   // No wildcards or other oddities: a host name, an IPv4 address or a bracketed IPv6 address.
-  if (!/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) return null;
+  if (!/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$|^\[[0-9a-f:.]+\]$/.test(url.hostname))
+    return null;
   return url.origin === value ? value : null;
 }
 
 function argv(f: Fields, field: string, value: unknown, i: number | null): string[] {
   const path = i === null ? field : `${field}[${i}]`;
-  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string' || a.length === 0 || a.includes('\0'))) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((a) => typeof a !== 'string' || a.length === 0 || a.includes('\0'))
+  ) {
     f.fail(path, 'must be a non-empty argv list of non-empty strings, e.g. ["/bin/sh", "-c", "top"]', value);
   }
   return value as string[];
@@ -63,12 +80,19 @@ function loadIdentity(f: Fields): TenantIdentity {
     groups: f.stringList('groups', { pattern: HEADER_SAFE, rule: 'a printable string of 1..256 characters' }),
     extra: {},
   };
-  const user = f.optionalString('user', { pattern: HEADER_SAFE, rule: 'must be a printable string of 1..256 characters (may contain {sub})' });
+  const user = f.optionalString('user', {
+    pattern: HEADER_SAFE,
+    rule: 'must be a printable string of 1..256 characters (may contain {sub})',
+  });
   if (user !== undefined) identity.user = user;
   const extra = f.object('extra');
   for (const key of Object.keys((f.raw('extra') as object | null | undefined) ?? {})) {
-    if (!EXTRA_KEY.test(key)) extra.fail(key, 'is not a valid extra key (lower-case letters, digits, ".", "_", "/", "-")');
-    identity.extra[key] = extra.stringList(key, { pattern: HEADER_SAFE, rule: 'a printable string of 1..256 characters' });
+    if (!EXTRA_KEY.test(key))
+      extra.fail(key, 'is not a valid extra key (lower-case letters, digits, ".", "_", "/", "-")');
+    identity.extra[key] = extra.stringList(key, {
+      pattern: HEADER_SAFE,
+      rule: 'a printable string of 1..256 characters',
+    });
   }
   return identity;
 }
@@ -76,17 +100,26 @@ function loadIdentity(f: Fields): TenantIdentity {
 function loadLimits(f: Fields): TenantLimits {
   f.onlyKnown(Object.keys(LIMIT_RULES));
   const out = {} as TenantLimits;
-  for (const [name, r] of Object.entries(LIMIT_RULES) as [keyof TenantLimits, (typeof LIMIT_RULES)[keyof TenantLimits]][]) {
+  for (const [name, r] of Object.entries(LIMIT_RULES) as [
+    keyof TenantLimits,
+    (typeof LIMIT_RULES)[keyof TenantLimits],
+  ][]) {
     out[name] = f.int(name, r.def, r.min, r.max);
   }
   return out;
 }
 
 function loadTenant(raw: unknown, index: number, file: string, baseDir: string): Tenant {
-  const label = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? `tenant ${JSON.stringify((raw as { name: string }).name)}` : `tenants[${index}]`;
+  const label =
+    raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string'
+      ? `tenant ${JSON.stringify((raw as { name: string }).name)}`
+      : `tenants[${index}]`;
   const f: Fields = Fields.of(raw, `tenants file ${file}: ${label}`, '');
   f.onlyKnown(TENANT_FIELDS);
-  const name = f.string('name', { pattern: TENANT_NAME, rule: 'must be a lower-case DNS label (a-z, 0-9, "-", 1..63 characters)' });
+  const name = f.string('name', {
+    pattern: TENANT_NAME,
+    rule: 'must be a lower-case DNS label (a-z, 0-9, "-", 1..63 characters)',
+  });
   const issuer = f.string('issuer', { maxLength: 512 });
   const audience = f.string('audience', { maxLength: 512 });
   const keys = f.objectList('keys', 1).map((k) => loadTenantKey(k, baseDir));
@@ -98,7 +131,11 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
   const allowedOrigins = f.stringList('allowedOrigins', { rule: 'an origin string' });
   allowedOrigins.forEach((o, i) => {
     if (canonicalOrigin(o) === null) {
-      f.fail(`allowedOrigins[${i}]`, 'must be an exact origin as browsers send it: scheme://host[:port], lower-case, http or https, no path, no trailing slash, no default port', o);
+      f.fail(
+        `allowedOrigins[${i}]`,
+        'must be an exact origin as browsers send it: scheme://host[:port], lower-case, http or https, no path, no trailing slash, no default port',
+        o,
+      );
     }
   });
   const namespaces = f.stringList('namespaces', {
@@ -107,9 +144,14 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
     rule: 'a namespace glob of 1..63 characters from a-z, 0-9, "-", "*", "?"',
   });
   const commandsRaw = f.raw('allowedCommands');
-  if (commandsRaw !== undefined && commandsRaw !== null && !Array.isArray(commandsRaw)) f.fail('allowedCommands', 'must be a list of argv lists', commandsRaw);
-  const allowedCommands = ((commandsRaw as unknown[] | undefined) ?? []).map((c, i) => argv(f, 'allowedCommands', c, i));
-  const defaultCommand = f.has('defaultCommand') ? argv(f, 'defaultCommand', f.raw('defaultCommand'), null) : [...DEFAULT_SHELL_COMMAND];
+  if (commandsRaw !== undefined && commandsRaw !== null && !Array.isArray(commandsRaw))
+    f.fail('allowedCommands', 'must be a list of argv lists', commandsRaw);
+  const allowedCommands = ((commandsRaw as unknown[] | undefined) ?? []).map((c, i) =>
+    argv(f, 'allowedCommands', c, i),
+  );
+  const defaultCommand = f.has('defaultCommand')
+    ? argv(f, 'defaultCommand', f.raw('defaultCommand'), null)
+    : [...DEFAULT_SHELL_COMMAND];
   const tenant: Tenant = {
     name,
     issuer,
@@ -128,7 +170,10 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
   const kubeContext = f.optionalString('kubeContext', { maxLength: 253 });
   if (kubeContext !== undefined) tenant.kubeContext = kubeContext;
   if (allowedOrigins.length === 0 && !tenant.allowMissingOrigin) {
-    f.fail('allowedOrigins', 'must list at least one origin unless allowMissingOrigin is true (otherwise no client could ever connect)');
+    f.fail(
+      'allowedOrigins',
+      'must list at least one origin unless allowMissingOrigin is true (otherwise no client could ever connect)',
+    );
   }
   return deepFreeze(tenant);
 }
@@ -161,12 +206,19 @@ export function parseTenants(text: string, options: { file: string; baseDir: str
   const names = new Map<string, number>();
   const issuers = new Map<string, string>();
   for (const t of tenants) {
-    if (names.has(t.name)) throw new ConfigError(`tenants file ${file}: tenant ${JSON.stringify(t.name)}: name must be unique, it appears twice`, { tenants: true });
+    if (names.has(t.name))
+      throw new ConfigError(
+        `tenants file ${file}: tenant ${JSON.stringify(t.name)}: name must be unique, it appears twice`,
+        { tenants: true },
+      );
     names.set(t.name, 1);
     const other = issuers.get(t.issuer);
     // The issuer selects the tenant before any signature is checked, so two tenants may never share one.
     if (other !== undefined) {
-      throw new ConfigError(`tenants file ${file}: tenant ${JSON.stringify(t.name)}: issuer must be unique across tenants, tenant ${JSON.stringify(other)} already uses ${JSON.stringify(t.issuer)}`, { tenants: true });
+      throw new ConfigError(
+        `tenants file ${file}: tenant ${JSON.stringify(t.name)}: issuer must be unique across tenants, tenant ${JSON.stringify(other)} already uses ${JSON.stringify(t.issuer)}`,
+        { tenants: true },
+      );
     }
     issuers.set(t.issuer, t.name);
   }
@@ -180,7 +232,10 @@ export function loadTenantsFile(path: string): readonly Tenant[] {
   try {
     text = readFileSync(abs, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`tenants file ${abs}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}); TENANTS_FILE must name a readable YAML file`, { tenants: true, cause });
+    throw new ConfigError(
+      `tenants file ${abs}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}); TENANTS_FILE must name a readable YAML file`,
+      { tenants: true, cause },
+    );
   }
   return parseTenants(text, { file: abs, baseDir: dirname(abs) });
 }

@@ -77,7 +77,11 @@ export function tempDir(): { dir: string; write(name: string, text: string): str
 const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 /** Builds a compact JWS by hand, so tests can forge what jsonwebtoken would refuse to produce. */
-export function forge(header: Record<string, unknown>, payload: Record<string, unknown>, sign: { hmac?: string | Buffer; rsaPrivate?: string; none?: boolean }): string {
+export function forge(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  sign: { hmac?: string | Buffer; rsaPrivate?: string; none?: boolean },
+): string {
   const input = `${b64(header)}.${b64(payload)}`;
   if (sign.none) return `${input}.`;
   if (sign.hmac !== undefined) {

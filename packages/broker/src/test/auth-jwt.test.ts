@@ -25,7 +25,10 @@ async function expectCode(p: Promise<unknown>, code: ErrorCodeValue): Promise<Au
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof AuthError, `expected AuthError ${code}, got ${caught === undefined ? 'success' : caught instanceof Error ? caught.message : typeof caught}`);
+  assert.ok(
+    caught instanceof AuthError,
+    `expected AuthError ${code}, got ${caught === undefined ? 'success' : caught instanceof Error ? caught.message : typeof caught}`,
+  );
   assert.equal(caught.code, code, `wrong code: ${caught.message}`);
   return caught;
 }
@@ -42,7 +45,10 @@ describe('JWT verification', () => {
   });
 
   test('no token → TOKEN_MISSING (401)', async () => {
-    const err = await expectCode(authenticator().authenticate({ token: null, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_MISSING);
+    const err = await expectCode(
+      authenticator().authenticate({ token: null, origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.TOKEN_MISSING,
+    );
     assert.equal(err.httpStatus, 401);
     assert.equal(err.closeCode, 4401);
   });
@@ -55,7 +61,10 @@ describe('JWT verification', () => {
     ['missing alg header', () => rsaToken(claims(), { alg: undefined })],
   ] as const) {
     test(`threat 3: ${name} is rejected`, async () => {
-      await expectCode(authenticator().authenticate({ token: make(), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+      await expectCode(
+        authenticator().authenticate({ token: make(), origin: ORIGIN, clientIp: 'x' }),
+        ErrorCode.TOKEN_INVALID,
+      );
     });
   }
 
@@ -64,7 +73,10 @@ describe('JWT verification', () => {
     const pub = rsa2048().publicKey;
     for (const header of [{ alg: 'HS256', kid: 'rsa-1' }, { alg: 'HS256' }]) {
       const token = forge(header, claims(), { hmac: pub });
-      const err = await expectCode(authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+      const err = await expectCode(
+        authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }),
+        ErrorCode.TOKEN_INVALID,
+      );
       assert.match(err.message, /algorithm/);
     }
   });
@@ -82,7 +94,10 @@ describe('JWT verification', () => {
       const forged = forge({ alg: 'HS256', kid }, claims(), { hmac: Buffer.alloc(0) });
       const real = rsaToken(claims(), { kid });
       for (const token of [forged, real]) {
-        const err = await expectCode(authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+        const err = await expectCode(
+          authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }),
+          ErrorCode.TOKEN_INVALID,
+        );
         assert.match(err.message, /kid|algorithm/);
       }
     }
@@ -103,13 +118,22 @@ describe('JWT verification', () => {
         jwt.sign(claims(), evil.privateKey, { algorithm: 'ES256', header: { alg: 'ES256', jku: url, kid: 'rsa-1' } }),
         jwt.sign(claims(), evil.privateKey, { algorithm: 'ES256', header: { alg: 'ES256', x5u: url } }),
         forge({ alg: 'HS256', jku: url, kid: 'rsa-1' }, claims(), { hmac: 'attacker-secret-attacker-secret-attacker' }),
-        forge({ alg: 'RS256', kid: 'attacker', jku: url, jwk: { kty: 'RSA' } }, claims(), { rsaPrivate: attacker.privateKey }),
+        forge({ alg: 'RS256', kid: 'attacker', jku: url, jwk: { kty: 'RSA' } }, claims(), {
+          rsaPrivate: attacker.privateKey,
+        }),
       ];
       for (const token of tokens) {
-        await expectCode(authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+        await expectCode(
+          authenticator().authenticate({ token, origin: ORIGIN, clientIp: 'x' }),
+          ErrorCode.TOKEN_INVALID,
+        );
       }
       // A correctly signed token with a jku header: the header is ignored, nothing is fetched.
-      const ok = await authenticator().authenticate({ token: rsaToken(claims(), { jku: url, x5u: url }), origin: ORIGIN, clientIp: 'x' });
+      const ok = await authenticator().authenticate({
+        token: rsaToken(claims(), { jku: url, x5u: url }),
+        origin: ORIGIN,
+        clientIp: 'x',
+      });
       assert.equal(ok.subject, 'alice');
       // Give any stray fetch a chance to land before counting.
       await new Promise((r) => setImmediate(r));
@@ -130,7 +154,10 @@ describe('JWT verification', () => {
     });
     await expectCode(two.authenticate({ token, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
     // With its kid, the same tenant accepts it, and an HS token by kid works too.
-    assert.equal((await two.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' })).subject, 'alice');
+    assert.equal(
+      (await two.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' })).subject,
+      'alice',
+    );
     const hs = forge({ alg: 'HS256', kid: 'hs-1' }, claims(), { hmac: HS_SECRET });
     assert.equal((await two.authenticate({ token: hs, origin: ORIGIN, clientIp: 'x' })).subject, 'alice');
   });
@@ -140,7 +167,10 @@ describe('JWT verification', () => {
     test(`threat 7: a token without "${claim}" is rejected`, async () => {
       const payload = claims();
       delete payload[claim];
-      const err = await expectCode(authenticator().authenticate({ token: rsaToken(payload), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+      const err = await expectCode(
+        authenticator().authenticate({ token: rsaToken(payload), origin: ORIGIN, clientIp: 'x' }),
+        ErrorCode.TOKEN_INVALID,
+      );
       assert.doesNotMatch(err.message, /eyJ/);
     });
   }
@@ -148,26 +178,51 @@ describe('JWT verification', () => {
   test('threat 7: exp = now − tolerance − 1 is rejected as expired; exp = now − tolerance + 1 still passes', async () => {
     const tol = CONFIG.clockToleranceSeconds;
     await expectCode(
-      authenticator().authenticate({ token: rsaToken(claims({ iat: NOW - 100, exp: NOW - tol - 1 })), origin: ORIGIN, clientIp: 'x' }),
+      authenticator().authenticate({
+        token: rsaToken(claims({ iat: NOW - 100, exp: NOW - tol - 1 })),
+        origin: ORIGIN,
+        clientIp: 'x',
+      }),
       ErrorCode.TOKEN_EXPIRED,
     );
-    const ok = await authenticator().authenticate({ token: rsaToken(claims({ iat: NOW - 100, exp: NOW - tol + 1 })), origin: ORIGIN, clientIp: 'x' });
+    const ok = await authenticator().authenticate({
+      token: rsaToken(claims({ iat: NOW - 100, exp: NOW - tol + 1 })),
+      origin: ORIGIN,
+      clientIp: 'x',
+    });
     assert.equal(ok.subject, 'alice');
   });
 
   test('threat 7: nbf in the future (beyond tolerance) is rejected, within tolerance accepted', async () => {
     const tol = CONFIG.clockToleranceSeconds;
-    await expectCode(authenticator().authenticate({ token: rsaToken(claims({ nbf: NOW + tol + 5 })), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
-    assert.ok(await authenticator().authenticate({ token: rsaToken(claims({ nbf: NOW + tol - 5 })), origin: ORIGIN, clientIp: 'x' }));
+    await expectCode(
+      authenticator().authenticate({ token: rsaToken(claims({ nbf: NOW + tol + 5 })), origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.TOKEN_INVALID,
+    );
+    assert.ok(
+      await authenticator().authenticate({
+        token: rsaToken(claims({ nbf: NOW + tol - 5 })),
+        origin: ORIGIN,
+        clientIp: 'x',
+      }),
+    );
   });
 
   test('threat 7: iat older than the max token age is rejected; the session expiry is capped at iat + max age', async () => {
     const age = CONFIG.maxTokenAgeSeconds;
     await expectCode(
-      authenticator().authenticate({ token: rsaToken(claims({ iat: NOW - age - CONFIG.clockToleranceSeconds - 1, exp: NOW + 600 })), origin: ORIGIN, clientIp: 'x' }),
+      authenticator().authenticate({
+        token: rsaToken(claims({ iat: NOW - age - CONFIG.clockToleranceSeconds - 1, exp: NOW + 600 })),
+        origin: ORIGIN,
+        clientIp: 'x',
+      }),
       ErrorCode.TOKEN_EXPIRED,
     );
-    const s = await authenticator().authenticate({ token: rsaToken(claims({ iat: NOW - age + 60, exp: NOW + 7200 })), origin: ORIGIN, clientIp: 'x' });
+    const s = await authenticator().authenticate({
+      token: rsaToken(claims({ iat: NOW - age + 60, exp: NOW + 7200 })),
+      origin: ORIGIN,
+      clientIp: 'x',
+    });
     assert.equal(s.tokenExpiresAt, (NOW + 60) * 1000);
   });
 
@@ -181,7 +236,10 @@ describe('JWT verification', () => {
       claims({ sub: 'bob\r\nImpersonate-Group: system:masters' }),
       claims({ exp: 'tomorrow' }),
     ]) {
-      await expectCode(a.authenticate({ token: rsaToken(payload), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+      await expectCode(
+        a.authenticate({ token: rsaToken(payload), origin: ORIGIN, clientIp: 'x' }),
+        ErrorCode.TOKEN_INVALID,
+      );
     }
   });
 
@@ -189,10 +247,19 @@ describe('JWT verification', () => {
     const token = rsaToken(claims());
     const [h, , s] = token.split('.');
     const tampered = `${h}.${Buffer.from(JSON.stringify(claims({ sub: 'root' }))).toString('base64url')}.${s}`;
-    const err = await expectCode(authenticator().authenticate({ token: tampered, origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+    const err = await expectCode(
+      authenticator().authenticate({ token: tampered, origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.TOKEN_INVALID,
+    );
     assert.match(err.message, /signature/);
     assert.ok(!err.message.includes(h!));
-    await expectCode(authenticator().authenticate({ token: 'not-a-jwt', origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
-    await expectCode(authenticator().authenticate({ token: 'a'.repeat(9000), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+    await expectCode(
+      authenticator().authenticate({ token: 'not-a-jwt', origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.TOKEN_INVALID,
+    );
+    await expectCode(
+      authenticator().authenticate({ token: 'a'.repeat(9000), origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.TOKEN_INVALID,
+    );
   });
 });

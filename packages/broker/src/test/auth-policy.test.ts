@@ -41,7 +41,10 @@ function twoTenants() {
 describe('origin (threat 1)', () => {
   const auth = createAuthenticator({ tenants: parse([tenantYaml()]), config: CONFIG, clock: () => NOW_MS });
   test('the exact allowed origin passes', async () => {
-    assert.equal((await auth.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' })).subject, 'alice');
+    assert.equal(
+      (await auth.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' })).subject,
+      'alice',
+    );
   });
   for (const origin of [
     'https://evil.test',
@@ -55,16 +58,32 @@ describe('origin (threat 1)', () => {
     'null',
   ]) {
     test(`a valid token from Origin ${origin} → ORIGIN_FORBIDDEN (403)`, async () => {
-      const err = await expectCode(auth.authenticate({ token: rsaToken(claims()), origin, clientIp: 'x' }), ErrorCode.ORIGIN_FORBIDDEN);
+      const err = await expectCode(
+        auth.authenticate({ token: rsaToken(claims()), origin, clientIp: 'x' }),
+        ErrorCode.ORIGIN_FORBIDDEN,
+      );
       assert.equal(err.httpStatus, 403);
     });
   }
   test('no Origin header: refused by default, accepted when the tenant sets allowMissingOrigin', async () => {
-    await expectCode(auth.authenticate({ token: rsaToken(claims()), origin: null, clientIp: 'x' }), ErrorCode.ORIGIN_FORBIDDEN);
-    const open = createAuthenticator({ tenants: parse([tenantYaml({ allowMissingOrigin: true })]), config: CONFIG, clock: () => NOW_MS });
-    assert.equal((await open.authenticate({ token: rsaToken(claims()), origin: null, clientIp: 'x' })).subject, 'alice');
+    await expectCode(
+      auth.authenticate({ token: rsaToken(claims()), origin: null, clientIp: 'x' }),
+      ErrorCode.ORIGIN_FORBIDDEN,
+    );
+    const open = createAuthenticator({
+      tenants: parse([tenantYaml({ allowMissingOrigin: true })]),
+      config: CONFIG,
+      clock: () => NOW_MS,
+    });
+    assert.equal(
+      (await open.authenticate({ token: rsaToken(claims()), origin: null, clientIp: 'x' })).subject,
+      'alice',
+    );
     // allowMissingOrigin never widens the list for browsers that do send one.
-    await expectCode(open.authenticate({ token: rsaToken(claims()), origin: 'https://evil.test', clientIp: 'x' }), ErrorCode.ORIGIN_FORBIDDEN);
+    await expectCode(
+      open.authenticate({ token: rsaToken(claims()), origin: 'https://evil.test', clientIp: 'x' }),
+      ErrorCode.ORIGIN_FORBIDDEN,
+    );
   });
 });
 
@@ -73,31 +92,64 @@ describe('target policy (threat 12)', () => {
     const { auth } = twoTenants();
     for (const namespace of ['beta', 'kube-system', 'default', 'team-ab', 'xacme-1']) {
       const err = await expectCode(
-        auth.authenticate({ token: rsaToken(claims({ target: { namespace, pod: 'p' } })), origin: ORIGIN, clientIp: 'x' }),
+        auth.authenticate({
+          token: rsaToken(claims({ target: { namespace, pod: 'p' } })),
+          origin: ORIGIN,
+          clientIp: 'x',
+        }),
         ErrorCode.TARGET_FORBIDDEN,
       );
       assert.equal(err.closeCode, 4403);
     }
     // Globs: acme-* matches acme-prod.
-    const ok = await auth.authenticate({ token: rsaToken(claims({ target: { namespace: 'acme-prod', pod: 'p', container: 'c' } })), origin: ORIGIN, clientIp: 'x' });
+    const ok = await auth.authenticate({
+      token: rsaToken(claims({ target: { namespace: 'acme-prod', pod: 'p', container: 'c' } })),
+      origin: ORIGIN,
+      clientIp: 'x',
+    });
     assert.deepEqual([ok.namespace, ok.pod, ok.container], ['acme-prod', 'p', 'c']);
   });
 
   test("a token claiming tenant B's issuer but signed with A's key is rejected; B's own token stays in B's namespaces", async () => {
     const { auth, betaKey } = twoTenants();
-    const crossSigned = forge({ alg: 'RS256', kid: 'rsa-1' }, claims({ iss: 'https://beta.example', target: { namespace: 'beta', pod: 'p' } }), { rsaPrivate: rsa2048().privateKey });
-    await expectCode(auth.authenticate({ token: crossSigned, origin: 'https://beta.example', clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
-    const betaToken = (ns: string) => jwt.sign(claims({ iss: 'https://beta.example', target: { namespace: ns, pod: 'p' } }), betaKey.privateKey, { algorithm: 'ES256', keyid: 'ec-1' });
-    assert.equal((await auth.authenticate({ token: betaToken('beta'), origin: 'https://beta.example', clientIp: 'x' })).tenant.name, 'beta');
-    await expectCode(auth.authenticate({ token: betaToken('team-a'), origin: 'https://beta.example', clientIp: 'x' }), ErrorCode.TARGET_FORBIDDEN);
+    const crossSigned = forge(
+      { alg: 'RS256', kid: 'rsa-1' },
+      claims({ iss: 'https://beta.example', target: { namespace: 'beta', pod: 'p' } }),
+      { rsaPrivate: rsa2048().privateKey },
+    );
+    await expectCode(
+      auth.authenticate({ token: crossSigned, origin: 'https://beta.example', clientIp: 'x' }),
+      ErrorCode.TOKEN_INVALID,
+    );
+    const betaToken = (ns: string) =>
+      jwt.sign(claims({ iss: 'https://beta.example', target: { namespace: ns, pod: 'p' } }), betaKey.privateKey, {
+        algorithm: 'ES256',
+        keyid: 'ec-1',
+      });
+    assert.equal(
+      (await auth.authenticate({ token: betaToken('beta'), origin: 'https://beta.example', clientIp: 'x' })).tenant
+        .name,
+      'beta',
+    );
+    await expectCode(
+      auth.authenticate({ token: betaToken('team-a'), origin: 'https://beta.example', clientIp: 'x' }),
+      ErrorCode.TARGET_FORBIDDEN,
+    );
     // B's valid token from A's origin: refused by origin before anything else.
-    await expectCode(auth.authenticate({ token: betaToken('beta'), origin: ORIGIN, clientIp: 'x' }), ErrorCode.ORIGIN_FORBIDDEN);
+    await expectCode(
+      auth.authenticate({ token: betaToken('beta'), origin: ORIGIN, clientIp: 'x' }),
+      ErrorCode.ORIGIN_FORBIDDEN,
+    );
   });
 
   test('commands: default when absent, allowed list verbatim, anything else forbidden', async () => {
     const auth = createAuthenticator({ tenants: parse([tenantYaml()]), config: CONFIG, clock: () => NOW_MS });
     const run = (command?: string[]) =>
-      auth.authenticate({ token: rsaToken(claims({ target: { namespace: 'team-a', pod: 'p', ...(command ? { command } : {}) } })), origin: ORIGIN, clientIp: 'x' });
+      auth.authenticate({
+        token: rsaToken(claims({ target: { namespace: 'team-a', pod: 'p', ...(command ? { command } : {}) } })),
+        origin: ORIGIN,
+        clientIp: 'x',
+      });
     assert.deepEqual((await run()).command, [...DEFAULT_SHELL_COMMAND]);
     assert.deepEqual((await run(['ls', '-la'])).command, ['ls', '-la']);
     assert.deepEqual((await run([...DEFAULT_SHELL_COMMAND])).command, [...DEFAULT_SHELL_COMMAND]);
@@ -118,23 +170,42 @@ describe('target policy (threat 12)', () => {
       { namespace: 'team-a', pod: 'p', command: 'ls' },
       { namespace: 'team-a', pod: 'p', node: 'n1' },
     ]) {
-      await expectCode(auth.authenticate({ token: rsaToken(claims({ target })), origin: ORIGIN, clientIp: 'x' }), ErrorCode.TOKEN_INVALID);
+      await expectCode(
+        auth.authenticate({ token: rsaToken(claims({ target })), origin: ORIGIN, clientIp: 'x' }),
+        ErrorCode.TOKEN_INVALID,
+      );
     }
   });
 });
 
 describe('verifyRefresh', () => {
-  const auth = createAuthenticator({ tenants: parse([tenantYaml({ allowMissingOrigin: true })]), config: CONFIG, clock: () => NOW_MS });
+  const auth = createAuthenticator({
+    tenants: parse([tenantYaml({ allowMissingOrigin: true })]),
+    config: CONFIG,
+    clock: () => NOW_MS,
+  });
   test('same tenant, subject and target → the new expiry', async () => {
     const current = await auth.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' });
-    assert.equal(await auth.verifyRefresh(current, rsaToken(claims({ iat: NOW, exp: NOW + 1800 }))), (NOW + 1800) * 1000);
+    assert.equal(
+      await auth.verifyRefresh(current, rsaToken(claims({ iat: NOW, exp: NOW + 1800 }))),
+      (NOW + 1800) * 1000,
+    );
   });
   test('another subject, target or an invalid token is refused', async () => {
     const current = await auth.authenticate({ token: rsaToken(claims()), origin: ORIGIN, clientIp: 'x' });
     await expectCode(auth.verifyRefresh(current, rsaToken(claims({ sub: 'mallory' }))), ErrorCode.TOKEN_INVALID);
-    await expectCode(auth.verifyRefresh(current, rsaToken(claims({ target: { namespace: 'team-a', pod: 'other' } }))), ErrorCode.TARGET_FORBIDDEN);
-    await expectCode(auth.verifyRefresh(current, rsaToken(claims({ target: { namespace: 'team-a', pod: 'web-0', container: 'x' } }))), ErrorCode.TARGET_FORBIDDEN);
-    await expectCode(auth.verifyRefresh(current, rsaToken(claims({ exp: NOW - 120, iat: NOW - 300 }))), ErrorCode.TOKEN_EXPIRED);
+    await expectCode(
+      auth.verifyRefresh(current, rsaToken(claims({ target: { namespace: 'team-a', pod: 'other' } }))),
+      ErrorCode.TARGET_FORBIDDEN,
+    );
+    await expectCode(
+      auth.verifyRefresh(current, rsaToken(claims({ target: { namespace: 'team-a', pod: 'web-0', container: 'x' } }))),
+      ErrorCode.TARGET_FORBIDDEN,
+    );
+    await expectCode(
+      auth.verifyRefresh(current, rsaToken(claims({ exp: NOW - 120, iat: NOW - 300 }))),
+      ErrorCode.TOKEN_EXPIRED,
+    );
     await expectCode(auth.verifyRefresh(current, ''), ErrorCode.TOKEN_MISSING);
   });
 });

@@ -67,7 +67,10 @@ describe('docs/security.md', () => {
   const rows = threatRows(readFileSync(DOC, 'utf8'));
 
   test('has one row for each threat 1..19, each with a status', () => {
-    assert.deepEqual(rows.map((r) => r.threat), Array.from({ length: 19 }, (_, i) => i + 1));
+    assert.deepEqual(
+      rows.map((r) => r.threat),
+      Array.from({ length: 19 }, (_, i) => i + 1),
+    );
     for (const r of rows) {
       assert.match(r.cells[4] ?? '', /^(proved|pending)/, `threat ${r.threat}: status`);
       assert.ok(refsOf(r).length > 0, `threat ${r.threat} names no test`);
@@ -80,7 +83,11 @@ describe('docs/security.md', () => {
     for (const ref of rows.flatMap(refsOf)) {
       if (ref.pending) continue;
       const matches = files.filter((f) => f.endsWith(`/${ref.file}`));
-      assert.equal(matches.length, 1, `threat ${ref.threat}: ${ref.file} should name exactly one file, found ${matches.length}`);
+      assert.equal(
+        matches.length,
+        1,
+        `threat ${ref.threat}: ${ref.file} should name exactly one file, found ${matches.length}`,
+      );
       const text = readFileSync(matches[0]!, 'utf8');
       for (const fragment of fragments(ref.name)) {
         assert.ok(text.includes(fragment), `threat ${ref.threat}: ${ref.file} has no test named like "${fragment}"`);

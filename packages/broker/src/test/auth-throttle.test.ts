@@ -21,7 +21,10 @@ describe('failed-authentication limits', () => {
   before(async () => {
     // Each test floods its own tenant, so the per-tenant windows of one test do not reach into the next.
     const extra = ['flood-a', 'flood-b'].map((name) => tenantDoc({ name, issuer: `https://${name}.example` }));
-    const tenants = parseTenants(stringify({ tenants: [tenantDoc(), ...extra] }), { file: 'throttle.yaml', baseDir: '/' });
+    const tenants = parseTenants(stringify({ tenants: [tenantDoc(), ...extra] }), {
+      file: 'throttle.yaml',
+      baseDir: '/',
+    });
     const real = createAuthenticator({ tenants, config: loadConfig({ ADMIN_TOKEN, TENANTS_FILE: '/dev/null' }) });
     // Counts the upgrades that reached token verification.
     const counting: Authenticator = {
@@ -34,7 +37,12 @@ describe('failed-authentication limits', () => {
       verifyRefresh: (c, t) => real.verifyRefresh(c, t),
     };
     h = await startHarness({
-      env: { TRUST_PROXY: 'true', IP_CONNECTS_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE_PER_IP: '30', AUTH_FAILURES_PER_MINUTE_PER_TENANT: '50' },
+      env: {
+        TRUST_PROXY: 'true',
+        IP_CONNECTS_PER_MINUTE: '0',
+        AUTH_FAILURES_PER_MINUTE_PER_IP: '30',
+        AUTH_FAILURES_PER_MINUTE_PER_TENANT: '50',
+      },
       tenants: extra,
       deps: { authenticator: counting },
     });
@@ -46,10 +54,31 @@ describe('failed-authentication limits', () => {
     await h.close();
   });
 
-  const from = (ip: string, token: string): Promise<TestClient> => TestClient.connect(h.url, { origin: TEST_ORIGIN, token, headers: { 'x-forwarded-for': ip } });
-  const forgedFor = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'HS256', kid: 'hs-1' }): string =>
-    forge(header, { iss: 'https://flood-a.example', aud: 'pod-shell', sub: 'eve', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, target: { namespace: 'default', pod: 'echo-0' }, ...claims }, { hmac: 'not-the-tenant-secret-0123456789abcdef-0123' });
-  const throttled = async (scope: string): Promise<number> => Number(new RegExp(`^podshell_auth_throttled_total\\{scope="${scope}"\\} (\\d+)$`, 'm').exec((await h.admin('/metrics')).text)?.[1] ?? 0);
+  const from = (ip: string, token: string): Promise<TestClient> =>
+    TestClient.connect(h.url, { origin: TEST_ORIGIN, token, headers: { 'x-forwarded-for': ip } });
+  const forgedFor = (
+    claims: Record<string, unknown>,
+    header: Record<string, unknown> = { alg: 'HS256', kid: 'hs-1' },
+  ): string =>
+    forge(
+      header,
+      {
+        iss: 'https://flood-a.example',
+        aud: 'pod-shell',
+        sub: 'eve',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 600,
+        target: { namespace: 'default', pod: 'echo-0' },
+        ...claims,
+      },
+      { hmac: 'not-the-tenant-secret-0123456789abcdef-0123' },
+    );
+  const throttled = async (scope: string): Promise<number> =>
+    Number(
+      new RegExp(`^podshell_auth_throttled_total\\{scope="${scope}"\\} (\\d+)$`, 'm').exec(
+        (await h.admin('/metrics')).text,
+      )?.[1] ?? 0,
+    );
 
   test('600 forged-token upgrades from one address: 30 are verified (4401), the other 570 are refused unverified with 4429', async () => {
     authenticated = 0;
@@ -91,12 +120,22 @@ describe('failed-authentication limits', () => {
   test('an unknown kid and an unknown issuer get the same 4401 message; the log has the precise reasons', async () => {
     const kid = await from('100.64.0.1', forgedFor({ iss: 'https://other.example' }, { alg: 'HS256', kid: 'hs-1' }));
     await kid.waitForClose();
-    const iss = await from('100.64.0.2', forgedFor({ iss: 'https://test.example' }, { alg: 'HS256', kid: 'no-such-kid' }));
+    const iss = await from(
+      '100.64.0.2',
+      forgedFor({ iss: 'https://test.example' }, { alg: 'HS256', kid: 'no-such-kid' }),
+    );
     await iss.waitForClose();
     const [a, b] = [kid.control('closing'), iss.control('closing')];
     assert.deepEqual(a, b, 'indistinguishable to the client');
-    assert.deepEqual(a, { type: 'closing', code: 4401, reason: 'token_invalid', message: GENERIC_INVALID_TOKEN_MESSAGE });
-    const logged = h.logs.filter((l) => l['event'] === 'upgrade.refused' && ['100.64.0.1', '100.64.0.2'].includes(l['clientIp'] as string)).map((l) => l['message']);
+    assert.deepEqual(a, {
+      type: 'closing',
+      code: 4401,
+      reason: 'token_invalid',
+      message: GENERIC_INVALID_TOKEN_MESSAGE,
+    });
+    const logged = h.logs
+      .filter((l) => l['event'] === 'upgrade.refused' && ['100.64.0.1', '100.64.0.2'].includes(l['clientIp'] as string))
+      .map((l) => l['message']);
     assert.deepEqual(logged.sort(), ['token "kid" names no key of this tenant', 'token issuer is not a known tenant']);
   });
 

@@ -33,7 +33,12 @@ export interface BrokerProcess {
 }
 
 /** `kubeconfig`: what the broker authenticates with (default: the simulator's admin kubeconfig). */
-export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}, tenants = [tenantDoc()], kubeconfigText = sim.kubeconfig): Promise<BrokerProcess> {
+export async function spawnBroker(
+  sim: KubeSim,
+  env: Record<string, string> = {},
+  tenants = [tenantDoc()],
+  kubeconfigText = sim.kubeconfig,
+): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-broker-'));
   const tenantsFile = join(dir, 'tenants.yaml');
   writeFileSync(tenantsFile, stringify({ tenants }));
@@ -41,13 +46,25 @@ export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}
   writeFileSync(kubeconfig, kubeconfigText, { mode: 0o600 });
   const launcher = brokerLauncher();
   const child = spawn(launcher ?? process.execPath, launcher === undefined ? [CLI, 'serve'] : ['serve'], {
-    env: { PATH: process.env['PATH'] ?? '', ADMIN_TOKEN, TENANTS_FILE: tenantsFile, KUBECONFIG: kubeconfig, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', IP_CONNECTS_PER_MINUTE: '0', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      ADMIN_TOKEN,
+      TENANTS_FILE: tenantsFile,
+      KUBECONFIG: kubeconfig,
+      PORT: '0',
+      ADMIN_PORT: '0',
+      HOST: '127.0.0.1',
+      IP_CONNECTS_PER_MINUTE: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -59,7 +76,8 @@ export async function spawnBroker(sim: KubeSim, env: Record<string, string> = {}
         try {
           const rec = JSON.parse(line) as Record<string, unknown>;
           logs.push(rec);
-          if (rec['event'] === 'broker.listening') resolve({ port: rec['port'] as number, adminPort: rec['adminPort'] as number });
+          if (rec['event'] === 'broker.listening')
+            resolve({ port: rec['port'] as number, adminPort: rec['adminPort'] as number });
         } catch {
           // not a log line
         }

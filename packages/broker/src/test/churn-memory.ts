@@ -23,8 +23,15 @@ export interface MemorySample extends NodeJS.MemoryUsage {
   sessions: number;
 }
 
-export async function startChurnBroker(sim: Pick<KubeSim, 'url' | 'kubeconfig' | 'caCert'>, env: Record<string, string>, maxSessions: number): Promise<ChurnBroker> {
-  const doc = tenantDoc({ endOrphanedShells: false, limits: { maxConcurrentSessions: maxSessions, connectsPerMinute: 1000000 } });
+export async function startChurnBroker(
+  sim: Pick<KubeSim, 'url' | 'kubeconfig' | 'caCert'>,
+  env: Record<string, string>,
+  maxSessions: number,
+): Promise<ChurnBroker> {
+  const doc = tenantDoc({
+    endOrphanedShells: false,
+    limits: { maxConcurrentSessions: maxSessions, connectsPerMinute: 1000000 },
+  });
   const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'churn.yaml', baseDir: '/' })[0]!;
   const proc = await spawnBroker(sim as KubeSim, { KEEPALIVE_SECONDS: '60', ...env }, [doc]);
   return {
@@ -39,15 +46,26 @@ export async function startChurnBroker(sim: Pick<KubeSim, 'url' | 'kubeconfig' |
 }
 
 export async function memorySample(b: ChurnBroker): Promise<MemorySample> {
-  const res = await fetch(`http://127.0.0.1:${b.process.adminPort}/debug/resources`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${b.process.adminPort}/debug/resources`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   const body = (await res.json()) as { memory: NodeJS.MemoryUsage; gauges: Record<string, number> };
   return { ...body.memory, sessions: body.gauges['sessionsActive'] ?? -1 };
 }
 
 function openOne(b: ChurnBroker): Promise<WebSocket> {
-  const token = mintToken({ tenant: b.tenant, sub: 'churn', target: { namespace: 'default', pod: 'echo-0' }, ttlSeconds: 3600 });
+  const token = mintToken({
+    tenant: b.tenant,
+    sub: 'churn',
+    target: { namespace: 'default', pod: 'echo-0' },
+    ttlSeconds: 3600,
+  });
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${b.process.port}/v1/session`, ['pod-shell.v1', `pod-shell.bearer.${token}`], { origin: TEST_ORIGIN });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${b.process.port}/v1/session`,
+      ['pod-shell.v1', `pod-shell.bearer.${token}`],
+      { origin: TEST_ORIGIN },
+    );
     ws.once('message', () => resolve(ws));
     ws.once('error', reject);
     ws.once('close', (code) => reject(new Error(`session closed with ${code} before it opened`)));
@@ -60,12 +78,18 @@ function openOne(b: ChurnBroker): Promise<WebSocket> {
  */
 export async function churnRound(b: ChurnBroker, count: number): Promise<MemorySample> {
   const open: WebSocket[] = [];
-  for (let i = 0; i < count; i += 50) open.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => openOne(b)))));
+  for (let i = 0; i < count; i += 50)
+    open.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => openOne(b)))));
   const peak = await memorySample(b);
-  await Promise.all(open.map((ws) => new Promise((resolve) => {
-    ws.once('close', resolve);
-    ws.close();
-  })));
+  await Promise.all(
+    open.map(
+      (ws) =>
+        new Promise((resolve) => {
+          ws.once('close', resolve);
+          ws.close();
+        }),
+    ),
+  );
   for (let i = 0; (await memorySample(b)).sessions > 0; i++) {
     if (i > 200) throw new Error('the broker still holds sessions 10 s after every client closed');
     await new Promise((r) => setTimeout(r, 50));

@@ -93,9 +93,13 @@ export class TestClient {
 
   /** Opens a session; rejects with UpgradeRefused (status + body) when the broker answers without a 101. */
   static connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
-    const protocols = options.protocols ?? [POD_SHELL_SUBPROTOCOL, ...(options.token !== undefined && !options.authorizationHeader ? [POD_SHELL_BEARER_PREFIX + options.token] : [])];
+    const protocols = options.protocols ?? [
+      POD_SHELL_SUBPROTOCOL,
+      ...(options.token !== undefined && !options.authorizationHeader ? [POD_SHELL_BEARER_PREFIX + options.token] : []),
+    ];
     const headers: Record<string, string> = { ...options.headers };
-    if (options.authorizationHeader && options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    if (options.authorizationHeader && options.token !== undefined)
+      headers['authorization'] = `Bearer ${options.token}`;
     const socket = new WebSocket(url, protocols, {
       headers,
       ...(options.origin !== undefined ? { origin: options.origin } : {}),
@@ -158,7 +162,11 @@ export class TestClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stdout so far: ${JSON.stringify(this.text.slice(-300))}; controls: ${JSON.stringify(this.controls)}; close: ${JSON.stringify(this.closeEvent)}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; stdout so far: ${JSON.stringify(this.text.slice(-300))}; controls: ${JSON.stringify(this.controls)}; close: ${JSON.stringify(this.closeEvent)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -169,7 +177,10 @@ export class TestClient {
     return this.waitUntil(test, `stdout matching ${String(pattern)}`, timeoutMs);
   }
 
-  async waitForControl<T extends ServerControlMessage['type']>(type: T, timeoutMs?: number): Promise<Extract<ServerControlMessage, { type: T }>> {
+  async waitForControl<T extends ServerControlMessage['type']>(
+    type: T,
+    timeoutMs?: number,
+  ): Promise<Extract<ServerControlMessage, { type: T }>> {
     await this.waitUntil(() => this.control(type) !== undefined, `a ${type} control frame`, timeoutMs);
     return this.control(type)!;
   }

@@ -34,11 +34,19 @@ describe('uWS native addon check', () => {
 describe('upgrade request parsing', () => {
   const headers = (h: Record<string, string>) => (name: string) => h[name] ?? '';
   test('token from the bearer subprotocol, never echoed; Authorization as fallback', () => {
-    const r = readUpgradeRequest(headers({ 'sec-websocket-protocol': 'pod-shell.v1, pod-shell.bearer.abc.def.ghi', origin: 'https://a.example' }), '10.0.0.1', false);
+    const r = readUpgradeRequest(
+      headers({ 'sec-websocket-protocol': 'pod-shell.v1, pod-shell.bearer.abc.def.ghi', origin: 'https://a.example' }),
+      '10.0.0.1',
+      false,
+    );
     assert.equal(r.credentials.token, 'abc.def.ghi');
     assert.equal(r.credentials.origin, 'https://a.example');
     assert.ok(r.offersProtocol);
-    const h = readUpgradeRequest(headers({ 'sec-websocket-protocol': 'pod-shell.v1', authorization: 'Bearer x.y.z' }), '10.0.0.1', false);
+    const h = readUpgradeRequest(
+      headers({ 'sec-websocket-protocol': 'pod-shell.v1', authorization: 'Bearer x.y.z' }),
+      '10.0.0.1',
+      false,
+    );
     assert.equal(h.credentials.token, 'x.y.z');
     assert.equal(h.credentials.origin, null);
   });
@@ -55,9 +63,15 @@ describe('client frame rules (threat 14)', () => {
   const c = (bytes: Uint8Array, binary = true) => classifyClientFrame(bytes, binary, 1025);
   test('accepted channels', () => {
     assert.deepEqual(c(encodeFrame(Channel.Stdin, 'ls')), { kind: 'stdin', payloadBytes: 2 });
-    assert.deepEqual(c(encodeFrame(Channel.Resize, '{"Width":80,"Height":24}')), { kind: 'resize', size: { Width: 80, Height: 24 } });
+    assert.deepEqual(c(encodeFrame(Channel.Resize, '{"Width":80,"Height":24}')), {
+      kind: 'resize',
+      size: { Width: 80, Height: 24 },
+    });
     assert.deepEqual(c(Uint8Array.of(255, 0)), { kind: 'close-stdin' });
-    assert.deepEqual(c(encodeFrame(Channel.Control, '{"type":"flow","paused":true}')), { kind: 'control', message: { type: 'flow', paused: true } });
+    assert.deepEqual(c(encodeFrame(Channel.Control, '{"type":"flow","paused":true}')), {
+      kind: 'control',
+      message: { type: 'flow', paused: true },
+    });
     assert.deepEqual(c(new Uint8Array(0)), { kind: 'ignore' });
     assert.deepEqual(c(Uint8Array.of(0)), { kind: 'ignore' });
   });
@@ -86,7 +100,10 @@ describe('upstream frame rules (threat 10)', () => {
   test('stdout forwarded, the connected frame dropped, status interpreted, anything else rejected', () => {
     assert.deepEqual(classifyUpstreamFrame(Buffer.from([1]), true), { kind: 'drop' });
     assert.deepEqual(classifyUpstreamFrame(Buffer.from([1, 65]), true), { kind: 'data', payloadBytes: 1 });
-    assert.deepEqual(classifyUpstreamFrame(Buffer.from([3, ...Buffer.from('{"metadata":{},"status":"Success"}')]), true), { kind: 'status', outcome: { kind: 'success' } });
+    assert.deepEqual(
+      classifyUpstreamFrame(Buffer.from([3, ...Buffer.from('{"metadata":{},"status":"Success"}')]), true),
+      { kind: 'status', outcome: { kind: 'success' } },
+    );
     assert.equal(classifyUpstreamFrame(Buffer.from([255, 0]), true).kind, 'reject');
     assert.equal(classifyUpstreamFrame(Buffer.from('1abc'), false).kind, 'reject');
   });
@@ -94,7 +111,15 @@ describe('upstream frame rules (threat 10)', () => {
 
 describe('kube request building', () => {
   test('exec URL: one command parameter per argv element, container, flags', () => {
-    const u = new URL(execUrl('https://k8s.example:6443/', { namespace: 'team-a', pod: 'web-0', container: 'web', command: ['sh', '-c', 'echo a&b'], tty: true }));
+    const u = new URL(
+      execUrl('https://k8s.example:6443/', {
+        namespace: 'team-a',
+        pod: 'web-0',
+        container: 'web',
+        command: ['sh', '-c', 'echo a&b'],
+        tty: true,
+      }),
+    );
     assert.equal(u.protocol, 'wss:');
     assert.equal(u.pathname, '/api/v1/namespaces/team-a/pods/web-0/exec');
     assert.deepEqual(u.searchParams.getAll('command'), ['sh', '-c', 'echo a&b']);
@@ -117,7 +142,10 @@ describe('kube request building', () => {
     assert.equal(refusedUpgradeError(400, body('container c is not valid for pod p')).closeCode, 4404);
     assert.equal(refusedUpgradeError(400, body('Upgrade request required')).closeCode, 4400);
     assert.equal(refusedUpgradeError(502, 'bad gateway').closeCode, 4500);
-    assert.equal(refusedUpgradeError(404, body('\u001b]52;c;evil\u0007pods "x" not found')).message.includes('\u001b'), false);
+    assert.equal(
+      refusedUpgradeError(404, body('\u001b]52;c;evil\u0007pods "x" not found')).message.includes('\u001b'),
+      false,
+    );
   });
   test('messages lose C0/C1 controls', () => {
     assert.equal(sanitizeMessage('a\u001b[31mb\u009bc\n'), 'a [31mb c');
@@ -161,7 +189,10 @@ describe('session building blocks', () => {
 
   test('flow control: paused while any reason holds', () => {
     const calls: string[] = [];
-    const f = new FlowControl(() => calls.push('pause'), () => calls.push('resume'));
+    const f = new FlowControl(
+      () => calls.push('pause'),
+      () => calls.push('resume'),
+    );
     f.set('backpressure');
     f.set('flow');
     f.clear('backpressure');
@@ -204,7 +235,12 @@ describe('memory store', () => {
   test('quota per tenant, release frees it, expired entries do not count', async () => {
     let now = 1000;
     const s = new MemoryStore(() => now);
-    const req = (id: string, o: Partial<SessionRecord> = {}) => ({ record: rec(id, o), maxConcurrent: 2, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0 });
+    const req = (id: string, o: Partial<SessionRecord> = {}) => ({
+      record: rec(id, o),
+      maxConcurrent: 2,
+      tenantConnectsPerMinute: 0,
+      ipConnectsPerMinute: 0,
+    });
     assert.deepEqual(await s.acquire(req('a')), { ok: true });
     assert.deepEqual(await s.acquire(req('b', { expiresAt: 2000 })), { ok: true });
     assert.equal((await s.acquire(req('c'))).ok, false);
@@ -215,12 +251,20 @@ describe('memory store', () => {
     assert.equal(await s.count('t'), 1);
     await s.updateExpiry('t', 'c', 42);
     assert.equal((await s.get('c'))?.expiresAt, 42);
-    assert.deepEqual((await s.list({ tenant: 't' })).map((r) => r.id), ['c']);
+    assert.deepEqual(
+      (await s.list({ tenant: 't' })).map((r) => r.id),
+      ['c'],
+    );
   });
   test('tenant and IP connect rates over a sliding minute; keys are dropped when idle', async () => {
     let now = 0;
     const s = new MemoryStore(() => now);
-    const req = (id: string, ip = '10.0.0.1') => ({ record: rec(id, { clientIp: ip }), maxConcurrent: 100, tenantConnectsPerMinute: 3, ipConnectsPerMinute: 2 });
+    const req = (id: string, ip = '10.0.0.1') => ({
+      record: rec(id, { clientIp: ip }),
+      maxConcurrent: 100,
+      tenantConnectsPerMinute: 3,
+      ipConnectsPerMinute: 2,
+    });
     assert.ok((await s.acquire(req('1'))).ok);
     assert.ok((await s.acquire(req('2'))).ok);
     const ipLimited = await s.acquire(req('3'));

@@ -10,7 +10,14 @@ import { EXEC_GROUP, startHarness, type Harness } from './harness.js';
  */
 
 const IMAGE = `busybox@sha256:${'ab'.repeat(32)}`;
-const DEBUG_POLICY = { enabled: true, images: [IMAGE], namespaces: ['team-a'], shareProcessNamespace: true, reuseRunning: true, startTimeoutSeconds: 10 };
+const DEBUG_POLICY = {
+  enabled: true,
+  images: [IMAGE],
+  namespaces: ['team-a'],
+  shareProcessNamespace: true,
+  reuseRunning: true,
+  startTimeoutSeconds: 10,
+};
 
 function tenant(name: string, groups: string[]): Record<string, unknown> {
   return {
@@ -29,7 +36,10 @@ function tenant(name: string, groups: string[]): Record<string, unknown> {
 
 async function metric(h: Harness, outcome: string, tenantName: string): Promise<number> {
   const text = (await h.admin('/metrics')).text;
-  const m = new RegExp(`^podshell_debug_containers_total\\{tenant="${tenantName}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text);
+  const m = new RegExp(
+    `^podshell_debug_containers_total\\{tenant="${tenantName}",outcome="${outcome}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
   return m === null ? 0 : Number(m[1]);
 }
 
@@ -50,7 +60,10 @@ async function processGone(h: Harness, container: string): Promise<void> {
 describe('debug-container fallback for an image without a shell', () => {
   let h: Harness;
   before(async () => {
-    const fast = { ...tenant('dbg-fast', [DEMO_TENANT_GROUP]), debugContainers: { ...DEBUG_POLICY, startTimeoutSeconds: 1 } };
+    const fast = {
+      ...tenant('dbg-fast', [DEMO_TENANT_GROUP]),
+      debugContainers: { ...DEBUG_POLICY, startTimeoutSeconds: 1 },
+    };
     h = await startHarness({ tenants: [tenant('dbg', [DEMO_TENANT_GROUP]), tenant('dbg-norbac', [EXEC_GROUP]), fast] });
   });
   afterEach(async () => {
@@ -70,10 +83,10 @@ describe('debug-container fallback for an image without a shell', () => {
     assert.match(debug.name, /^pod-shell-debug-[0-9a-f]{10}-\d+$/);
     assert.deepEqual([debug.image, debug.targetContainer, debug.reused], [IMAGE, 'app', false]);
     assert.equal(hello.target.container, debug.name);
-    c.stdin('echo "PIDS=$(ps -e -o pid= | tr -s \' \\n\' \',\')=END"\r');
+    c.stdin("echo \"PIDS=$(ps -e -o pid= | tr -s ' \\n' ',')=END\"\r");
     await c.waitForText(/PIDS=[0-9,]+=END/);
     const pids = /PIDS=([0-9,]+)=END/.exec(c.tail(100_000))![1]!.split(',');
-    assert.ok(pids.includes(String(targetPid(h))), 'the debug shell sees the target container\'s process');
+    assert.ok(pids.includes(String(targetPid(h))), "the debug shell sees the target container's process");
     assert.equal(await metric(h, 'created', 'dbg'), created + 1);
     const audit = h.logs.filter((l) => l['event'] === 'debug_container.created');
     assert.equal(audit.at(-1)?.['container'], debug.name);
@@ -108,7 +121,10 @@ describe('debug-container fallback for an image without a shell', () => {
     const c = await h.connect({ tenant: 'dbg-norbac', namespace: 'team-a', pod: 'distroless-0' });
     const close = await c.waitForClose();
     assert.equal(close.code, 4403);
-    assert.match(c.control('closing')?.message ?? '', /^pods "distroless-0" is forbidden: User "dbg-norbac:alice" cannot patch resource "pods\/ephemeralcontainers" in API group "" in the namespace "team-a"$/);
+    assert.match(
+      c.control('closing')?.message ?? '',
+      /^pods "distroless-0" is forbidden: User "dbg-norbac:alice" cannot patch resource "pods\/ephemeralcontainers" in API group "" in the namespace "team-a"$/,
+    );
     assert.equal(await metric(h, 'failed', 'dbg-norbac'), failed + 1);
   });
 
@@ -119,17 +135,23 @@ describe('debug-container fallback for an image without a shell', () => {
     assert.equal(close.code, 4500);
     const closing = c.control('closing');
     assert.equal(closing?.reason, 'debug_container_timeout');
-    assert.match(closing?.message ?? '', /^the debug container pod-shell-debug-[0-9a-f]{10}-\d+ did not start within 1 s \(last state: ContainerCreating\)$/);
+    assert.match(
+      closing?.message ?? '',
+      /^the debug container pod-shell-debug-[0-9a-f]{10}-\d+ did not start within 1 s \(last state: ContainerCreating\)$/,
+    );
   });
 
-  test('an image that cannot be pulled ends the session with the runtime\'s reason', async () => {
+  test("an image that cannot be pulled ends the session with the runtime's reason", async () => {
     const failed = await metric(h, 'failed', 'dbg-fast');
     h.sim.setFaults({ ephemeralContainers: 'pull-error' });
     const c = await h.connect({ tenant: 'dbg-fast', sub: 'puller', namespace: 'team-a', pod: 'distroless-0' });
     const close = await c.waitForClose();
     assert.equal(close.code, 4500);
     assert.equal(c.control('closing')?.reason, 'debug_container_failed');
-    assert.match(c.control('closing')?.message ?? '', /cannot start: ErrImagePull: failed to pull and unpack image "busybox@sha256:/);
+    assert.match(
+      c.control('closing')?.message ?? '',
+      /cannot start: ErrImagePull: failed to pull and unpack image "busybox@sha256:/,
+    );
     assert.equal(await metric(h, 'failed', 'dbg-fast'), failed + 1);
   });
 });

@@ -43,7 +43,10 @@ describe('/debug/resources', () => {
       assert.deepEqual(body.gauges, { clientSockets: 3, upstreamSockets: 2, resizeHandlers: 1, sessionTimers: 7 });
       assert.ok((body.activeResources.byType['TCPServerWrap'] ?? 0) >= 1, JSON.stringify(body.activeResources));
       assert.ok((body.activeResources.byType['Timeout'] ?? 0) >= 1);
-      assert.equal(body.activeResources.total, Object.values(body.activeResources.byType).reduce((a, b) => a + b, 0));
+      assert.equal(
+        body.activeResources.total,
+        Object.values(body.activeResources.byType).reduce((a, b) => a + b, 0),
+      );
       assert.equal(typeof body.openFds, 'number');
       assert.ok(body.openFds! >= 3 && Math.abs(body.openFds! - fdsBefore!) <= 2);
       assert.ok(body.memory.heapUsed > 0);
@@ -54,7 +57,9 @@ describe('/debug/resources', () => {
   });
 
   test('a closed TCP server disappears from the report once closed', async () => {
-    const count = (type: string) => (JSON.parse(resourcesReport({}).body as string) as { activeResources: { byType: Record<string, number> } }).activeResources.byType[type] ?? 0;
+    const count = (type: string) =>
+      (JSON.parse(resourcesReport({}).body as string) as { activeResources: { byType: Record<string, number> } })
+        .activeResources.byType[type] ?? 0;
     // libuv drops a closed handle from the active list a loop turn or two after 'close': no event
     // marks that moment, so poll with a deadline (here for the previous test's server to go).
     const settle = async (want: number) => {
@@ -101,7 +106,11 @@ describe('/debug/heapsnapshot', () => {
     const second = heapSnapshot();
     assert.equal(second.status, 409);
     const text = await readAll(out.body as Readable);
-    const snap = JSON.parse(text) as { snapshot: { meta: { node_fields: string[] }; node_count: number }; nodes: number[]; strings: string[] };
+    const snap = JSON.parse(text) as {
+      snapshot: { meta: { node_fields: string[] }; node_count: number };
+      nodes: number[];
+      strings: string[];
+    };
     assert.ok(snap.snapshot.meta.node_fields.includes('name'));
     assert.ok(snap.snapshot.node_count > 1000);
     assert.equal(snap.nodes.length, snap.snapshot.node_count * snap.snapshot.meta.node_fields.length);
@@ -126,7 +135,10 @@ describe('/debug/cpuprofile', () => {
     for (const bad of ['0', '61', '-1', '1.5', 'abc', '1e1', '9999']) {
       const out = await cpuProfile(bad);
       assert.equal(out.status, 400);
-      assert.match((JSON.parse(out.body as string) as { error: string }).error, /seconds must be an integer from 1 to 60/);
+      assert.match(
+        (JSON.parse(out.body as string) as { error: string }).error,
+        /seconds must be an integer from 1 to 60/,
+      );
     }
   });
 
@@ -144,11 +156,19 @@ describe('/debug/cpuprofile', () => {
     const out = await pending;
     assert.ok(Date.now() - started >= 1000);
     assert.equal(out.status, 200);
-    const profile = JSON.parse(out.body as string) as { nodes: { callFrame: { functionName: string } }[]; startTime: number; endTime: number; samples: number[] };
+    const profile = JSON.parse(out.body as string) as {
+      nodes: { callFrame: { functionName: string } }[];
+      startTime: number;
+      endTime: number;
+      samples: number[];
+    };
     assert.ok(profile.nodes.length > 3);
     assert.ok(profile.samples.length > 10);
     assert.ok(profile.endTime - profile.startTime >= 900_000, 'about one second, in microseconds');
-    assert.ok(profile.nodes.some((n) => n.callFrame.functionName === 'busy'), 'the profile shows where the CPU went');
+    assert.ok(
+      profile.nodes.some((n) => n.callFrame.functionName === 'busy'),
+      'the profile shows where the CPU went',
+    );
   });
 
   test('an abort signal stops the profile early and frees the profiler', async () => {
@@ -168,7 +188,14 @@ describe('/debug/sessions', () => {
   test('sorted oldest first, filtered by tenant, bounded, with ages; JWT-shaped values redacted', () => {
     const now = 1_000_000;
     const sessions = [
-      { id: 'b', tenant: 'acme', startedAt: now - 5000, expiresAt: now + 60_000, lastActivityAt: now - 1000, resources: { timers: ['expiry'] } },
+      {
+        id: 'b',
+        tenant: 'acme',
+        startedAt: now - 5000,
+        expiresAt: now + 60_000,
+        lastActivityAt: now - 1000,
+        resources: { timers: ['expiry'] },
+      },
       { id: 'a', tenant: 'acme', startedAt: now - 9000, expiresAt: now + 1000, lastActivityAt: now },
       { id: 'c', tenant: 'beta', startedAt: now - 1000, note: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' },
     ];
@@ -176,18 +203,34 @@ describe('/debug/sessions', () => {
       count: number;
       shown: number;
       byTenant: Record<string, number>;
-      sessions: { id: string; ageSeconds: number; idleSeconds: number | null; expiresInSeconds: number | null; note?: string }[];
+      sessions: {
+        id: string;
+        ageSeconds: number;
+        idleSeconds: number | null;
+        expiresInSeconds: number | null;
+        note?: string;
+      }[];
     };
     assert.equal(all.count, 3);
     assert.deepEqual(all.byTenant, { acme: 2, beta: 1 });
-    assert.deepEqual(all.sessions.map((s) => s.id), ['a', 'b', 'c']);
+    assert.deepEqual(
+      all.sessions.map((s) => s.id),
+      ['a', 'b', 'c'],
+    );
     assert.equal(all.sessions[0]!.ageSeconds, 9);
     assert.equal(all.sessions[1]!.idleSeconds, 1);
     assert.equal(all.sessions[0]!.expiresInSeconds, 1);
     assert.equal(all.sessions[2]!.note, '[redacted-token]');
-    const acme = JSON.parse(sessionsReport(sessions, { now, tenant: 'acme', limit: 1 }).body as string) as { count: number; shown: number; sessions: { id: string }[] };
+    const acme = JSON.parse(sessionsReport(sessions, { now, tenant: 'acme', limit: 1 }).body as string) as {
+      count: number;
+      shown: number;
+      sessions: { id: string }[];
+    };
     assert.equal(acme.count, 2);
     assert.equal(acme.shown, 1);
-    assert.deepEqual(acme.sessions.map((s) => s.id), ['a']);
+    assert.deepEqual(
+      acme.sessions.map((s) => s.id),
+      ['a'],
+    );
   });
 });

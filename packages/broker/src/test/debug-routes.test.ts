@@ -20,12 +20,18 @@ async function serve(): Promise<{ port: number; close(): void }> {
     isDraining: () => false,
   } as unknown as RouteContext;
   registerDebugRoutes(routeApp(app, ctx.logger), ctx);
-  const token = await new Promise<unknown>((resolve, reject) => app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('listen failed')))));
+  const token = await new Promise<unknown>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('listen failed')))),
+  );
   const port = uws.us_socket_local_port(token as never);
   return { port, close: () => uws.us_listen_socket_close(token as never) };
 }
 
-function get(port: number, path: string, opts: { abortAfterBytes?: number } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; aborted: boolean }> {
+function get(
+  port: number,
+  path: string,
+  opts: { abortAfterBytes?: number } = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; aborted: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -38,7 +44,9 @@ function get(port: number, path: string, opts: { abortAfterBytes?: number } = {}
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: true });
         }
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: false }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: false }),
+      );
       res.on('error', () => {});
     });
     req.on('error', (err) => (opts.abortAfterBytes !== undefined ? undefined : reject(err)));
@@ -52,13 +60,19 @@ describe('debug routes on a real uWS app', () => {
     try {
       const sessions = await get(s.port, '/debug/sessions?tenant=demo');
       assert.equal(sessions.status, 200);
-      const body = JSON.parse(sessions.body.toString()) as { count: number; sessions: { id: string; ageSeconds: number }[] };
+      const body = JSON.parse(sessions.body.toString()) as {
+        count: number;
+        sessions: { id: string; ageSeconds: number }[];
+      };
       assert.equal(body.count, 1);
       assert.equal(body.sessions[0]!.id, 's1');
       assert.ok(body.sessions[0]!.ageSeconds >= 2);
       const resources = await get(s.port, '/debug/resources');
       assert.equal(resources.status, 200);
-      const r = JSON.parse(resources.body.toString()) as { gauges: Record<string, number>; activeResources: { total: number } };
+      const r = JSON.parse(resources.body.toString()) as {
+        gauges: Record<string, number>;
+        activeResources: { total: number };
+      };
       assert.equal(r.gauges['sessionsActive'], 1);
       assert.ok(r.activeResources.total > 0);
       const bad = await get(s.port, '/debug/pprof/profile?seconds=600');

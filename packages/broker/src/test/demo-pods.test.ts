@@ -21,7 +21,10 @@ describe('demo pod list', () => {
   });
 
   test('lists the pods of the tenant namespaces, each with its containers, sorted', async () => {
-    const tenant = parseTenants(stringify({ tenants: [tenantDoc({ namespaces: ['default', 'team-*'] })] }), { file: 't.yaml', baseDir: '/' })[0]!;
+    const tenant = parseTenants(stringify({ tenants: [tenantDoc({ namespaces: ['default', 'team-*'] })] }), {
+      file: 't.yaml',
+      baseDir: '/',
+    })[0]!;
     const pods = await listDemoPods(kc, tenant);
     assert.ok(pods.length > 0);
     assert.ok(pods.some((p) => p.namespace === 'default' && p.pod === 'demo' && p.containers.length > 0));
@@ -32,7 +35,10 @@ describe('demo pod list', () => {
   });
 
   test('an apiserver refusal is an error, not an empty list', async () => {
-    const tenant = parseTenants(stringify({ tenants: [tenantDoc({ namespaces: ['default'] })] }), { file: 't.yaml', baseDir: '/' })[0]!;
+    const tenant = parseTenants(stringify({ tenants: [tenantDoc({ namespaces: ['default'] })] }), {
+      file: 't.yaml',
+      baseDir: '/',
+    })[0]!;
     const anonymous = new KubeConfig();
     anonymous.loadFromString(sim.kubeconfig);
     const user = anonymous.getCurrentUser()!;

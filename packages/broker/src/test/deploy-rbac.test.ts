@@ -26,13 +26,24 @@ const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBi
 function shippedRbac(): RbacObject[] {
   const rendered = execFileSync('kubectl', ['kustomize', `${DEPLOY}overlays/production`], { encoding: 'utf8' });
   const example = readFileSync(`${DEPLOY}examples/tenant-rbac.yaml`, 'utf8');
-  return [rendered, example].flatMap((text) => parseAllDocuments(text).map((d) => d.toJS() as RbacObject)).filter((o) => o !== null && RBAC_KINDS.has(o.kind));
+  return [rendered, example]
+    .flatMap((text) => parseAllDocuments(text).map((d) => d.toJS() as RbacObject))
+    .filter((o) => o !== null && RBAC_KINDS.has(o.kind));
 }
 
 /** The simulator's pods, the broker's ServiceAccount token, and ONLY the shipped RBAC. */
 async function cluster(rbac: RbacObject[]) {
   const fixture = defaultFixture();
-  fixture.tokens = [{ token: SA_TOKEN, user: { name: SA_USER, groups: ['system:serviceaccounts', 'system:serviceaccounts:pod-shell', 'system:authenticated'], extra: {} } }];
+  fixture.tokens = [
+    {
+      token: SA_TOKEN,
+      user: {
+        name: SA_USER,
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:pod-shell', 'system:authenticated'],
+        extra: {},
+      },
+    },
+  ];
   fixture.rbac = rbac;
   const sim = await startKubeSim({ fixtures: fixture });
   const kubeconfig = parse(sim.kubeconfig) as { users: { user: Record<string, unknown> }[] };
@@ -40,9 +51,17 @@ async function cluster(rbac: RbacObject[]) {
   return { sim, kubeconfig: stringify(kubeconfig) };
 }
 
-const acme = tenantDoc({ name: 'acme', namespaces: ['team-a', 'default'], identity: { user: 'acme:{sub}', groups: ['pod-shell:tenant-acme'] } });
+const acme = tenantDoc({
+  name: 'acme',
+  namespaces: ['team-a', 'default'],
+  identity: { user: 'acme:{sub}', groups: ['pod-shell:tenant-acme'] },
+});
 
-async function openShell(rbac: RbacObject[], namespace: string, pod: string): Promise<{ client: TestClient; stop: () => Promise<void> }> {
+async function openShell(
+  rbac: RbacObject[],
+  namespace: string,
+  pod: string,
+): Promise<{ client: TestClient; stop: () => Promise<void> }> {
   const { sim, kubeconfig } = await cluster(rbac);
   const b = await spawnBroker(sim, {}, [acme], kubeconfig);
   const tenant = parseTenants(stringify({ tenants: [acme] }), { file: 't.yaml', baseDir: '/' })[0]!;
@@ -61,37 +80,57 @@ async function openShell(rbac: RbacObject[], namespace: string, pod: string): Pr
 }
 
 describe('the shipped RBAC in kube-sim', () => {
-  test('the broker as its ServiceAccount opens a tenant shell through impersonation', { timeout: 120_000 }, async () => {
-    const { client, stop } = await openShell(shippedRbac(), 'team-a', 'web-0');
-    try {
-      await client.waitForControl('hello');
-      client.stdin('echo rbac-$((40+2))\r');
-      await client.waitForText('rbac-42');
-      assert.equal((await client.close()).code, 1000);
-    } finally {
-      await stop();
-    }
-  });
+  test(
+    'the broker as its ServiceAccount opens a tenant shell through impersonation',
+    { timeout: 120_000 },
+    async () => {
+      const { client, stop } = await openShell(shippedRbac(), 'team-a', 'web-0');
+      try {
+        await client.waitForControl('hello');
+        client.stdin('echo rbac-$((40+2))\r');
+        await client.waitForText('rbac-42');
+        assert.equal((await client.close()).code, 1000);
+      } finally {
+        await stop();
+      }
+    },
+  );
 
-  test('the tenant group has no exec outside its own namespace: 4403 with the apiserver message', { timeout: 120_000 }, async () => {
-    const { client, stop } = await openShell(shippedRbac(), 'default', 'demo');
-    try {
-      assert.equal((await client.waitForClose()).code, 4403);
-      assert.match(client.control('closing')?.message ?? '', /pods "demo" is forbidden: User "acme:alice" cannot (create|get) resource "pods\/exec" in API group "" in the namespace "default"/);
-    } finally {
-      await stop();
-    }
-  });
+  test(
+    'the tenant group has no exec outside its own namespace: 4403 with the apiserver message',
+    { timeout: 120_000 },
+    async () => {
+      const { client, stop } = await openShell(shippedRbac(), 'default', 'demo');
+      try {
+        assert.equal((await client.waitForClose()).code, 4403);
+        assert.match(
+          client.control('closing')?.message ?? '',
+          /pods "demo" is forbidden: User "acme:alice" cannot (create|get) resource "pods\/exec" in API group "" in the namespace "default"/,
+        );
+      } finally {
+        await stop();
+      }
+    },
+  );
 
-  test('without the impersonation rule the broker gets 4403 with the apiserver words', { timeout: 120_000 }, async () => {
-    const rbac = shippedRbac().filter((o) => !(o.kind === 'ClusterRole' && o.metadata.name === 'pod-shell-broker-impersonate'));
-    assert.equal(rbac.length, shippedRbac().length - 1);
-    const { client, stop } = await openShell(rbac, 'team-a', 'web-0');
-    try {
-      assert.equal((await client.waitForClose()).code, 4403);
-      assert.match(client.control('closing')?.message ?? '', new RegExp(`User "${SA_USER}" cannot impersonate resource "users" in API group "" at the cluster scope`));
-    } finally {
-      await stop();
-    }
-  });
+  test(
+    'without the impersonation rule the broker gets 4403 with the apiserver words',
+    { timeout: 120_000 },
+    async () => {
+      const rbac = shippedRbac().filter(
+        (o) => !(o.kind === 'ClusterRole' && o.metadata.name === 'pod-shell-broker-impersonate'),
+      );
+      assert.equal(rbac.length, shippedRbac().length - 1);
+      const { client, stop } = await openShell(rbac, 'team-a', 'web-0');
+      try {
+        assert.equal((await client.waitForClose()).code, 4403);
+        assert.match(
+          client.control('closing')?.message ?? '',
+          new RegExp(`User "${SA_USER}" cannot impersonate resource "users" in API group "" at the cluster scope`),
+        );
+      } finally {
+        await stop();
+      }
+    },
+  );
 });

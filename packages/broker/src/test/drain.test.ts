@@ -24,7 +24,12 @@ describe('graceful drain of the real CLI process', () => {
       const tenant = parseTenants(stringify({ tenants: [tenantDoc()] }), { file: 't.yaml', baseDir: '/' })[0]!;
       const url = `ws://127.0.0.1:${b.port}/v1/session`;
       const open = async (i: number): Promise<TestClient> => {
-        const token = mintToken({ tenant, sub: `user-${i}`, target: { namespace: 'default', pod: i < 5 ? 'demo' : 'echo-0' }, ttlSeconds: 600 });
+        const token = mintToken({
+          tenant,
+          sub: `user-${i}`,
+          target: { namespace: 'default', pod: i < 5 ? 'demo' : 'echo-0' },
+          ttlSeconds: 600,
+        });
         const c = await TestClient.connect(url, { token, origin: TEST_ORIGIN });
         await c.waitForControl('hello');
         return c;
@@ -38,7 +43,10 @@ describe('graceful drain of the real CLI process', () => {
       const closes = await Promise.all(clients.map((c) => c.waitForClose(10_000)));
       const drainedLog = b.logs.find((l) => l['event'] === 'broker.draining');
       assert.equal(drainedLog?.['sessions'], 50, 'the broker drained 50 sessions');
-      assert.deepEqual(closes.map((c) => c.code), Array(50).fill(4503));
+      assert.deepEqual(
+        closes.map((c) => c.code),
+        Array(50).fill(4503),
+      );
       assert.equal(clients.filter((c) => c.control('closing')?.code === 4503).length, 50, '50 closing frames');
       const exit = await b.exited;
       assert.deepEqual(exit, { code: 0, signal: null });
@@ -53,5 +61,4 @@ describe('graceful drain of the real CLI process', () => {
       b.cleanup();
     }
   });
-
 });

@@ -46,7 +46,11 @@ describe('the element bundle on every broker', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.equal(res.headers.get('access-control-allow-origin'), TEST_ORIGIN);
     assert.equal(res.headers.get('vary'), 'origin');
-    assert.equal(b.logs.some((l) => l['event'] === 'demo.enabled'), false, 'not a demo broker');
+    assert.equal(
+      b.logs.some((l) => l['event'] === 'demo.enabled'),
+      false,
+      'not a demo broker',
+    );
   });
 
   test('an origin no tenant allows gets no CORS header; another hash is 404', async () => {
@@ -62,6 +66,9 @@ describe('the element bundle on every broker', () => {
   test("the README's snippet names the current path and its SRI hash", () => {
     const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     const tag = `<script type="module" src="https://broker.example.com${bundle.path}"\n        integrity="${bundle.integrity}" crossorigin="anonymous"></script>`;
-    assert.ok(readme.includes(tag), `README.md is stale: run node scripts/update-readme-sri.mjs (want ${bundle.path} ${bundle.integrity})`);
+    assert.ok(
+      readme.includes(tag),
+      `README.md is stale: run node scripts/update-readme-sri.mjs (want ${bundle.path} ${bundle.integrity})`,
+    );
   });
 });

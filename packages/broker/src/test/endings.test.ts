@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
-import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { startBroker } from '../broker.js';
@@ -10,13 +10,16 @@ import { createLogger } from '../log/logger.js';
 import { createMetrics, type BrokerMetrics } from '../metrics/metrics.js';
 import { createUpgradeHandler } from '../server/upgrade-handler.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { ControlCommand, SessionRecord } from '../store/session-store.js';
+import type { ControlCommand } from '../store/session-store.js';
 import { staticTenants } from '../tenants/tenant-registry.js';
 import { ADMIN_TOKEN, startHarness, TEST_ORIGIN } from './harness.js';
 
 /** Issue 8 item 9: every ending has one owner and a gauge that shows it happened. */
 
-async function gaugeValue(metrics: BrokerMetrics, name: 'sessionsConnecting' | 'shellCleanups' | 'storeSubscriptions'): Promise<number> {
+async function gaugeValue(
+  metrics: BrokerMetrics,
+  name: 'sessionsConnecting' | 'shellCleanups' | 'storeSubscriptions',
+): Promise<number> {
   const data = await metrics[name].get();
   return data.values.reduce((sum, v) => sum + v.value, 0);
 }
@@ -63,7 +66,7 @@ class CountingStore extends MemoryStore {
       off();
     };
   }
-  onReaped(_handler: (records: SessionRecord[]) => void): () => void {
+  onReaped(): () => void {
     this.subscribed++;
     return () => void this.subscribed--;
   }
@@ -94,14 +97,17 @@ describe('endings that cannot be missed', () => {
         isDraining: () => false,
       });
       const { res, req, upgraded } = unopenedUpgrade(h.token());
-      upgrade(res, req, {} as us_socket_context_t);
+      upgrade(res, req, {});
       // The session connects upstream for real, then the upgrade opens nothing.
       await until(() => upgraded() === 1, 'the upgrade');
       assert.equal(h.broker.sessions.size, 0, 'the session was disposed at once');
       assert.equal(await gaugeValue(h.broker.metrics, 'sessionsConnecting'), 0);
       assert.equal(await h.broker.store.count('test'), 0, 'its store entry was released');
       const rejected = h.logs.filter((l) => l['event'] === 'session.rejected');
-      assert.deepEqual(rejected.map((l) => l['closeReason']), ['client_aborted']);
+      assert.deepEqual(
+        rejected.map((l) => l['closeReason']),
+        ['client_aborted'],
+      );
       await h.waitIdle();
     } finally {
       await h.close();
@@ -144,16 +150,29 @@ describe('endings that cannot be missed', () => {
     }
   });
 
-  test('a failed admin listen releases every store subscription and leaves the caller\'s store open', async () => {
+  test("a failed admin listen releases every store subscription and leaves the caller's store open", async () => {
     const busy = await portInUse();
     const store = new CountingStore();
     const metrics = createMetrics({ defaultMetrics: false });
     try {
-      const config = loadConfig({ ADMIN_TOKEN, TENANTS_FILE: '/dev/null', PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ADMIN_PORT: String(busy.port) });
+      const config = loadConfig({
+        ADMIN_TOKEN,
+        TENANTS_FILE: '/dev/null',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ADMIN_HOST: '127.0.0.1',
+        ADMIN_PORT: String(busy.port),
+      });
       const logger = createLogger({ sink: () => {} });
       const tenants = staticTenants([]);
       await assert.rejects(
-        startBroker(config, { authenticator: createAuthenticator({ tenants, config }), store, tenants, logger, metrics }),
+        startBroker(config, {
+          authenticator: createAuthenticator({ tenants, config }),
+          store,
+          tenants,
+          logger,
+          metrics,
+        }),
         /ADMIN_PORT/,
       );
       assert.equal(store.subscribed, 0, 'no handler is left on the store');
@@ -169,17 +188,29 @@ describe('endings that cannot be missed', () => {
   test('drain releases its subscriptions but closes only a store it created itself', async () => {
     const store = new CountingStore();
     const metrics = createMetrics({ defaultMetrics: false });
-    const config = loadConfig({ ADMIN_TOKEN, TENANTS_FILE: '/dev/null', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' });
+    const config = loadConfig({
+      ADMIN_TOKEN,
+      TENANTS_FILE: '/dev/null',
+      PORT: '0',
+      ADMIN_PORT: '0',
+      HOST: '127.0.0.1',
+    });
     const tenants = staticTenants([]);
     const logger = createLogger({ sink: () => {} });
-    const given = await startBroker(config, { authenticator: createAuthenticator({ tenants, config }), store, tenants, logger, metrics });
+    const given = await startBroker(config, {
+      authenticator: createAuthenticator({ tenants, config }),
+      store,
+      tenants,
+      logger,
+      metrics,
+    });
     assert.equal(store.subscribed, 2, 'control channel and reaped sessions');
     assert.equal(await gaugeValue(metrics, 'storeSubscriptions'), 2);
     await given.drain();
     assert.equal(store.subscribed, 0);
     assert.equal(await gaugeValue(metrics, 'storeSubscriptions'), 0);
     assert.ok(given.gauges.allReleased());
-    assert.equal(store.closedBy, 0, 'a store passed in is its caller\'s to close');
+    assert.equal(store.closedBy, 0, "a store passed in is its caller's to close");
     assert.equal(store.isUp(), true);
     await store.close();
 

@@ -27,8 +27,12 @@ function tableRows(markdown: string): Row[] {
     const heading = /^##\s+(.*)$/.exec(line);
     if (heading) section = heading[1]!.trim();
     if (!line.startsWith('|')) continue;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-    if (/^`PS_ERR_[A-Z_]+`$/.test(cells[0] ?? '')) rows.push({ cells: cells.map((c) => c.replace(/^`|`$/g, '')), section });
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    if (/^`PS_ERR_[A-Z_]+`$/.test(cells[0] ?? ''))
+      rows.push({ cells: cells.map((c) => c.replace(/^`|`$/g, '')), section });
   }
   return rows;
 }
@@ -71,7 +75,8 @@ describe('docs/errors.md', () => {
 
   test('every close code in the table is a protocol close code', () => {
     const closeCodes = new Set<number>(Object.values(CloseCode));
-    for (const r of main) assert.ok(closeCodes.has(Number(r.cells[2])), `${r.cells[0]}: ${r.cells[2]} is not in CloseCode`);
+    for (const r of main)
+      assert.ok(closeCodes.has(Number(r.cells[2])), `${r.cells[0]}: ${r.cells[2]} is not in CloseCode`);
   });
 
   test('every PS_ERR_ literal in the broker source is documented', () => {
@@ -81,7 +86,11 @@ describe('docs/errors.md', () => {
       for (const m of readFileSync(file, 'utf8').matchAll(/PS_ERR_[A-Z_]+/g)) if (!used.has(m[0])) used.set(m[0], file);
     }
     assert.ok(used.size >= errorCatalog().length, 'the source scan found the codes');
-    for (const [code, file] of used) assert.ok(documented.has(code), `${code} (used in ${file.slice(SRC.length)}) is not documented in docs/errors.md`);
+    for (const [code, file] of used)
+      assert.ok(
+        documented.has(code),
+        `${code} (used in ${file.slice(SRC.length)}) is not documented in docs/errors.md`,
+      );
     for (const r of httpOnly) assert.ok(/^\d{3}$/.test(r.cells[1]!), `${r.cells[0]}: HTTP status`);
   });
 });

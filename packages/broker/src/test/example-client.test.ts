@@ -11,7 +11,11 @@ import { startHarness, type Harness } from './harness.js';
  */
 const CLIENT = fileURLToPath(new URL('../../../../examples/connect.mjs', import.meta.url));
 
-function runClient(url: string, token: string, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runClient(
+  url: string,
+  token: string,
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLIENT, url, token], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

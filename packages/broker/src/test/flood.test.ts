@@ -38,7 +38,13 @@ async function sampleEvery100ms(count: number, read: () => number): Promise<numb
 describe('flood and flow control', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ env: { BACKPRESSURE_HIGH_BYTES: String(HIGH), BACKPRESSURE_LIMIT_BYTES: String(LIMIT), CLIENT_WINDOW_BYTES: String(WINDOW) } });
+    h = await startHarness({
+      env: {
+        BACKPRESSURE_HIGH_BYTES: String(HIGH),
+        BACKPRESSURE_LIMIT_BYTES: String(LIMIT),
+        CLIENT_WINDOW_BYTES: String(WINDOW),
+      },
+    });
   });
   afterEach(async () => {
     await h.waitIdle();
@@ -87,9 +93,16 @@ describe('flood and flow control', () => {
     // The client reads everything (no socket backpressure), yet output stops near the window.
     const samples = await sampleEvery100ms(5, () => c.stdoutBytes);
     const inFlight = samples[samples.length - 1]! - acked;
-    assert.ok(inFlight <= WINDOW + OVERSHOOT, `unacknowledged output received: ${inFlight} bytes (bound ${WINDOW + OVERSHOOT})`);
+    assert.ok(
+      inFlight <= WINDOW + OVERSHOOT,
+      `unacknowledged output received: ${inFlight} bytes (bound ${WINDOW + OVERSHOOT})`,
+    );
     assert.equal(samples[samples.length - 1], samples[0], 'nothing more arrives until the client acks');
-    assert.equal(sessionInfo(h)['unacknowledgedBytes'], c.stdoutBytes - acked, 'the broker counts exactly the payload bytes sent');
+    assert.equal(
+      sessionInfo(h)['unacknowledgedBytes'],
+      c.stdoutBytes - acked,
+      'the broker counts exactly the payload bytes sent',
+    );
     assert.equal(sessionInfo(h)['clientBufferedBytes'], 0, 'paused by the window, not by socket backpressure');
 
     // Acknowledging resumes the output.

@@ -5,7 +5,16 @@ import { loadConfig } from '../config/config.js';
 import type { ResourceKind } from '../metrics/metrics.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import { spawnBroker } from './broker-process.js';
-import { ADMIN_TOKEN, clientSide, pollIdle, simFixture, tenantDoc, type BrokerResources, type Harness, type HarnessOptions } from './harness.js';
+import {
+  ADMIN_TOKEN,
+  clientSide,
+  pollIdle,
+  simFixture,
+  tenantDoc,
+  type BrokerResources,
+  type Harness,
+  type HarnessOptions,
+} from './harness.js';
 
 /**
  * The Harness with the broker out of process: started by spawnBroker (the launcher named by
@@ -14,7 +23,8 @@ import { ADMIN_TOKEN, clientSide, pollIdle, simFixture, tenantDoc, type BrokerRe
  * need the in-process Broker object (`h.broker`) cannot run this way and say so.
  */
 export async function startProcessHarness(options: HarnessOptions): Promise<Harness> {
-  if (options.deps !== undefined) throw new Error('startHarness({ deps }) needs the broker in process; unset PODSHELL_TEST_BROKER_LAUNCHER');
+  if (options.deps !== undefined)
+    throw new Error('startHarness({ deps }) needs the broker in process; unset PODSHELL_TEST_BROKER_LAUNCHER');
   const sim = await startKubeSim({ fixtures: simFixture() });
   try {
     const docs = [tenantDoc(options.testTenant), ...(options.tenants ?? [])];
@@ -28,7 +38,9 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
     const resources = (): Promise<BrokerResources> => processResources(adminUrl);
     const broker = new Proxy({} as Broker, {
       get: (_t, prop) => {
-        throw new Error(`h.broker.${String(prop)}: this test reads the broker in process and cannot run against PODSHELL_TEST_BROKER_LAUNCHER`);
+        throw new Error(
+          `h.broker.${String(prop)}: this test reads the broker in process and cannot run against PODSHELL_TEST_BROKER_LAUNCHER`,
+        );
       },
     });
     return {
@@ -40,7 +52,12 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
       logs: b.logs,
       ...side,
       resources,
-      storeCount: async (tenant) => (JSON.parse((await side.admin(`/admin/sessions?tenant=${encodeURIComponent(tenant)}`)).text) as { count: number }).count,
+      storeCount: async (tenant) =>
+        (
+          JSON.parse((await side.admin(`/admin/sessions?tenant=${encodeURIComponent(tenant)}`)).text) as {
+            count: number;
+          }
+        ).count,
       waitIdle: (timeoutMs) => pollIdle(resources, timeoutMs),
       close: async () => {
         b.child.kill('SIGTERM');
@@ -59,7 +76,14 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
 /** An out-of-process broker's resources, from its admin port's /debug/resources. */
 export async function processResources(adminUrl: string): Promise<BrokerResources> {
   const res = await fetch(`${adminUrl}/debug/resources`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const r = (await res.json()) as { gauges: Record<string, number>; activeResources: { byType: Record<string, number> } };
+  const r = (await res.json()) as {
+    gauges: Record<string, number>;
+    activeResources: { byType: Record<string, number> };
+  };
   const { sessionsActive, leakSuspected: _leak, ...gauges } = r.gauges;
-  return { gauges: gauges as Record<ResourceKind, number>, sessions: sessionsActive ?? 0, activeResources: r.activeResources.byType };
+  return {
+    gauges: gauges as Record<ResourceKind, number>,
+    sessions: sessionsActive ?? 0,
+    activeResources: r.activeResources.byType,
+  };
 }

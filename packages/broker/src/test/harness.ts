@@ -9,7 +9,7 @@ import { createLogger } from '../log/logger.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { activeResourcesByType } from '../debug/resources-report.js';
-import type { ResourceKind } from '../metrics/metrics.js';
+import { ENDING_GAUGES, RESOURCE_GAUGES, type GaugeKind, type ResourceKind } from '../metrics/metrics.js';
 import { brokerLauncher } from './broker-process.js';
 import { TestClient, type ConnectOptions } from './client.js';
 import { startProcessHarness } from './harness-process.js';
@@ -51,7 +51,13 @@ export function simFixture(): ReturnType<typeof defaultFixture> {
 }
 
 export function tenantDoc(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const limits = { maxConcurrentSessions: 2000, maxSessionSeconds: 3600, idleTimeoutSeconds: 900, connectsPerMinute: 100000, ...((overrides['limits'] as object | undefined) ?? {}) };
+  const limits = {
+    maxConcurrentSessions: 2000,
+    maxSessionSeconds: 3600,
+    idleTimeoutSeconds: 900,
+    connectsPerMinute: 100000,
+    ...((overrides['limits'] as object | undefined) ?? {}),
+  };
   return {
     name: 'test',
     issuer: 'https://test.example',
@@ -117,7 +123,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (brokerLauncher() !== undefined) return startProcessHarness(options);
   const sim = await startKubeSim({ fixtures: simFixture() });
   try {
-    const tenants = parseTenants(stringify({ tenants: [tenantDoc(options.testTenant), ...(options.tenants ?? [])] }), { file: 'harness.yaml', baseDir: '/' });
+    const tenants = parseTenants(stringify({ tenants: [tenantDoc(options.testTenant), ...(options.tenants ?? [])] }), {
+      file: 'harness.yaml',
+      baseDir: '/',
+    });
     const config = loadConfig({
       ADMIN_TOKEN,
       TENANTS_FILE: '/dev/null',
@@ -130,12 +139,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(sim.kubeconfig);
     const logs: Record<string, unknown>[] = [];
-    const logger = createLogger({ level: 'info', sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = createLogger({
+      level: 'info',
+      sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
+    });
     const authenticator = createAuthenticator({ tenants, config });
-    const broker = await startBroker(config, { authenticator, kubeConfig, logger, leakCheckPeriodMs: 200, ...options.deps });
+    const broker = await startBroker(config, {
+      authenticator,
+      kubeConfig,
+      logger,
+      leakCheckPeriodMs: 200,
+      ...options.deps,
+    });
     const url = `ws://127.0.0.1:${broker.port}${config.sessionPath}`;
     const adminUrl = `http://127.0.0.1:${broker.adminPort}`;
-    const resources = async (): Promise<BrokerResources> => ({ gauges: broker.gauges.snapshot(), sessions: broker.sessions.size, activeResources: activeResourcesByType() });
+    const resources = (): Promise<BrokerResources> =>
+      Promise.resolve({
+        gauges: broker.gauges.snapshot(),
+        sessions: broker.sessions.size,
+        activeResources: activeResourcesByType(),
+      });
     return {
       sim,
       broker,
@@ -146,7 +169,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...clientSide(tenants, url, adminUrl),
       resources,
       storeCount: (tenant) => broker.store.count(tenant),
-      waitIdle: (timeoutMs) => pollIdle(resources, timeoutMs),
+      // Idle in process means every gauge, the broker-wide ones too (connecting sessions, shell cleanups).
+      waitIdle: (timeoutMs) =>
+        pollIdle(
+          () =>
+            Promise.resolve({
+              gauges: idleGauges(broker.gauges.snapshotAll()),
+              sessions: broker.sessions.size,
+              activeResources: {},
+            }),
+          timeoutMs,
+        ),
       close: async () => {
         await broker.close();
         await sim.close();
@@ -159,10 +192,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** The parts of a Harness that only talk to the broker over its ports: tokens, clients, the admin API. */
-export function clientSide(tenants: readonly Tenant[], url: string, adminUrl: string): Pick<Harness, 'token' | 'connect' | 'admin'> {
+export function clientSide(
+  tenants: readonly Tenant[],
+  url: string,
+  adminUrl: string,
+): Pick<Harness, 'token' | 'connect' | 'admin'> {
   const token = (o: TokenOptions = {}): string => {
     const tenant = tenants.find((t) => t.name === (o.tenant ?? 'test'))!;
-    const target: { namespace: string; pod: string; container?: string; command?: string[] } = { namespace: o.namespace ?? 'default', pod: o.pod ?? 'demo' };
+    const target: { namespace: string; pod: string; container?: string; command?: string[] } = {
+      namespace: o.namespace ?? 'default',
+      pod: o.pod ?? 'demo',
+    };
     if (o.container !== undefined) target.container = o.container;
     if (o.command !== undefined) target.command = o.command;
     return mintToken({ tenant, sub: o.sub ?? 'alice', target, ttlSeconds: o.ttlSeconds ?? 600 });
@@ -171,7 +211,10 @@ export function clientSide(tenants: readonly Tenant[], url: string, adminUrl: st
     token,
     connect: (o = {}) => TestClient.connect(url, { origin: TEST_ORIGIN, ...o, token: o.token ?? token(o) }),
     admin: async (path, init = {}) => {
-      const res = await fetch(adminUrl + path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
+      const res = await fetch(adminUrl + path, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) },
+      });
       return { status: res.status, text: await res.text() };
     },
   };
@@ -183,12 +226,23 @@ export async function pollIdle(read: () => Promise<BrokerResources>, timeoutMs =
   for (;;) {
     const r = await read();
     if (r.sessions === 0 && Object.values(r.gauges).every((v) => v === 0)) return;
-    if (Date.now() > deadline) throw new Error(`resources not released: ${JSON.stringify(r.gauges)}, live sessions ${r.sessions}`);
+    if (Date.now() > deadline)
+      throw new Error(`resources not released: ${JSON.stringify(r.gauges)}, live sessions ${r.sessions}`);
     await new Promise((res) => setTimeout(res, 10));
   }
 }
 
 /** The audit events of the captured log, by event name. */
-export function auditEvents(logs: Record<string, unknown>[], event: 'session.start' | 'session.end' | 'session.rejected'): Record<string, unknown>[] {
+export function auditEvents(
+  logs: Record<string, unknown>[],
+  event: 'session.start' | 'session.end' | 'session.rejected',
+): Record<string, unknown>[] {
   return logs.filter((l) => l['event'] === event);
+}
+
+/** The gauges an idle broker has at 0: per-session resources and endings in flight (ResourceGauges.allZero), not its store subscriptions. */
+function idleGauges(all: Record<GaugeKind, number>): Record<ResourceKind, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...RESOURCE_GAUGES, ...ENDING_GAUGES]) out[k] = all[k];
+  return out;
 }

@@ -57,7 +57,9 @@ describe('the classic leak', () => {
       return c;
     };
     for (let start = 0; start < SESSIONS; start += BATCH) {
-      const clients = await Promise.all(Array.from({ length: Math.min(BATCH, SESSIONS - start) }, (_, k) => open(start + k)));
+      const clients = await Promise.all(
+        Array.from({ length: Math.min(BATCH, SESSIONS - start) }, (_, k) => open(start + k)),
+      );
       const live = await h.resources();
       peakSessions = Math.max(peakSessions, live.sessions);
       assert.equal(live.gauges.resizeHandlers, live.sessions, 'one resize handler per live session');
@@ -70,7 +72,12 @@ describe('the classic leak', () => {
     }
     assert.ok(peakSessions >= BATCH / 2, `sessions were concurrent (peak ${peakSessions})`);
     await h.waitIdle(30_000);
-    assert.deepEqual((await h.resources()).gauges, { clientSockets: 0, upstreamSockets: 0, resizeHandlers: 0, sessionTimers: 0 });
+    assert.deepEqual((await h.resources()).gauges, {
+      clientSockets: 0,
+      upstreamSockets: 0,
+      resizeHandlers: 0,
+      sessionTimers: 0,
+    });
     assert.equal(await h.storeCount('test'), 0, 'no store entry left');
     // Handles: poll until back to the baseline (sockets finish closing after their last event).
     const deadline = Date.now() + 15_000;
@@ -91,7 +98,10 @@ describe('the classic leak', () => {
     // about one run in thirteen. They are masked first, so the check still fails on any trace of a token.
     const sessionIds = new Set(auditEvents(h.logs, 'session.start').map((e) => String(e['session'])));
     assert.equal(sessionIds.size, SESSIONS + 1);
-    const logText = h.logs.map((l) => JSON.stringify(l)).join('\n').replace(/[A-Za-z0-9_-]{22}/g, (m) => (sessionIds.has(m) ? '<session-id>' : m));
+    const logText = h.logs
+      .map((l) => JSON.stringify(l))
+      .join('\n')
+      .replace(/[A-Za-z0-9_-]{22}/g, (m) => (sessionIds.has(m) ? '<session-id>' : m));
     assert.equal(logText.includes('eyJ'), false, 'no JWT in any log line');
     assert.equal(metrics.text.includes('eyJ'), false, 'no JWT in any metric label');
     // Threat 17 at volume: exactly one start and one end audit event per session.

@@ -41,17 +41,30 @@ for (const kind of ['memory', 'redis'] as const) {
       const alice = await h.connect({ pod: 'echo-0', sub: 'alice' });
       const bob = await h.connect({ pod: 'echo-0', sub: 'bob' });
       await Promise.all([alice.waitForControl('hello'), bob.waitForControl('hello')]);
-      const { lock: l, sessionsEnded } = await lock({ tenant: 'test', subject: 'alice', message: 'Your account is under review.', ttlSeconds: 600 });
+      const { lock: l, sessionsEnded } = await lock({
+        tenant: 'test',
+        subject: 'alice',
+        message: 'Your account is under review.',
+        ttlSeconds: 600,
+      });
       assert.equal(sessionsEnded, 1);
       assert.equal((await alice.waitForClose(2000)).code, 4409);
       assert.equal(alice.control('closing')?.message, 'Your account is under review.');
       const again = await h.connect({ pod: 'echo-0', sub: 'alice' });
       assert.equal((await again.waitForClose()).code, 4403);
-      assert.deepEqual(again.control('closing'), { type: 'closing', code: 4403, reason: 'locked', message: 'Your account is under review.' });
+      assert.deepEqual(again.control('closing'), {
+        type: 'closing',
+        code: 4403,
+        reason: 'locked',
+        message: 'Your account is under review.',
+      });
       bob.stdin('bob-still-here');
       await bob.waitForText('bob-still-here');
       const listed = JSON.parse((await h.admin('/admin/locks?tenant=test')).text) as { locks: LockRecord[] };
-      assert.deepEqual(listed.locks.map((x) => x.id), [l.id]);
+      assert.deepEqual(
+        listed.locks.map((x) => x.id),
+        [l.id],
+      );
       await unlock(l.id);
       const back = await h.connect({ pod: 'echo-0', sub: 'alice' });
       await back.waitForControl('hello');
@@ -78,7 +91,13 @@ for (const kind of ['memory', 'redis'] as const) {
       await c.waitForControl('hello');
       h.broker.sessions.stopListening();
       // A whole-tenant lock written straight to the store: no kill is published at all.
-      const l: LockRecord = { id: 'tenant-lock-1', tenant: 'test', message: 'Tenant suspended.', createdAt: Date.now(), createdBy: 'operator' };
+      const l: LockRecord = {
+        id: 'tenant-lock-1',
+        tenant: 'test',
+        message: 'Tenant suspended.',
+        createdAt: Date.now(),
+        createdBy: 'operator',
+      };
       await h.broker.store.createLock(l);
       assert.equal(c.closeEvent, null);
       c.refresh(h.token({ pod: 'echo-0', sub: 'carol', ttlSeconds: 900 }));
@@ -89,8 +108,18 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     test('bad lock requests are refused with 400', async () => {
-      for (const body of [{}, { tenant: 'test', ttlSeconds: -1 }, { tenant: 'test', expiresAt: 1 }, { tenant: 'bad tenant' }, { tenant: 'test', message: 'x'.repeat(201) }]) {
-        assert.equal((await h.admin('/admin/locks', { method: 'POST', body: JSON.stringify(body) })).status, 400, JSON.stringify(body));
+      for (const body of [
+        {},
+        { tenant: 'test', ttlSeconds: -1 },
+        { tenant: 'test', expiresAt: 1 },
+        { tenant: 'bad tenant' },
+        { tenant: 'test', message: 'x'.repeat(201) },
+      ]) {
+        assert.equal(
+          (await h.admin('/admin/locks', { method: 'POST', body: JSON.stringify(body) })).status,
+          400,
+          JSON.stringify(body),
+        );
       }
       assert.equal((await h.admin('/admin/locks/nosuchlock0', { method: 'DELETE' })).status, 404);
     });

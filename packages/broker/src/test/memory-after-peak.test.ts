@@ -19,7 +19,11 @@ describe('memory after a peak', () => {
   let broker: ChurnBroker;
   before(async () => {
     sim = await startKubeSim({ fixtures: simFixture() });
-    broker = await startChurnBroker(sim, { ...SHIPPED_RUNTIME_ENV, MEMORY_TRIM_AFTER_SESSIONS: '100', MEMORY_TRIM_SETTLE_MS: '1000' }, 600);
+    broker = await startChurnBroker(
+      sim,
+      { ...SHIPPED_RUNTIME_ENV, MEMORY_TRIM_AFTER_SESSIONS: '100', MEMORY_TRIM_SETTLE_MS: '1000' },
+      600,
+    );
   });
   after(async () => {
     await broker.stop();
@@ -28,7 +32,8 @@ describe('memory after a peak', () => {
 
   it('documents exactly the runtime environment the test runs with', () => {
     const doc = readFileSync(new URL('../../../../docs/operations.md', import.meta.url), 'utf8');
-    for (const [k, v] of Object.entries(SHIPPED_RUNTIME_ENV)) assert.ok(doc.includes(`${k}=${v}`), `docs/operations.md names ${k}=${v}`);
+    for (const [k, v] of Object.entries(SHIPPED_RUNTIME_ENV))
+      assert.ok(doc.includes(`${k}=${v}`), `docs/operations.md names ${k}=${v}`);
     assert.ok(jemallocInstalled(), 'libjemalloc2 is installed (.ci/run installs it)');
   });
 
@@ -50,7 +55,11 @@ describe('memory after a peak', () => {
       assert.ok(m.heapUsed <= base.heapUsed * 1.05, `JS heap not back within 5 % of the baseline: ${report}`);
       assert.ok(m.rss - base.rss <= rssAfterPeakBound(ROUND), `RSS not back within the bound: ${report}`);
     }
-    const res = (await (await fetch(`http://127.0.0.1:${broker.process.adminPort}/debug/resources`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { gauges: Record<string, number> };
+    const res = (await (
+      await fetch(`http://127.0.0.1:${broker.process.adminPort}/debug/resources`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json()) as { gauges: Record<string, number> };
     for (const [k, v] of Object.entries(res.gauges)) assert.equal(v, 0, `${k} back to zero`);
   });
 });

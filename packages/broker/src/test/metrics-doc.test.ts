@@ -9,6 +9,8 @@ test('docs/operations.md lists exactly the broker metrics, with their types', as
   const doc = readFileSync(fileURLToPath(new URL('../../../../docs/operations.md', import.meta.url)), 'utf8');
   const section = doc.slice(doc.indexOf('## Metrics'), doc.indexOf('\n## ', doc.indexOf('## Metrics') + 1));
   const documented = new Map([...section.matchAll(/^\| `(podshell_\w+)` \| (\w+) \|/gm)].map((m) => [m[1]!, m[2]!]));
-  const exported = new Map((await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
+  const exported = new Map(
+    (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]),
+  );
   assert.deepEqual([...documented].sort(), [...exported].sort());
 });

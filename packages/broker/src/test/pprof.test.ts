@@ -34,8 +34,21 @@ async function admin(b: BrokerProcess, path: string): Promise<Response> {
 
 function goPprofTop(file: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('go', ['tool', 'pprof', '-top', '-nodecount=400', file], { env: { ...process.env, HOME: tmpdir(), GOCACHE: join(tmpdir(), 'go-cache-pprof-test'), GOTOOLCHAIN: 'local' }, timeout: 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`go tool pprof -top ${file} failed (is golang-go installed? .ci/run installs it): ${stderr || err.message}`)) : resolve(stdout),
+    execFile(
+      'go',
+      ['tool', 'pprof', '-top', '-nodecount=400', file],
+      {
+        env: { ...process.env, HOME: tmpdir(), GOCACHE: join(tmpdir(), 'go-cache-pprof-test'), GOTOOLCHAIN: 'local' },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) =>
+        err
+          ? reject(
+              new Error(
+                `go tool pprof -top ${file} failed (is golang-go installed? .ci/run installs it): ${stderr || err.message}`,
+              ),
+            )
+          : resolve(stdout),
     ),
   );
 }
@@ -59,7 +72,12 @@ describe('pprof endpoints of the real broker process', () => {
       const url = `ws://127.0.0.1:${b.port}/v1/session`;
       const cpu = admin(b, '/debug/pprof/profile?seconds=3');
       const work = async (i: number): Promise<void> => {
-        const token = mintToken({ tenant, sub: `pprof-${i}`, target: { namespace: 'default', pod: 'echo-0' }, ttlSeconds: 600 });
+        const token = mintToken({
+          tenant,
+          sub: `pprof-${i}`,
+          target: { namespace: 'default', pod: 'echo-0' },
+          ttlSeconds: 600,
+        });
         for (let round = 0; round < 3; round++) {
           const c = await TestClient.connect(url, { token, origin: TEST_ORIGIN });
           await c.waitForControl('hello');
@@ -93,8 +111,14 @@ describe('pprof endpoints of the real broker process', () => {
       const heapTop = await goPprofTop(heapFile);
       assert.match(cpuTop, /flat%/);
       assert.match(heapTop, /flat%/);
-      assert.ok(cpuFns.some((f) => f.name !== '' && cpuTop.includes(f.name)), 'go tool pprof -top lists a broker function of the CPU profile');
-      assert.ok(heapFns.some((f) => f.name !== '' && heapTop.includes(f.name)), 'go tool pprof -top lists a broker function of the heap profile');
+      assert.ok(
+        cpuFns.some((f) => f.name !== '' && cpuTop.includes(f.name)),
+        'go tool pprof -top lists a broker function of the CPU profile',
+      );
+      assert.ok(
+        heapFns.some((f) => f.name !== '' && heapTop.includes(f.name)),
+        'go tool pprof -top lists a broker function of the heap profile',
+      );
 
       // The V8 snapshot lives on at its own path.
       const snap = await admin(b, '/debug/heapsnapshot');
@@ -102,7 +126,13 @@ describe('pprof endpoints of the real broker process', () => {
       assert.ok(((await snap.json()) as { snapshot: { node_count: number } }).snapshot.node_count > 1000);
 
       const metrics = await (await admin(b, '/metrics')).text();
-      for (const g of ['podshell_sessions_active', 'podshell_client_sockets', 'podshell_upstream_sockets', 'podshell_resize_handlers', 'podshell_session_timers']) {
+      for (const g of [
+        'podshell_sessions_active',
+        'podshell_client_sockets',
+        'podshell_upstream_sockets',
+        'podshell_resize_handlers',
+        'podshell_session_timers',
+      ]) {
         assert.match(metrics, new RegExp(`^${g} 0$`, 'm'), `${g} back to 0`);
       }
     } finally {

@@ -27,13 +27,20 @@ describe('redaction', () => {
   test('random base64url ids that contain "eyJ" are left alone (session ids must stay readable)', () => {
     const ids = pseudoIds(200_000).filter((id) => /eyJ[A-Za-z0-9_-]{9,}/.test(id));
     assert.ok(ids.length > 0, 'the sample holds ids with eyJ and enough characters after it');
-    assert.deepEqual(ids.filter((id) => redact(id) !== id), []);
+    assert.deepEqual(
+      ids.filter((id) => redact(id) !== id),
+      [],
+    );
   });
 
   test('the logger: credential fields by name (pino paths), fragments in any string, audit lines whatever LOG_LEVEL', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({ level: 'error', sink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
-    logger.error('upgrade.failed', { token: 'opaque-secret', headers: { authorization: 'Bearer opaque', origin: 'https://a.example' }, err: new Error(`bad token ${JWT.slice(0, 50)}`) });
+    logger.error('upgrade.failed', {
+      token: 'opaque-secret',
+      headers: { authorization: 'Bearer opaque', origin: 'https://a.example' },
+      err: new Error(`bad token ${JWT.slice(0, 50)}`),
+    });
     logger.info('session.end', { session: 's1', closeMessage: JWT.slice(0, 120) });
     logger.info('upgrade.refused', { note: 'below LOG_LEVEL' });
     assert.equal(lines.length, 2);

@@ -12,7 +12,18 @@ const TOKEN = 'admin-token-0123456789';
 
 function record(tenant: string, subject: string, replica: string): SessionRecord {
   const now = Date.now();
-  return { id: randomBytes(16).toString('base64url'), tenant, subject, namespace: 'default', pod: 'web-0', container: 'app', replica, clientIp: '10.0.0.1', startedAt: now, expiresAt: now + 600_000 };
+  return {
+    id: randomBytes(16).toString('base64url'),
+    tenant,
+    subject,
+    namespace: 'default',
+    pod: 'web-0',
+    container: 'app',
+    replica,
+    clientIp: '10.0.0.1',
+    startedAt: now,
+    expiresAt: now + 600_000,
+  };
 }
 
 describe('admin API over the Redis store', () => {
@@ -40,7 +51,9 @@ describe('admin API over the Redis store', () => {
         method,
         path,
         ...(extra.query !== undefined ? { query: extra.query } : {}),
-        ...(extra.body !== undefined ? { body: typeof extra.body === 'string' ? extra.body : JSON.stringify(extra.body) } : {}),
+        ...(extra.body !== undefined
+          ? { body: typeof extra.body === 'string' ? extra.body : JSON.stringify(extra.body) }
+          : {}),
         headers: extra.token === null ? {} : { authorization: `Bearer ${extra.token ?? TOKEN}` },
       },
       ctx,
@@ -55,7 +68,10 @@ describe('admin API over the Redis store', () => {
       heardOnC.push(cmd);
       onHeard?.();
     });
-    for (const r of Object.values(recs)) assert.ok((await c.acquire({ record: r, maxConcurrent: 10, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0 })).ok);
+    for (const r of Object.values(recs))
+      assert.ok(
+        (await c.acquire({ record: r, maxConcurrent: 10, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0 })).ok,
+      );
     ctx = { store: a, logger, adminToken: TOKEN };
   });
   after(async () => {
@@ -76,7 +92,10 @@ describe('admin API over the Redis store', () => {
     assert.equal(all.status, 200);
     assert.equal((all.body as { count: number }).count, 3);
     const a1 = await call('GET', '/admin/sessions', { query: 'tenant=tenant-a' });
-    assert.deepEqual((a1.body as { sessions: SessionRecord[] }).sessions.map((s) => s.id).sort(), [recs.aliceA.id, recs.bobA.id].sort());
+    assert.deepEqual(
+      (a1.body as { sessions: SessionRecord[] }).sessions.map((s) => s.id).sort(),
+      [recs.aliceA.id, recs.bobA.id].sort(),
+    );
     const alice = await call('GET', '/admin/sessions', { query: '?tenant=tenant-b&subject=alice' });
     assert.deepEqual((alice.body as { sessions: SessionRecord[] }).sessions, [recs.aliceB]);
     assert.equal((await call('GET', '/admin/sessions', { query: 'subject=alice' })).status, 400);
@@ -100,7 +119,10 @@ describe('admin API over the Redis store', () => {
   it('revokes a subject within one tenant only, or a whole tenant', async () => {
     let heard = nextCommand();
     const res = await call('POST', '/admin/revoke', { body: { tenant: 'tenant-a', subject: 'alice' } });
-    assert.deepEqual(res, { status: 202, body: { tenant: 'tenant-a', subject: 'alice', sessions: 1, ids: [recs.aliceA.id] } });
+    assert.deepEqual(res, {
+      status: 202,
+      body: { tenant: 'tenant-a', subject: 'alice', sessions: 1, ids: [recs.aliceA.id] },
+    });
     assert.deepEqual(await heard, { kind: 'kill-subject', tenant: 'tenant-a', subject: 'alice' });
     heard = nextCommand();
     const all = await call('POST', '/admin/revoke', { body: { tenant: 'tenant-b' } });
@@ -117,14 +139,25 @@ describe('admin API over the Redis store', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await heard, { kind: 'set-expiry', sessionId: recs.aliceB.id, expiresAt: target });
     assert.equal((await c.get(recs.aliceB.id))!.expiresAt, target);
-    const longer = await call('POST', `/admin/sessions/${recs.aliceB.id}/expiry`, { body: { expiresAt: target + 1000 } });
+    const longer = await call('POST', `/admin/sessions/${recs.aliceB.id}/expiry`, {
+      body: { expiresAt: target + 1000 },
+    });
     assert.equal(longer.status, 409);
-    assert.equal((await call('POST', `/admin/sessions/${recs.aliceB.id}/expiry`, { body: { expiresAt: 'soon' } })).status, 400);
+    assert.equal(
+      (await call('POST', `/admin/sessions/${recs.aliceB.id}/expiry`, { body: { expiresAt: 'soon' } })).status,
+      400,
+    );
     assert.equal((await call('PUT', `/admin/sessions/${recs.aliceB.id}`)).status, 405);
   });
 
   it('answers 503 while the store is down', async () => {
-    const down = new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 200, replicaId: 'down', heartbeatSeconds: 1, logger });
+    const down = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      commandTimeoutMs: 200,
+      replicaId: 'down',
+      heartbeatSeconds: 1,
+      logger,
+    });
     try {
       const t0 = Date.now();
       const res = await handleAdminRequest({ method: 'GET', path: '/admin/sessions' }, { store: down, logger });

@@ -39,7 +39,18 @@ export async function freePort(): Promise<number> {
 
 function launch(port: number, args?: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const argv = args ?? ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+    const argv = args ?? [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+    ];
     const child = spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (chunk: Buffer): void => {
@@ -51,7 +62,8 @@ function launch(port: number, args?: string[], ready = 'Ready to accept connecti
         resolve(child);
       }
     };
-    const onExit = (code: number | null): void => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`));
+    const onExit = (code: number | null): void =>
+      reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`));
     child.stdout.on('data', onData);
     child.stderr.resume();
     child.once('exit', onExit);
@@ -101,7 +113,12 @@ export async function startRedis(): Promise<RedisProcess> {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (for state in another process, where there is no event). */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 25): Promise<number> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 25,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await check()) return Date.now() - start;
@@ -123,12 +140,24 @@ export async function sessionKeys(client: Redis): Promise<string[]> {
 }
 
 /** A Redis Sentinel (redis-server --sentinel) monitoring `masterPort` as master group `name`. */
-export async function startSentinel(masterPort: number, name: string): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startSentinel(
+  masterPort: number,
+  name: string,
+): Promise<{ port: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-sentinel-'));
   const port = await freePort();
   const conf = join(dir, 'sentinel.conf');
   // Sentinel rewrites its config file, so it lives in a private temp dir.
-  writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${name} 1000`, ''].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      '',
+    ].join('\n'),
+  );
   const child = await launch(port, [conf, '--sentinel'], '+monitor master');
   return {
     port,

@@ -20,11 +20,27 @@ describe('Redis cost per session lifecycle is flat in the tenant size', () => {
 
   it('runs as many commands per acquire + release with 2,000 sessions held as with 100', async () => {
     // Heartbeat 300 s: no heartbeat, reap or audit step lands inside the measured window.
-    const small = await measureLifecycles(redis.client(), { url: redis.url, held: 100, lifecycles: 300, heartbeatSeconds: 300 });
-    const large = await measureLifecycles(redis.client(), { url: redis.url, held: 2000, lifecycles: 300, heartbeatSeconds: 300 });
+    const small = await measureLifecycles(redis.client(), {
+      url: redis.url,
+      held: 100,
+      lifecycles: 300,
+      heartbeatSeconds: 300,
+    });
+    const large = await measureLifecycles(redis.client(), {
+      url: redis.url,
+      held: 2000,
+      lifecycles: 300,
+      heartbeatSeconds: 300,
+    });
     const ratio = large.commandsPerLifecycle / small.commandsPerLifecycle;
-    assert.ok(ratio <= 1.05, `commands per lifecycle grew ${ratio.toFixed(2)}x from 100 to 2,000 held (${small.commandsPerLifecycle} → ${large.commandsPerLifecycle}): ${JSON.stringify(large.calls)}`);
-    assert.ok(large.existsPerLifecycle <= 2, `${large.existsPerLifecycle} EXISTS per lifecycle with 2,000 held: a walk of the tenant's set is back`);
+    assert.ok(
+      ratio <= 1.05,
+      `commands per lifecycle grew ${ratio.toFixed(2)}x from 100 to 2,000 held (${small.commandsPerLifecycle} → ${large.commandsPerLifecycle}): ${JSON.stringify(large.calls)}`,
+    );
+    assert.ok(
+      large.existsPerLifecycle <= 2,
+      `${large.existsPerLifecycle} EXISTS per lifecycle with 2,000 held: a walk of the tenant's set is back`,
+    );
     assert.ok(large.commandsPerLifecycle <= 25, `${large.commandsPerLifecycle} commands per lifecycle`);
     assert.deepEqual(await redis.client().keys('ps:{scale-*'), [], 'every measured session released');
   });

@@ -36,7 +36,14 @@ describe('RedisStore against a private redis-server', () => {
   let redis: RedisProcess;
   const open: RedisStore[] = [];
   const store = async (replicaId: string, heartbeatSeconds = 1): Promise<RedisStore> => {
-    const s = new RedisStore({ url: redis.url, commandTimeoutMs: 300, replicaId, heartbeatSeconds, logger, metrics: createMetrics({ defaultMetrics: false }) });
+    const s = new RedisStore({
+      url: redis.url,
+      commandTimeoutMs: 300,
+      replicaId,
+      heartbeatSeconds,
+      logger,
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
     open.push(s);
     await s.connected();
     return s;
@@ -54,7 +61,13 @@ describe('RedisStore against a private redis-server', () => {
   });
 
   it('configures ioredis to fail fast, and passes Sentinel settings and URL credentials through', () => {
-    const plain = redisConnectionOptions({ url: 'redis://127.0.0.1:6390', commandTimeoutMs: 300, replicaId: 'x', heartbeatSeconds: 1, logger });
+    const plain = redisConnectionOptions({
+      url: 'redis://127.0.0.1:6390',
+      commandTimeoutMs: 300,
+      replicaId: 'x',
+      heartbeatSeconds: 1,
+      logger,
+    });
     assert.equal(plain.url, 'redis://127.0.0.1:6390');
     assert.equal(plain.options.enableOfflineQueue, false);
     assert.equal(plain.options.maxRetriesPerRequest, 1);
@@ -62,7 +75,10 @@ describe('RedisStore against a private redis-server', () => {
     assert.ok(plain.options.retryStrategy!(100)! <= 1100, 'reconnect backoff is capped');
     const sentinel = redisConnectionOptions({
       url: 'rediss://user:p%40ss@ignored:1/3',
-      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }],
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26380 },
+      ],
       sentinelName: 'mymaster',
       commandTimeoutMs: 300,
       replicaId: 'x',
@@ -70,7 +86,10 @@ describe('RedisStore against a private redis-server', () => {
       logger,
     });
     assert.equal(sentinel.url, undefined);
-    assert.deepEqual(sentinel.options.sentinels, [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }]);
+    assert.deepEqual(sentinel.options.sentinels, [
+      { host: 's1', port: 26379 },
+      { host: 's2', port: 26380 },
+    ]);
     assert.equal(sentinel.options.name, 'mymaster');
     assert.equal(sentinel.options.username, 'user');
     assert.equal(sentinel.options.password, 'p@ss');
@@ -79,22 +98,54 @@ describe('RedisStore against a private redis-server', () => {
   });
 
   it('acts only on well-formed control messages', () => {
-    assert.deepEqual(parseControlCommand('{"kind":"kill","sessionId":"abc","message":"m"}'), { kind: 'kill', sessionId: 'abc', message: 'm' });
-    assert.deepEqual(parseControlCommand('{"kind":"kill-subject","tenant":"t","subject":"s"}'), { kind: 'kill-subject', tenant: 't', subject: 's' });
-    assert.deepEqual(parseControlCommand('{"kind":"set-expiry","sessionId":"abc","expiresAt":5}'), { kind: 'set-expiry', sessionId: 'abc', expiresAt: 5 });
-    for (const bad of ['nope', 'null', '[]', '{"kind":"kill"}', '{"kind":"kill-subject","tenant":"t"}', '{"kind":"kill-tenant","tenant":""}', '{"kind":"set-expiry","sessionId":"a","expiresAt":"soon"}', '{"kind":"reboot"}']) {
+    assert.deepEqual(parseControlCommand('{"kind":"kill","sessionId":"abc","message":"m"}'), {
+      kind: 'kill',
+      sessionId: 'abc',
+      message: 'm',
+    });
+    assert.deepEqual(parseControlCommand('{"kind":"kill-subject","tenant":"t","subject":"s"}'), {
+      kind: 'kill-subject',
+      tenant: 't',
+      subject: 's',
+    });
+    assert.deepEqual(parseControlCommand('{"kind":"set-expiry","sessionId":"abc","expiresAt":5}'), {
+      kind: 'set-expiry',
+      sessionId: 'abc',
+      expiresAt: 5,
+    });
+    for (const bad of [
+      'nope',
+      'null',
+      '[]',
+      '{"kind":"kill"}',
+      '{"kind":"kill-subject","tenant":"t"}',
+      '{"kind":"kill-tenant","tenant":""}',
+      '{"kind":"set-expiry","sessionId":"a","expiresAt":"soon"}',
+      '{"kind":"reboot"}',
+    ]) {
       assert.equal(parseControlCommand(bad), null, bad);
     }
   });
 
   it('finds the master through a real Redis Sentinel', async () => {
     const sentinel = await startSentinel(redis.port, 'podshell');
-    const s = new RedisStore({ sentinels: [{ host: '127.0.0.1', port: sentinel.port }], sentinelName: 'podshell', commandTimeoutMs: 300, replicaId: 'sen', heartbeatSeconds: 1, logger });
+    const s = new RedisStore({
+      sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      sentinelName: 'podshell',
+      commandTimeoutMs: 300,
+      replicaId: 'sen',
+      heartbeatSeconds: 1,
+      logger,
+    });
     try {
       await s.connected();
       const rec = record('t-sen', 'sen');
       assert.ok((await s.acquire(request(rec))).ok);
-      assert.equal(await redis.client().zcard('ps:{t-sen}:sessions'), 1, 'the session landed on the master Sentinel named');
+      assert.equal(
+        await redis.client().zcard('ps:{t-sen}:sessions'),
+        1,
+        'the session landed on the master Sentinel named',
+      );
       await s.release('t-sen', rec.id);
     } finally {
       await s.close();
@@ -118,7 +169,9 @@ describe('RedisStore against a private redis-server', () => {
     await Promise.all(won.map((rec) => stores[Number(rec.replica.slice(1)) - 1]!.release('acme', rec.id)));
     assert.equal(await stores[0]!.count('acme'), 0);
     // The quota is fully free again.
-    const again = await Promise.all(Array.from({ length: 10 }, () => stores[0]!.acquire(request(record('acme', 'r1')))));
+    const again = await Promise.all(
+      Array.from({ length: 10 }, () => stores[0]!.acquire(request(record('acme', 'r1')))),
+    );
     assert.ok(again.every((r) => r.ok));
     for (const rec of await stores[0]!.list()) await stores[0]!.release(rec.tenant, rec.id);
     await stores[0]!.release('acme', 'no-such-id'); // idempotent
@@ -129,14 +182,28 @@ describe('RedisStore against a private redis-server', () => {
   it('enforces the tenant and client-IP connect rates per minute', async () => {
     const s = await store('rate');
     const tenantRes = [];
-    for (let i = 0; i < 6; i++) tenantRes.push(await s.acquire(request(record('t-rate', 'rate', { clientIp: `10.1.0.${i}` }), { tenantConnectsPerMinute: 5 })));
-    assert.deepEqual(tenantRes.map((r) => r.ok), [true, true, true, true, true, false]);
+    for (let i = 0; i < 6; i++)
+      tenantRes.push(
+        await s.acquire(request(record('t-rate', 'rate', { clientIp: `10.1.0.${i}` }), { tenantConnectsPerMinute: 5 })),
+      );
+    assert.deepEqual(
+      tenantRes.map((r) => r.ok),
+      [true, true, true, true, true, false],
+    );
     assert.equal(tenantRes[5]!.ok === false && tenantRes[5]!.reason, 'rate_limited');
     // The IP limit spans tenants; another IP is unaffected.
     const ipRes = [];
-    for (let i = 0; i < 4; i++) ipRes.push(await s.acquire(request(record(`t-ip${i}`, 'rate', { clientIp: '192.0.2.7' }), { ipConnectsPerMinute: 3 })));
-    assert.deepEqual(ipRes.map((r) => r.ok), [true, true, true, false]);
-    assert.ok((await s.acquire(request(record('t-ip9', 'rate', { clientIp: '192.0.2.8' }), { ipConnectsPerMinute: 3 }))).ok);
+    for (let i = 0; i < 4; i++)
+      ipRes.push(
+        await s.acquire(request(record(`t-ip${i}`, 'rate', { clientIp: '192.0.2.7' }), { ipConnectsPerMinute: 3 })),
+      );
+    assert.deepEqual(
+      ipRes.map((r) => r.ok),
+      [true, true, true, false],
+    );
+    assert.ok(
+      (await s.acquire(request(record('t-ip9', 'rate', { clientIp: '192.0.2.8' }), { ipConnectsPerMinute: 3 }))).ok,
+    );
     for (const rec of await s.list()) await s.release(rec.tenant, rec.id);
     await closeAll();
     assert.deepEqual(await sessionKeys(redis.client()), []);
@@ -155,7 +222,11 @@ describe('RedisStore against a private redis-server', () => {
     // A hash gone before its expiry (evicted, deleted by hand) stops counting at the reaper's audit
     // sweep, and its index entries are dropped.
     await redis.client().del(`ps:{t-exp}:s:${next.id}`);
-    await until(async () => (await s.count('t-exp')) === 0, 3000, 'the audit sweep to drop the entry whose hash vanished');
+    await until(
+      async () => (await s.count('t-exp')) === 0,
+      3000,
+      'the audit sweep to drop the entry whose hash vanished',
+    );
     assert.equal(await redis.client().zcard('ps:{t-exp}:sessions'), 0);
     await closeAll();
     assert.deepEqual(await sessionKeys(redis.client()), []);
@@ -173,7 +244,10 @@ describe('RedisStore against a private redis-server', () => {
     assert.equal(await redis.client().zcard('ps:{t-burst}:sessions'), burst.length - PRUNE_BATCH + 1);
     assert.equal((await s.acquire(request(record('t-burst', 'burst'), { maxConcurrent: 1 }))).ok, false);
     assert.equal(await s.count('t-burst'), 1);
-    assert.deepEqual((await s.list({ tenant: 't-burst' })).map((r) => r.id), [fresh.id]);
+    assert.deepEqual(
+      (await s.list({ tenant: 't-burst' })).map((r) => r.id),
+      [fresh.id],
+    );
     // The fleet's audit sweep (one step per heartbeat period) removes the rest.
     await redis.client().del('ps:audit:tick');
     await s.reap();
@@ -187,13 +261,19 @@ describe('RedisStore against a private redis-server', () => {
     const [a, b, c] = [await store('pa'), await store('pb'), await store('pc')];
     const got: Record<string, ControlCommand[]> = { pa: [], pb: [], pc: [] };
     const waiters: Promise<void>[] = [];
-    for (const [name, s] of [['pa', a], ['pb', b], ['pc', c]] as const) {
-      waiters.push(new Promise((resolve) => {
-        s.subscribe((cmd) => {
-          got[name]!.push(cmd);
-          if (got[name]!.length === 2) resolve();
-        });
-      }));
+    for (const [name, s] of [
+      ['pa', a],
+      ['pb', b],
+      ['pc', c],
+    ] as const) {
+      waiters.push(
+        new Promise((resolve) => {
+          s.subscribe((cmd) => {
+            got[name]!.push(cmd);
+            if (got[name]!.length === 2) resolve();
+          });
+        }),
+      );
     }
     const rec = record('t-ctl', 'pc');
     assert.ok((await c.acquire(request(rec))).ok);
@@ -256,7 +336,11 @@ describe('RedisStore against a private redis-server', () => {
     ];
     assert.deepEqual(got.map(byKey).sort(), expected.map(byKey).sort());
     // The reconcile that follows keeps the shortened expiry and drops the killed sessions.
-    await until(async () => (await x.count('t-m')) === 2 && (await x.count('t-m2')) === 0, 3000, 'the kills to be released');
+    await until(
+      async () => (await x.count('t-m')) === 2 && (await x.count('t-m2')) === 0,
+      3000,
+      'the kills to be released',
+    );
     assert.equal((await x.get(s4.id))!.expiresAt, shorter);
     await x.release('t-m', s4.id);
     await x.release('t-m', s5.id);
@@ -277,7 +361,10 @@ describe('RedisStore against a private redis-server', () => {
     const elapsed = Date.now() - killedAt;
     // Heartbeat TTL is two periods (2 s) after the last beat, plus one reaper tick (≤ 0.31 s) and the polling.
     assert.ok(elapsed <= 2500, `reaped after ${elapsed} ms`);
-    assert.deepEqual((await a.list()).map((r) => r.replica), ['alive']);
+    assert.deepEqual(
+      (await a.list()).map((r) => r.replica),
+      ['alive'],
+    );
     // The reaping replica learns which sessions it removed (to end their shells).
     const byId = (x: SessionRecord, y: SessionRecord): number => x.id.localeCompare(y.id);
     assert.deepEqual((await reaped).sort(byId), [...dying].sort(byId));
@@ -289,7 +376,14 @@ describe('RedisStore against a private redis-server', () => {
 
   it('fails closed fast when Redis stops, keeps releases quiet, and re-registers exactly after restart', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const a = new RedisStore({ url: redis.url, commandTimeoutMs: 300, replicaId: 'fa', heartbeatSeconds: 1, logger, metrics });
+    const a = new RedisStore({
+      url: redis.url,
+      commandTimeoutMs: 300,
+      replicaId: 'fa',
+      heartbeatSeconds: 1,
+      logger,
+      metrics,
+    });
     open.push(a);
     await a.connected();
     const b = await store('fb');
@@ -301,7 +395,10 @@ describe('RedisStore against a private redis-server', () => {
 
     await redis.stop();
     const t0 = Date.now();
-    await assert.rejects(a.acquire(request(record('t-f', 'fa'))), (err: unknown) => err instanceof PodShellError && err.closeCode === 4503);
+    await assert.rejects(
+      a.acquire(request(record('t-f', 'fa'))),
+      (err: unknown) => err instanceof PodShellError && err.closeCode === 4503,
+    );
     assert.ok(Date.now() - t0 < 1000, `acquire failed in ${Date.now() - t0} ms`);
     await until(() => !a.isUp(), 1000, 'isUp() to turn false');
     assert.equal((await metrics.storeUp.get()).values[0]!.value, 0);
@@ -311,7 +408,10 @@ describe('RedisStore against a private redis-server', () => {
     await redis.start(); // empty: nothing was persisted
     await until(() => a.isUp() && b.isUp(), 5000, 'both stores to reconnect');
     await until(async () => (await a.count('t-f')) === 4, 3000, 'replicas to re-register their live sessions');
-    assert.deepEqual((await b.list({ tenant: 't-f' })).map((r) => r.id).sort(), [...aRecs.slice(1), ...bRecs].map((r) => r.id).sort());
+    assert.deepEqual(
+      (await b.list({ tenant: 't-f' })).map((r) => r.id).sort(),
+      [...aRecs.slice(1), ...bRecs].map((r) => r.id).sort(),
+    );
     assert.equal((await metrics.storeUp.get()).values[0]!.value, 1);
     for (const r of aRecs.slice(1)) await a.release('t-f', r.id);
     for (const r of bRecs) await b.release('t-f', r.id);
@@ -333,8 +433,15 @@ describe('RedisStore against a private redis-server', () => {
       redis.resume();
     }
     // The data survived (a hang, not a restart): the lost release is applied by the next reconcile.
-    await until(async () => (await redis.client().zcard('ps:{t-h}:sessions')) === 1, 4000, 'the lost release to be reconciled');
-    assert.deepEqual((await a.list()).map((r) => r.id), [recs[1]!.id]);
+    await until(
+      async () => (await redis.client().zcard('ps:{t-h}:sessions')) === 1,
+      4000,
+      'the lost release to be reconciled',
+    );
+    assert.deepEqual(
+      (await a.list()).map((r) => r.id),
+      [recs[1]!.id],
+    );
     await a.release('t-h', recs[1]!.id);
     await closeAll();
     // A reaper lock taken by a command whose reply timed out lapses on its own TTL (one period).

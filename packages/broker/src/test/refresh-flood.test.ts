@@ -39,7 +39,8 @@ describe('refresh rate limit', () => {
     await h.close();
   });
 
-  const refusedTotal = async (): Promise<number> => Number(/^podshell_refreshes_refused_total (\d+)$/m.exec((await h.admin('/metrics')).text)?.[1]);
+  const refusedTotal = async (): Promise<number> =>
+    Number(/^podshell_refreshes_refused_total (\d+)$/m.exec((await h.admin('/metrics')).text)?.[1]);
 
   test('a flood of 5,000 bad-signature refreshes costs at most 6 signature checks and closes the session with 4430', async () => {
     const bystander = await h.connect({ pod: 'echo-0', sub: 'bob' });
@@ -53,12 +54,23 @@ describe('refresh rate limit', () => {
     for (let i = 0; i < 5000; i++) c.refresh(forged);
     const close = await c.waitForClose(5000);
     assert.equal(close.code, 4430);
-    assert.deepEqual({ reason: c.control('closing')?.reason, code: c.control('closing')?.code }, { reason: 'refresh_rate_limited', code: 4430 });
+    assert.deepEqual(
+      { reason: c.control('closing')?.reason, code: c.control('closing')?.code },
+      { reason: 'refresh_rate_limited', code: 4430 },
+    );
     assert.ok(verified <= 6, `signature checks: ${verified}`);
     const errors = c.controls.filter((m) => m.type === 'error');
     assert.equal(errors.filter((m) => m.type === 'error' && m.code === 'PS_ERR_TOKEN_INVALID').length, verified);
-    assert.equal(errors.filter((m) => m.type === 'error' && m.code === 'PS_ERR_REFRESH_RATE_LIMITED').length, 5, 'five refusals, the sixth closes');
-    assert.equal((await refusedTotal()) - refusedBefore, 6, 'refusals are counted once each; frames after the close are not read');
+    assert.equal(
+      errors.filter((m) => m.type === 'error' && m.code === 'PS_ERR_REFRESH_RATE_LIMITED').length,
+      5,
+      'five refusals, the sixth closes',
+    );
+    assert.equal(
+      (await refusedTotal()) - refusedBefore,
+      6,
+      'refusals are counted once each; frames after the close are not read',
+    );
     // The other session never noticed.
     bystander.stdin('still-fine');
     await bystander.waitForText('still-fine');
@@ -70,7 +82,10 @@ describe('refresh rate limit', () => {
     const c = await h.connect({ pod: 'echo-0' });
     await c.waitForControl('hello');
     for (let i = 0; i < 7; i++) c.refresh(h.token({ pod: 'echo-0', ttlSeconds: 600 + i }));
-    await c.waitUntil(() => c.controls.filter((m) => m.type === 'extended' || m.type === 'error').length === 7, 'seven answers');
+    await c.waitUntil(
+      () => c.controls.filter((m) => m.type === 'extended' || m.type === 'error').length === 7,
+      'seven answers',
+    );
     assert.equal(c.controls.filter((m) => m.type === 'extended').length, 6);
     assert.equal(c.controls.filter((m) => m.type === 'error' && m.code === 'PS_ERR_REFRESH_RATE_LIMITED').length, 1);
     c.stdin('still-open');

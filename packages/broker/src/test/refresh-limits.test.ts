@@ -44,7 +44,10 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     const shorten = async (id: string, inSeconds: number): Promise<SessionRecord> => {
-      const res = await h.admin(`/admin/sessions/${id}/expiry`, { method: 'POST', body: JSON.stringify({ inSeconds }) });
+      const res = await h.admin(`/admin/sessions/${id}/expiry`, {
+        method: 'POST',
+        body: JSON.stringify({ inSeconds }),
+      });
       assert.equal(res.status, 200, res.text);
       return (JSON.parse(res.text) as { session: SessionRecord }).session;
     };
@@ -89,7 +92,10 @@ for (const kind of ['memory', 'redis'] as const) {
       const c = await h.connect({ pod: 'echo-0', ttlSeconds: 600 });
       const hello = await c.waitForControl('hello');
       h.broker.sessions.stopListening();
-      const res = await h.admin(`/admin/sessions/${hello.session}`, { method: 'DELETE', body: JSON.stringify({ message: 'account closed' }) });
+      const res = await h.admin(`/admin/sessions/${hello.session}`, {
+        method: 'DELETE',
+        body: JSON.stringify({ message: 'account closed' }),
+      });
       assert.equal(res.status, 202);
       assert.equal(c.closeEvent, null, 'the holder did not hear the kill');
       c.refresh(h.token({ pod: 'echo-0', ttlSeconds: 3600 }));
@@ -99,11 +105,14 @@ for (const kind of ['memory', 'redis'] as const) {
       assert.equal(c.control('closing')?.message, 'account closed');
     });
 
-    test("a subject revoke racing a refresh wins; the revoke spares a session started after it", async () => {
+    test('a subject revoke racing a refresh wins; the revoke spares a session started after it', async () => {
       const c = await h.connect({ pod: 'echo-0', sub: 'mallory', ttlSeconds: 600 });
       await c.waitForControl('hello');
       h.broker.sessions.stopListening();
-      const res = await h.admin('/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'test', subject: 'mallory' }) });
+      const res = await h.admin('/admin/revoke', {
+        method: 'POST',
+        body: JSON.stringify({ tenant: 'test', subject: 'mallory' }),
+      });
       assert.equal(res.status, 202);
       c.refresh(h.token({ pod: 'echo-0', sub: 'mallory', ttlSeconds: 3600 }));
       assert.equal((await c.waitForClose(5000)).code, 4409);

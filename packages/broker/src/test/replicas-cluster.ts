@@ -34,7 +34,10 @@ export interface ReplicaCluster {
   replicas: Replica[];
   tenants: readonly Tenant[];
   token(o?: { tenant?: string; sub?: string; ttlSeconds?: number; pod?: string }): string;
-  connect(r: Replica, o?: { tenant?: string; sub?: string; ttlSeconds?: number; pod?: string } & ConnectOptions): Promise<TestClient>;
+  connect(
+    r: Replica,
+    o?: { tenant?: string; sub?: string; ttlSeconds?: number; pod?: string } & ConnectOptions,
+  ): Promise<TestClient>;
   admin(r: Replica, path: string, init?: RequestInit): Promise<{ status: number; body: unknown }>;
   /** One replica's resource gauges and live session count, from its /metrics. */
   gauges(r: Replica): Promise<Record<string, number>>;
@@ -46,10 +49,20 @@ export interface ReplicaCluster {
 
 export const HEARTBEAT_SECONDS = 1;
 const MAIN = fileURLToPath(new URL('./replicas-broker-main.js', import.meta.url));
-const GAUGES = ['podshell_sessions_active', 'podshell_client_sockets', 'podshell_upstream_sockets', 'podshell_resize_handlers', 'podshell_session_timers', 'podshell_connects_in_flight'];
+const GAUGES = [
+  'podshell_sessions_active',
+  'podshell_client_sockets',
+  'podshell_upstream_sockets',
+  'podshell_resize_handlers',
+  'podshell_session_timers',
+  'podshell_connects_in_flight',
+];
 
 function spawnReplica(id: string, env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, POD_SHELL_REPLICA_MAIN: '1', REPLICA_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, POD_SHELL_REPLICA_MAIN: '1', REPLICA_ID: id },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -64,14 +77,25 @@ function spawnReplica(id: string, env: Record<string, string>): Promise<Replica>
       }
       logs.push(rec);
       if (rec['event'] === 'broker.listening') {
-        resolve({ id, url: `ws://127.0.0.1:${String(rec['port'])}/v1/session`, adminUrl: `http://127.0.0.1:${String(rec['adminPort'])}`, process: child, logs, exited });
+        resolve({
+          id,
+          url: `ws://127.0.0.1:${String(rec['port'])}/v1/session`,
+          adminUrl: `http://127.0.0.1:${String(rec['adminPort'])}`,
+          process: child,
+          logs,
+          exited,
+        });
       }
     });
-    void exited.then((code) => reject(new Error(`replica ${id} exited with ${code} before listening: ${stderr.slice(-1000)}`)));
+    void exited.then((code) =>
+      reject(new Error(`replica ${id} exited with ${code} before listening: ${stderr.slice(-1000)}`)),
+    );
   });
 }
 
-export async function startReplicaCluster(options: { replicas?: number; maxConcurrent?: number; extraTenants?: Record<string, unknown>[] } = {}): Promise<ReplicaCluster> {
+export async function startReplicaCluster(
+  options: { replicas?: number; maxConcurrent?: number; extraTenants?: Record<string, unknown>[] } = {},
+): Promise<ReplicaCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-replicas-'));
   const redis = await startRedis();
   const sim = await startKubeSim({ fixtures: simFixture() });
@@ -103,10 +127,22 @@ export async function startReplicaCluster(options: { replicas?: number; maxConcu
 
     const token: ReplicaCluster['token'] = (o = {}) => {
       const tenant = tenants.find((t) => t.name === (o.tenant ?? 'test'))!;
-      return mintToken({ tenant, sub: o.sub ?? 'alice', target: { namespace: 'default', pod: o.pod ?? 'demo' }, ttlSeconds: o.ttlSeconds ?? 600 });
+      return mintToken({
+        tenant,
+        sub: o.sub ?? 'alice',
+        target: { namespace: 'default', pod: o.pod ?? 'demo' },
+        ttlSeconds: o.ttlSeconds ?? 600,
+      });
     };
     const admin: ReplicaCluster['admin'] = async (r, path, init = {}) => {
-      const res = await fetch(r.adminUrl + path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+      const res = await fetch(r.adminUrl + path, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          ...(init.headers as Record<string, string> | undefined),
+        },
+      });
       const text = await res.text();
       return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
     };
@@ -137,7 +173,9 @@ export async function startReplicaCluster(options: { replicas?: number; maxConcu
             const all = await Promise.all(alive().map(async (r) => ({ id: r.id, g: await gauges(r) })));
             const keys = await sessionKeys(redis.client());
             // Live replicas keep their heartbeat key; nothing else may remain.
-            const extra = keys.filter((k) => !/^ps:replica:[^:]+$/.test(k) && k !== 'ps:replicas' && k !== 'ps:reaper:lock');
+            const extra = keys.filter(
+              (k) => !/^ps:replica:[^:]+$/.test(k) && k !== 'ps:replicas' && k !== 'ps:reaper:lock',
+            );
             last = JSON.stringify({ gauges: all, keys: extra });
             return extra.length === 0 && all.every((x) => Object.values(x.g).every((v) => v === 0));
           },

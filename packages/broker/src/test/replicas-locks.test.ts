@@ -36,7 +36,15 @@ describe('locks and operator limits across three replicas', () => {
     const alice = await connect(C, { sub: 'alice' });
     const bob = await connect(B, { sub: 'bob' });
     await Promise.all([alice.waitForControl('hello'), bob.waitForControl('hello')]);
-    const res = await c.admin(A, '/admin/locks', { method: 'POST', body: JSON.stringify({ tenant: 'test', subject: 'alice', message: 'Locked during the incident.', ttlSeconds: 300 }) });
+    const res = await c.admin(A, '/admin/locks', {
+      method: 'POST',
+      body: JSON.stringify({
+        tenant: 'test',
+        subject: 'alice',
+        message: 'Locked during the incident.',
+        ttlSeconds: 300,
+      }),
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const { lock, sessionsEnded } = res.body as { lock: LockRecord; sessionsEnded: number };
     assert.equal(sessionsEnded, 1);
@@ -49,14 +57,20 @@ describe('locks and operator limits across three replicas', () => {
     bob.stdin('bob-unaffected');
     await bob.waitForText('bob-unaffected');
     const listed = (await c.admin(C, '/admin/locks')).body as { locks: LockRecord[] };
-    assert.deepEqual(listed.locks.map((l) => l.id), [lock.id]);
+    assert.deepEqual(
+      listed.locks.map((l) => l.id),
+      [lock.id],
+    );
     assert.equal((await c.admin(C, `/admin/locks/${lock.id}`, { method: 'DELETE' })).status, 200);
     const back = await connect(B, { sub: 'alice' });
     await back.waitForControl('hello');
   });
 
   it('a pod lock made on B refuses that pod on every replica and spares the others', async () => {
-    const res = await c.admin(B, '/admin/locks', { method: 'POST', body: JSON.stringify({ tenant: 'test', namespace: 'default', pod: 'demo', ttlSeconds: 300 }) });
+    const res = await c.admin(B, '/admin/locks', {
+      method: 'POST',
+      body: JSON.stringify({ tenant: 'test', namespace: 'default', pod: 'demo', ttlSeconds: 300 }),
+    });
     const { lock } = res.body as { lock: LockRecord };
     for (const r of [A, C]) {
       const t = await connect(r, { pod: 'demo' });
@@ -70,7 +84,10 @@ describe('locks and operator limits across three replicas', () => {
   it('a shortening made on A caps a refresh of the session held by C', async () => {
     const t = await connect(C, { ttlSeconds: 600 });
     const hello = await t.waitForControl('hello');
-    const res = await c.admin(A, `/admin/sessions/${hello.session}/expiry`, { method: 'POST', body: JSON.stringify({ inSeconds: 120 }) });
+    const res = await c.admin(A, `/admin/sessions/${hello.session}/expiry`, {
+      method: 'POST',
+      body: JSON.stringify({ inSeconds: 120 }),
+    });
     assert.equal(res.status, 200);
     const limited = (res.body as { session: SessionRecord }).session;
     t.refresh(c.token({ ttlSeconds: 3600 }));

@@ -31,8 +31,16 @@ describe('orphaned shells: marking and hanging up the remote shell', () => {
     const wrapped = wrapCommandForPidTracking(DEFAULT_SHELL_COMMAND, id);
     assert.equal(wrapped[0], '/bin/sh');
     assert.equal(wrapped[1], '-c');
-    assert.ok(wrapped[2]!.startsWith(`export POD_SHELL_SESSION=${id}; `) && wrapped[2]!.endsWith(DEFAULT_SHELL_COMMAND[2]!));
-    assert.deepEqual(wrapCommandForPidTracking(['bash', '-l'], id), ['bash', '-c', `export POD_SHELL_SESSION=${id}; exec "$0" "$@"`, 'bash', '-l']);
+    assert.ok(
+      wrapped[2]!.startsWith(`export POD_SHELL_SESSION=${id}; `) && wrapped[2]!.endsWith(DEFAULT_SHELL_COMMAND[2]!),
+    );
+    assert.deepEqual(wrapCommandForPidTracking(['bash', '-l'], id), [
+      'bash',
+      '-c',
+      `export POD_SHELL_SESSION=${id}; exec "$0" "$@"`,
+      'bash',
+      '-l',
+    ]);
     assert.deepEqual(wrapCommandForPidTracking(['/app/server', '--x'], id), ['/app/server', '--x']);
     assert.equal(trackedShell(['python3']), null);
     assert.throws(() => wrapCommandForPidTracking(['sh'], 'x; rm -rf /'), TypeError);
@@ -42,7 +50,11 @@ describe('orphaned shells: marking and hanging up the remote shell', () => {
   it('a vanished client leaves a surviving TTY shell, and endRemoteShell ends it within 5 s', async () => {
     const id = randomBytes(16).toString('base64url');
     const target = { namespace: 'default', pod: 'demo', container: 'shell' };
-    const up = dialExec(dial, { ...target, command: wrapCommandForPidTracking(DEFAULT_SHELL_COMMAND, id), tty: true }, { headers: {}, handshakeTimeoutMs: 5000, maxPayloadBytes: 1 << 20 });
+    const up = dialExec(
+      dial,
+      { ...target, command: wrapCommandForPidTracking(DEFAULT_SHELL_COMMAND, id), tty: true },
+      { headers: {}, handshakeTimeoutMs: 5000, maxPayloadBytes: 1 << 20 },
+    );
     up.socket.on('error', () => undefined);
     await up.opened;
     // Wait until the shell answers, then start a foreground job, as a user would have.
@@ -69,7 +81,11 @@ describe('orphaned shells: marking and hanging up the remote shell', () => {
     assert.equal(mine(), 1);
     // The client vanishes: the runtime sees stdin EOF only; the TTY shell survives it.
     up.socket.terminate();
-    await until(() => sim.stats().processes.some((p) => p.pod === 'demo' && p.tty && !p.clientConnected), 2000, 'the sim to notice the vanished client');
+    await until(
+      () => sim.stats().processes.some((p) => p.pod === 'demo' && p.tty && !p.clientConnected),
+      2000,
+      'the sim to notice the vanished client',
+    );
     assert.equal(mine(), 1, 'the TTY shell survived its client');
 
     const metrics = createMetrics({ defaultMetrics: false });
@@ -79,8 +95,15 @@ describe('orphaned shells: marking and hanging up the remote shell', () => {
     await until(() => mine() === 0, 5000 - (Date.now() - t0), 'the shell to leave the process table');
     assert.equal((await metrics.orphanCleanupFailures.get()).values[0]?.value ?? 0, 0);
     // Nothing carries the mark any more: a second cleanup finds nothing.
-    assert.equal(await endRemoteShell({ kube: dial, target, sessionId: id, identity: noIdentity, logger, metrics }), 'not-found');
-    await until(() => sim.stats().openExecStreams === 0 && sim.stats().processes.length === 0, 3000, 'no exec streams or processes left');
+    assert.equal(
+      await endRemoteShell({ kube: dial, target, sessionId: id, identity: noIdentity, logger, metrics }),
+      'not-found',
+    );
+    await until(
+      () => sim.stats().openExecStreams === 0 && sim.stats().processes.length === 0,
+      3000,
+      'no exec streams or processes left',
+    );
   });
 
   it('counts a cleanup that cannot run as a failure', async () => {

@@ -21,13 +21,15 @@ describe('three broker replicas sharing one Redis', () => {
     return client;
   };
   /** Waits for the session to open (hello) or be refused (close). */
-  const settle = (t: TestClient): Promise<void> => t.waitUntil(() => t.control('hello') !== undefined || t.closeEvent !== null, 'hello or close', 15_000);
+  const settle = (t: TestClient): Promise<void> =>
+    t.waitUntil(() => t.control('hello') !== undefined || t.closeEvent !== null, 'hello or close', 15_000);
   const listed = async (r: Replica, query = ''): Promise<SessionRecord[]> => {
     const res = await c.admin(r, `/admin/sessions${query}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return (res.body as { sessions: SessionRecord[] }).sessions;
   };
-  const shellsOf = (sessionId: string): number => c.sim.stats().processes.filter((p) => p.command.join(' ').includes(sessionId)).length;
+  const shellsOf = (sessionId: string): number =>
+    c.sim.stats().processes.filter((p) => p.command.join(' ').includes(sessionId)).length;
 
   before(async () => {
     c = await startReplicaCluster({
@@ -74,12 +76,20 @@ describe('three broker replicas sharing one Redis', () => {
     assert.equal(rec!.id, hello.session);
     assert.equal(rec!.replica, C.id);
     const t0 = Date.now();
-    const res = await c.admin(A, `/admin/sessions/${hello.session}`, { method: 'DELETE', body: JSON.stringify({ message: 'maintenance' }) });
+    const res = await c.admin(A, `/admin/sessions/${hello.session}`, {
+      method: 'DELETE',
+      body: JSON.stringify({ message: 'maintenance' }),
+    });
     assert.equal(res.status, 202);
     const close = await t.waitForClose(2000);
     assert.ok(Date.now() - t0 < 2000);
     assert.equal(close.code, 4409);
-    assert.deepEqual(t.control('closing'), { type: 'closing', code: 4409, reason: 'terminated', message: 'maintenance' });
+    assert.deepEqual(t.control('closing'), {
+      type: 'closing',
+      code: 4409,
+      reason: 'terminated',
+      message: 'maintenance',
+    });
   });
 
   it('revokes one subject of one tenant on every replica, leaving other subjects alone', async () => {
@@ -87,7 +97,10 @@ describe('three broker replicas sharing one Redis', () => {
     const bob = await connect(C, { sub: 'bob' });
     const otherAlice = await connect(C, { tenant: 'other', sub: 'alice' });
     await Promise.all([...alice, bob, otherAlice].map((t) => t.waitForControl('hello')));
-    const res = await c.admin(B, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'test', subject: 'alice' }) });
+    const res = await c.admin(B, '/admin/revoke', {
+      method: 'POST',
+      body: JSON.stringify({ tenant: 'test', subject: 'alice' }),
+    });
     assert.equal((res.body as { sessions: number }).sessions, 2);
     for (const t of alice) assert.equal((await t.waitForClose(2000)).code, 4409);
     // Another subject of the tenant, and the same subject name in another tenant, keep running.
@@ -99,7 +112,10 @@ describe('three broker replicas sharing one Redis', () => {
   });
 
   it("revokes a whole tenant on every replica without touching another tenant's sessions", async () => {
-    const others = [await connect(A, { tenant: 'other', sub: 'alice' }), await connect(B, { tenant: 'other', sub: 'carol' })];
+    const others = [
+      await connect(A, { tenant: 'other', sub: 'alice' }),
+      await connect(B, { tenant: 'other', sub: 'carol' }),
+    ];
     const mine = await connect(C, { sub: 'alice' });
     await Promise.all([...others, mine].map((t) => t.waitForControl('hello')));
     const res = await c.admin(C, '/admin/revoke', { method: 'POST', body: JSON.stringify({ tenant: 'other' }) });
@@ -122,7 +138,10 @@ describe('three broker replicas sharing one Redis', () => {
   it("closes a session when an operator shortens its expiry on another replica's admin API", async () => {
     const t = await connect(C);
     const hello = await t.waitForControl('hello');
-    const res = await c.admin(A, `/admin/sessions/${hello.session}/expiry`, { method: 'POST', body: JSON.stringify({ inSeconds: 1 }) });
+    const res = await c.admin(A, `/admin/sessions/${hello.session}/expiry`, {
+      method: 'POST',
+      body: JSON.stringify({ inSeconds: 1 }),
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const target = (res.body as { session: SessionRecord }).session.expiresAt;
     assert.ok(target < hello.expiresAt);
@@ -138,7 +157,11 @@ describe('three broker replicas sharing one Redis', () => {
     const t = await connect(A);
     const hello = await t.waitForControl('hello');
     t.stdin('sleep 300\r');
-    await until(() => c.sim.stats().processes.some((p) => p.command.join(' ').includes(hello.session)), 3000, 'the shell to run');
+    await until(
+      () => c.sim.stats().processes.some((p) => p.command.join(' ').includes(hello.session)),
+      3000,
+      'the shell to run',
+    );
     t.destroy(); // no close frame: the browser tab died
     const t0 = Date.now();
     await until(() => shellsOf(hello.session) === 0, 5000, 'the orphaned shell to be hung up');
@@ -149,7 +172,11 @@ describe('three broker replicas sharing one Redis', () => {
     const live = [await connect(A), await connect(C)];
     await Promise.all(live.map((t) => t.waitForControl('hello')));
     await c.redis.stop();
-    await until(async () => (await fetch(`${A.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`)).status === 503, 3000, '/readyz to report the store down');
+    await until(
+      async () => (await fetch(`${A.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`)).status === 503,
+      3000,
+      '/readyz to report the store down',
+    );
 
     const t0 = Date.now();
     const refused = await connect(B);
@@ -162,13 +189,21 @@ describe('three broker replicas sharing one Redis', () => {
     }
 
     await c.redis.start(); // an empty Redis: nothing was persisted
-    await until(async () => {
-      const res = await c.admin(B, '/admin/sessions?tenant=test');
-      return res.status === 200 && (res.body as { count: number }).count === 2;
-    }, 5000, 'the replicas to re-register their live sessions');
+    await until(
+      async () => {
+        const res = await c.admin(B, '/admin/sessions?tenant=test');
+        return res.status === 200 && (res.body as { count: number }).count === 2;
+      },
+      5000,
+      'the replicas to re-register their live sessions',
+    );
     const ids = (await listed(B)).map((r) => r.replica).sort();
     assert.deepEqual(ids, [A.id, C.id]);
-    await until(async () => (await fetch(`${A.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`)).status === 200, 3000, '/readyz to recover');
+    await until(
+      async () => (await fetch(`${A.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`)).status === 200,
+      3000,
+      '/readyz to recover',
+    );
     for (const t of live) assert.equal(t.closeEvent, null);
   });
 
@@ -203,7 +238,10 @@ describe('three broker replicas sharing one Redis', () => {
     assert.equal((await t.waitForClose(5000)).code, 4503);
     assert.equal(await A.exited, 0);
     await until(() => shellsOf(hello.session) === 0, 2000, 'the drained session’s shell to be gone');
-    assert.deepEqual((await listed(C)).map((r) => r.id), []);
+    assert.deepEqual(
+      (await listed(C)).map((r) => r.id),
+      [],
+    );
     assert.equal(await c.redis.client().exists(`ps:replica:${A.id}`), 0);
   });
 });

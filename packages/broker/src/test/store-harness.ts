@@ -17,19 +17,34 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-export async function startStoreHarness(kind: 'memory' | 'redis', replicaId: string, options: HarnessOptions = {}): Promise<StoreHarness> {
+export async function startStoreHarness(
+  kind: 'memory' | 'redis',
+  replicaId: string,
+  options: HarnessOptions = {},
+): Promise<StoreHarness> {
   let redis: RedisProcess | null = null;
   let store: RedisStore | undefined;
   if (kind === 'redis') {
     redis = await startRedis();
-    store = new RedisStore({ url: redis.url, commandTimeoutMs: 2000, replicaId, heartbeatSeconds: 1, logger: createLogger({ level: 'error' }) });
+    store = new RedisStore({
+      url: redis.url,
+      commandTimeoutMs: 2000,
+      replicaId,
+      heartbeatSeconds: 1,
+      logger: createLogger({ level: 'error' }),
+    });
     await store.connected();
   }
-  const h = await startHarness({ ...options, env: { REPLICA_ID: replicaId, ...options.env }, deps: { ...options.deps, ...(store !== undefined ? { store } : {}) } });
+  const h = await startHarness({
+    ...options,
+    env: { REPLICA_ID: replicaId, ...options.env },
+    deps: { ...options.deps, ...(store !== undefined ? { store } : {}) },
+  });
   return {
     h,
     redis,
-    leftKeys: async () => (redis === null ? [] : (await sessionKeys(redis.client())).filter((k) => !k.startsWith('ps:replica'))),
+    leftKeys: async () =>
+      redis === null ? [] : (await sessionKeys(redis.client())).filter((k) => !k.startsWith('ps:replica')),
     close: async () => {
       await h.close();
       await redis?.stop();

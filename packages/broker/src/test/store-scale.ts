@@ -46,13 +46,25 @@ const logger = createLogger({ level: 'error' });
 
 function record(tenant: string, replica: string): SessionRecord {
   const now = Date.now();
-  return { id: randomBytes(16).toString('base64url'), tenant, subject: 'load', namespace: 'default', pod: 'web-0', container: 'app', replica, clientIp: '10.0.0.1', startedAt: now, expiresAt: now + 3_600_000 };
+  return {
+    id: randomBytes(16).toString('base64url'),
+    tenant,
+    subject: 'load',
+    namespace: 'default',
+    pod: 'web-0',
+    container: 'app',
+    replica,
+    clientIp: '10.0.0.1',
+    startedAt: now,
+    expiresAt: now + 3_600_000,
+  };
 }
 
 /** INFO commandstats as name → calls. */
 export async function commandCalls(admin: Redis): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
+  for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    out[m[1]!] = Number(m[2]);
   return out;
 }
 
@@ -69,28 +81,58 @@ async function redisCpuSeconds(admin: Redis): Promise<number> {
 /** Runs `n` tasks with at most `concurrency` in flight. */
 async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    while (next < n) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
 }
 
 /** Commands that are the measurement's own, not the store's. */
-const OWN = new Set(['info', 'config|resetstat', 'config', 'evalsha', 'eval', 'script|load', 'client|setinfo', 'select', 'subscribe', 'ping', 'info|cpu']);
+const OWN = new Set([
+  'info',
+  'config|resetstat',
+  'config',
+  'evalsha',
+  'eval',
+  'script|load',
+  'client|setinfo',
+  'select',
+  'subscribe',
+  'ping',
+  'info|cpu',
+]);
 
 export async function measureLifecycles(admin: Redis, o: ScaleOptions): Promise<LifecycleCost> {
   const tenant = `scale-${o.held}-${randomBytes(3).toString('hex')}`;
-  const stores = Array.from({ length: o.replicas ?? 4 }, (_, i) => new RedisStore({ url: o.url, commandTimeoutMs: 5000, replicaId: `${tenant}-r${i}`, heartbeatSeconds: o.heartbeatSeconds ?? 5, logger }));
+  const stores = Array.from(
+    { length: o.replicas ?? 4 },
+    (_, i) =>
+      new RedisStore({
+        url: o.url,
+        commandTimeoutMs: 5000,
+        replicaId: `${tenant}-r${i}`,
+        heartbeatSeconds: o.heartbeatSeconds ?? 5,
+        logger,
+      }),
+  );
   const concurrency = o.concurrency ?? 64;
   try {
     await Promise.all(stores.map((s) => s.connected()));
     const held: SessionRecord[] = [];
     const acquire = async (i: number): Promise<void> => {
       const rec = record(tenant, `${tenant}-r${i % stores.length}`);
-      const res = await stores[i % stores.length]!.acquire({ record: rec, maxConcurrent: o.held + o.lifecycles + concurrency, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0 });
+      const res = await stores[i % stores.length]!.acquire({
+        record: rec,
+        maxConcurrent: o.held + o.lifecycles + concurrency,
+        tenantConnectsPerMinute: 0,
+        ipConnectsPerMinute: 0,
+      });
       if (!res.ok) throw new Error(`acquire refused: ${res.message}`);
       held.push(rec);
     };
-    const storeOf = (rec: SessionRecord): RedisStore => stores[Number(rec.replica.slice(rec.replica.lastIndexOf('-r') + 2))]!;
+    const storeOf = (rec: SessionRecord): RedisStore =>
+      stores[Number(rec.replica.slice(rec.replica.lastIndexOf('-r') + 2))]!;
     const release = (rec: SessionRecord): Promise<void> => storeOf(rec).release(rec.tenant, rec.id);
 
     const mem0 = await usedMemory(admin);

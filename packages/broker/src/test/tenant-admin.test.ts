@@ -29,18 +29,30 @@ describe('tenant admin API', () => {
   });
 
   const tenant = (name: string) => h.tenants.find((t) => t.name === name)!;
-  const adminToken = (name = 'test', ttlSeconds = 120): string => mintTenantAdminToken({ tenant: tenant(name), sub: `${name}-backend`, ttlSeconds });
-  const call = async (path: string, token: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(base + path, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+  const adminToken = (name = 'test', ttlSeconds = 120): string =>
+    mintTenantAdminToken({ tenant: tenant(name), sub: `${name}-backend`, ttlSeconds });
+  const call = async (
+    path: string,
+    token: string,
+    init: RequestInit = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(base + path, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   /** A token signed with the tenant's key but with claims jsonwebtoken would otherwise not let mintTenantAdminToken produce. */
   const signed = (claims: Record<string, unknown>): string => {
     const key = tenant('test').keys[0]!;
-    return jwt.sign({ iss: 'https://test.example', aud: 'pod-shell-admin', sub: 'backend', scope: 'admin', ...claims }, keyObjectsFor(key).sign!, { algorithm: key.alg as jwt.Algorithm, keyid: key.kid });
+    return jwt.sign(
+      { iss: 'https://test.example', aud: 'pod-shell-admin', sub: 'backend', scope: 'admin', ...claims },
+      keyObjectsFor(key).sign!,
+      { algorithm: key.alg as jwt.Algorithm, keyid: key.kid },
+    );
   };
 
-  test("a tenant admin lists, inspects, shortens and kills its own sessions, and locks its subjects; every cross-tenant attempt is refused", async () => {
+  test('a tenant admin lists, inspects, shortens and kills its own sessions, and locks its subjects; every cross-tenant attempt is refused', async () => {
     const mine = await h.connect({ pod: 'echo-0', sub: 'alice' });
     const theirs = await h.connect({ tenant: 'other', pod: 'echo-0', sub: 'alice' });
     const [m, t] = await Promise.all([mine.waitForControl('hello'), theirs.waitForControl('hello')]);
@@ -48,23 +60,60 @@ describe('tenant admin API', () => {
 
     const list = await call('/admin/sessions', tok);
     assert.equal(list.status, 200);
-    assert.deepEqual((list.body['sessions'] as SessionRecord[]).map((s) => s.id), [m.session], 'only its own tenant');
+    assert.deepEqual(
+      (list.body['sessions'] as SessionRecord[]).map((s) => s.id),
+      [m.session],
+      'only its own tenant',
+    );
     // Cross-tenant: naming the other tenant is 403; the other tenant's session and lock are not found.
     assert.equal((await call('/admin/sessions?tenant=other', tok)).status, 403);
     assert.equal((await call(`/admin/sessions/${t.session}`, tok)).status, 404);
     assert.equal((await call(`/admin/sessions/${t.session}`, tok, { method: 'DELETE' })).status, 404);
-    assert.equal((await call(`/admin/sessions/${t.session}/expiry`, tok, { method: 'POST', body: JSON.stringify({ inSeconds: 1 }) })).status, 404);
-    assert.equal((await call('/admin/revoke', tok, { method: 'POST', body: JSON.stringify({ tenant: 'other' }) })).status, 403);
-    assert.equal((await call('/admin/locks', tok, { method: 'POST', body: JSON.stringify({ tenant: 'other', subject: 'alice' }) })).status, 403);
-    const otherLock = await h.admin('/admin/locks', { method: 'POST', body: JSON.stringify({ tenant: 'other', subject: 'nobody' }) });
+    assert.equal(
+      (
+        await call(`/admin/sessions/${t.session}/expiry`, tok, {
+          method: 'POST',
+          body: JSON.stringify({ inSeconds: 1 }),
+        })
+      ).status,
+      404,
+    );
+    assert.equal(
+      (await call('/admin/revoke', tok, { method: 'POST', body: JSON.stringify({ tenant: 'other' }) })).status,
+      403,
+    );
+    assert.equal(
+      (await call('/admin/locks', tok, { method: 'POST', body: JSON.stringify({ tenant: 'other', subject: 'alice' }) }))
+        .status,
+      403,
+    );
+    const otherLock = await h.admin('/admin/locks', {
+      method: 'POST',
+      body: JSON.stringify({ tenant: 'other', subject: 'nobody' }),
+    });
     const otherLockId = (JSON.parse(otherLock.text) as { lock: LockRecord }).lock.id;
     assert.equal((await call(`/admin/locks/${otherLockId}`, tok, { method: 'DELETE' })).status, 404);
-    assert.deepEqual(((await call('/admin/locks', tok)).body['locks'] as LockRecord[]).map((l) => l.tenant), [], "the other tenant's lock is not listed");
+    assert.deepEqual(
+      ((await call('/admin/locks', tok)).body['locks'] as LockRecord[]).map((l) => l.tenant),
+      [],
+      "the other tenant's lock is not listed",
+    );
 
     // Its own session: inspect, shorten, then lock the subject (which ends the session).
     assert.equal(((await call(`/admin/sessions/${m.session}`, tok)).body['session'] as SessionRecord).tenant, 'test');
-    assert.equal((await call(`/admin/sessions/${m.session}/expiry`, tok, { method: 'POST', body: JSON.stringify({ inSeconds: 300 }) })).status, 200);
-    const locked = await call('/admin/locks', tok, { method: 'POST', body: JSON.stringify({ subject: 'alice', message: 'Locked by your workspace admin.' }) });
+    assert.equal(
+      (
+        await call(`/admin/sessions/${m.session}/expiry`, tok, {
+          method: 'POST',
+          body: JSON.stringify({ inSeconds: 300 }),
+        })
+      ).status,
+      200,
+    );
+    const locked = await call('/admin/locks', tok, {
+      method: 'POST',
+      body: JSON.stringify({ subject: 'alice', message: 'Locked by your workspace admin.' }),
+    });
     assert.equal(locked.status, 201);
     const lock = locked.body['lock'] as LockRecord;
     assert.deepEqual([lock.tenant, lock.createdBy], ['test', 'tenant:test-backend']);
@@ -96,7 +145,11 @@ describe('tenant admin API', () => {
       assert.equal((res.body['error'] as string | undefined) ?? '', 'PS_ERR_ADMIN_UNAUTHORIZED', what);
     }
     assert.equal((await fetch(`${base}/admin/sessions`)).status, 401, 'no token at all');
-    assert.equal((await call('/admin/sessions', signed({ iat: now, exp: now + 300 }))).status, 200, 'exactly the maximum lifetime is fine');
+    assert.equal(
+      (await call('/admin/sessions', signed({ iat: now, exp: now + 300 }))).status,
+      200,
+      'exactly the maximum lifetime is fine',
+    );
   });
 
   test('a tenant admin token cannot open a shell (4401)', async () => {
@@ -111,10 +164,17 @@ describe('tenant admin API', () => {
       const file = dir.write('tenants.yaml', tenantsText([tenantDoc()]));
       let out = '';
       const io = { stdout: (t: string) => (out += t), stderr: () => undefined };
-      assert.equal(await runTokenCommand(['--admin', '--tenant', 'test', '--sub', 'ci-backend', '--tenants', file], {}, io), 0);
+      assert.equal(
+        await runTokenCommand(['--admin', '--tenant', 'test', '--sub', 'ci-backend', '--tenants', file], {}, io),
+        0,
+      );
       const res = await call('/admin/sessions', out.trim());
       assert.equal(res.status, 200);
-      assert.equal(await runTokenCommand(['--admin', '--tenant', 'test', '--sub', 'x', '--ttl', '10m', '--tenants', file], {}, io), 2, 'longer than 5 minutes is refused');
+      assert.equal(
+        await runTokenCommand(['--admin', '--tenant', 'test', '--sub', 'x', '--ttl', '10m', '--tenants', file], {}, io),
+        2,
+        'longer than 5 minutes is refused',
+      );
     } finally {
       dir.cleanup();
     }

@@ -15,20 +15,50 @@ describe('tenants file: debugContainers', () => {
   test('enabled: exact images, namespace globs, defaults for the rest', () => {
     const image = `registry.example/tools/debug@sha256:${'0f'.repeat(32)}`;
     const t = parse([tenantYaml({ debugContainers: { enabled: true, images: [image], namespaces: ['acme-*'] } })])[0]!;
-    assert.deepEqual(t.debugContainers, { enabled: true, images: [image], namespaces: ['acme-*'], shareProcessNamespace: true, reuseRunning: true, startTimeoutSeconds: 30 });
+    assert.deepEqual(t.debugContainers, {
+      enabled: true,
+      images: [image],
+      namespaces: ['acme-*'],
+      shareProcessNamespace: true,
+      reuseRunning: true,
+      startTimeoutSeconds: 30,
+    });
     assert.equal(debugFallbackAllowed(t.debugContainers, 'acme-web'), true);
     assert.equal(debugFallbackAllowed(t.debugContainers, 'other'), false);
   });
 
   for (const [what, policy, pattern] of [
-    ['enabled without images', { enabled: true, namespaces: ['acme-*'] }, /debugContainers\.images must list at least one image when enabled is true/],
-    ['enabled without namespaces', { enabled: true, images: ['busybox:1.36'] }, /debugContainers\.namespaces must list at least one namespace glob/],
-    ['a wildcard image', { enabled: true, images: ['busybox:*'], namespaces: ['a'] }, /debugContainers\.images\[0\] must be an exact image reference/],
-    ['an unknown field', { enabled: true, images: ['busybox'], namespaces: ['a'], privileged: true }, /debugContainers\.privileged is not a known field/],
-    ['a timeout out of range', { startTimeoutSeconds: 0 }, /debugContainers\.startTimeoutSeconds must be an integer from 1 to 600/],
+    [
+      'enabled without images',
+      { enabled: true, namespaces: ['acme-*'] },
+      /debugContainers\.images must list at least one image when enabled is true/,
+    ],
+    [
+      'enabled without namespaces',
+      { enabled: true, images: ['busybox:1.36'] },
+      /debugContainers\.namespaces must list at least one namespace glob/,
+    ],
+    [
+      'a wildcard image',
+      { enabled: true, images: ['busybox:*'], namespaces: ['a'] },
+      /debugContainers\.images\[0\] must be an exact image reference/,
+    ],
+    [
+      'an unknown field',
+      { enabled: true, images: ['busybox'], namespaces: ['a'], privileged: true },
+      /debugContainers\.privileged is not a known field/,
+    ],
+    [
+      'a timeout out of range',
+      { startTimeoutSeconds: 0 },
+      /debugContainers\.startTimeoutSeconds must be an integer from 1 to 600/,
+    ],
   ] as const) {
     test(`refuses ${what}`, () => {
-      assert.throws(() => parse([tenantYaml({ debugContainers: policy })]), (err: unknown) => err instanceof ConfigError && pattern.test(err.message));
+      assert.throws(
+        () => parse([tenantYaml({ debugContainers: policy })]),
+        (err: unknown) => err instanceof ConfigError && pattern.test(err.message),
+      );
     });
   }
 });

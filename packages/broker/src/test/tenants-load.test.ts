@@ -21,32 +21,58 @@ function refused(tenants: Record<string, unknown>[], ...patterns: RegExp[]): voi
 
 describe('tenants file: keys (threats 4 and 5)', () => {
   test('threat 5: a 1024-bit RSA key is refused at load', () => {
-    refused([tenantYaml({ keys: [{ kid: 'weak', alg: 'RS256', publicKey: rsa1024().publicKey }] })], /tenant "acme"/, /keys\[0\]\.publicKey/, /at least 2048 bits/, /1024/);
+    refused(
+      [tenantYaml({ keys: [{ kid: 'weak', alg: 'RS256', publicKey: rsa1024().publicKey }] })],
+      /tenant "acme"/,
+      /keys\[0\]\.publicKey/,
+      /at least 2048 bits/,
+      /1024/,
+    );
   });
   test('threat 5: HS secrets shorter than the hash size are refused', () => {
-    refused([tenantYaml({ keys: [{ kid: 'hs', alg: 'HS256', secret: 'short-secret' }] })], /keys\[0\]\.secret/, /at least 32 bytes/);
+    refused(
+      [tenantYaml({ keys: [{ kid: 'hs', alg: 'HS256', secret: 'short-secret' }] })],
+      /keys\[0\]\.secret/,
+      /at least 32 bytes/,
+    );
     refused([tenantYaml({ keys: [{ kid: 'hs', alg: 'HS512', secret: HS_SECRET }] })], /at least 64 bytes/);
   });
   test('the short secret itself never appears in the error', () => {
-    assert.throws(() => parse([tenantYaml({ keys: [{ kid: 'hs', alg: 'HS256', secret: 'hunter2-is-my-pass' }] })]), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(
+      () => parse([tenantYaml({ keys: [{ kid: 'hs', alg: 'HS256', secret: 'hunter2-is-my-pass' }] })]),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
   });
   test('threat 4: key type must match the pinned alg', () => {
     // An RSA public key as an HS256 secret (the HS/RS confusion setup) is refused.
     refused([tenantYaml({ keys: [{ kid: 'k', alg: 'HS256', secret: rsa2048().publicKey }] })], /PEM key was given/);
-    refused([tenantYaml({ keys: [{ kid: 'k', alg: 'HS256', publicKey: rsa2048().publicKey }] })], /publicKey must not be set for HS256/);
+    refused(
+      [tenantYaml({ keys: [{ kid: 'k', alg: 'HS256', publicKey: rsa2048().publicKey }] })],
+      /publicKey must not be set for HS256/,
+    );
     refused([tenantYaml({ keys: [{ kid: 'k', alg: 'ES256', publicKey: rsa2048().publicKey }] })], /needs an EC key/);
     refused([tenantYaml({ keys: [{ kid: 'k', alg: 'RS256', publicKey: ec().publicKey }] })], /needs an RSA key/);
   });
   test('EC curves must match the alg', () => {
-    refused([tenantYaml({ keys: [{ kid: 'k', alg: 'ES256', publicKey: ec('secp384r1').publicKey }] })], /curve prime256v1/);
-    assert.equal(parse([tenantYaml({ keys: [{ kid: 'k', alg: 'ES384', publicKey: ec('secp384r1').publicKey }] })])[0]!.keys[0]!.alg, 'ES384');
+    refused(
+      [tenantYaml({ keys: [{ kid: 'k', alg: 'ES256', publicKey: ec('secp384r1').publicKey }] })],
+      /curve prime256v1/,
+    );
+    assert.equal(
+      parse([tenantYaml({ keys: [{ kid: 'k', alg: 'ES384', publicKey: ec('secp384r1').publicKey }] })])[0]!.keys[0]!
+        .alg,
+      'ES384',
+    );
   });
   test('EdDSA and unknown algs are refused with the supported list', () => {
     refused([tenantYaml({ keys: [{ kid: 'k', alg: 'EdDSA', publicKey: 'x' }] })], /alg must be one of RS256/);
     refused([tenantYaml({ keys: [{ kid: 'k', alg: 'none', secret: HS_SECRET }] })], /alg must be one of/);
   });
   test('a private key must belong to the public key; a lone private key yields its public half', () => {
-    refused([tenantYaml({ keys: [{ kid: 'k', alg: 'RS256', publicKey: rsa2048().publicKey, privateKey: ec().privateKey }] })], /does not belong/);
+    refused(
+      [tenantYaml({ keys: [{ kid: 'k', alg: 'RS256', publicKey: rsa2048().publicKey, privateKey: ec().privateKey }] })],
+      /does not belong/,
+    );
     const t = parse([tenantYaml({ keys: [{ kid: 'k', alg: 'RS256', privateKey: rsa2048().privateKey }] })])[0]!;
     assert.match(t.keys[0]!.verifyKey, /BEGIN PUBLIC KEY/);
   });
@@ -74,8 +100,14 @@ describe('tenants file: keys (threats 4 and 5)', () => {
       );
       const [t] = loadTenantsFile(file);
       assert.equal(t!.keys[1]!.verifyKey, HS_SECRET, 'the trailing newline of a secret file is not key material');
-      tmp.write('tenants2.yaml', tenantsText([tenantYaml({ keys: [{ kid: 'x', alg: 'RS256', publicKeyFile: 'missing.pem' }] })]));
-      assert.throws(() => loadTenantsFile(`${tmp.dir}/tenants2.yaml`), /keys\[0\]\.publicKeyFile must name a readable file.*missing\.pem.*ENOENT/);
+      tmp.write(
+        'tenants2.yaml',
+        tenantsText([tenantYaml({ keys: [{ kid: 'x', alg: 'RS256', publicKeyFile: 'missing.pem' }] })]),
+      );
+      assert.throws(
+        () => loadTenantsFile(`${tmp.dir}/tenants2.yaml`),
+        /keys\[0\]\.publicKeyFile must name a readable file.*missing\.pem.*ENOENT/,
+      );
     } finally {
       tmp.cleanup();
     }
@@ -97,16 +129,33 @@ describe('tenants file: fields', () => {
     assert.ok(Object.isFrozen(t) && Object.isFrozen(t.limits) && Object.isFrozen(t.namespaces));
   });
   test('limits out of range name the tenant, the field and the range', () => {
-    refused([tenantYaml({ limits: { maxConcurrentSessions: 0 } })], /tenant "acme": limits\.maxConcurrentSessions must be an integer from 1 to 100000, got 0/);
+    refused(
+      [tenantYaml({ limits: { maxConcurrentSessions: 0 } })],
+      /tenant "acme": limits\.maxConcurrentSessions must be an integer from 1 to 100000, got 0/,
+    );
     refused([tenantYaml({ limits: { idleTimeoutSeconds: 1.5 } })], /limits\.idleTimeoutSeconds must be an integer/);
     refused([tenantYaml({ limits: { maxSessions: 3 } })], /limits\.maxSessions is not a known field/);
   });
   test('origins must be exact canonical origins', () => {
-    for (const o of ['https://app.example.com/', 'https://App.example.com', 'app.example.com', 'https://app.example.com:443', 'https://*.example.com', 'ftp://x.test', 'https://a.test/path']) {
+    for (const o of [
+      'https://app.example.com/',
+      'https://App.example.com',
+      'app.example.com',
+      'https://app.example.com:443',
+      'https://*.example.com',
+      'ftp://x.test',
+      'https://a.test/path',
+    ]) {
       refused([tenantYaml({ allowedOrigins: [o] })], /allowedOrigins\[0\] must be an exact origin/);
     }
-    assert.deepEqual(parse([tenantYaml({ allowedOrigins: ['http://localhost:8080', 'https://[::1]:8443'] })])[0]!.allowedOrigins, ['http://localhost:8080', 'https://[::1]:8443']);
-    refused([tenantYaml({ allowedOrigins: [] })], /allowedOrigins must list at least one origin unless allowMissingOrigin/);
+    assert.deepEqual(
+      parse([tenantYaml({ allowedOrigins: ['http://localhost:8080', 'https://[::1]:8443'] })])[0]!.allowedOrigins,
+      ['http://localhost:8080', 'https://[::1]:8443'],
+    );
+    refused(
+      [tenantYaml({ allowedOrigins: [] })],
+      /allowedOrigins must list at least one origin unless allowMissingOrigin/,
+    );
   });
   test('namespaces, commands, names, unknown fields', () => {
     refused([tenantYaml({ namespaces: [] })], /namespaces must list at least 1/);
@@ -117,7 +166,10 @@ describe('tenants file: fields', () => {
     refused([tenantYaml({ identity: { user: 'a\nb' } })], /identity\.user must be a printable string/);
   });
   test('issuers and names are unique across tenants', () => {
-    refused([tenantYaml(), tenantYaml({ name: 'other' })], /tenant "other": issuer must be unique across tenants, tenant "acme" already uses/);
+    refused(
+      [tenantYaml(), tenantYaml({ name: 'other' })],
+      /tenant "other": issuer must be unique across tenants, tenant "acme" already uses/,
+    );
     refused([tenantYaml(), tenantYaml({ issuer: 'https://x.example' })], /name must be unique/);
   });
   test('YAML syntax errors and a missing tenants list are refused', () => {
@@ -127,16 +179,30 @@ describe('tenants file: fields', () => {
       const f = tmp.write('bad.yaml', 'tenants:\n  - name: [unclosed\n');
       assert.throws(() => loadTenantsFile(f), /not valid YAML: .* at line \d+, column \d+$/);
       // The error names the place, never quotes the line (it could hold a secret).
-      const g = tmp.write('bad2.yaml', 'tenants:\n  - name: x\n    keys:\n      - secret: "hunter2-secret\n  - b: [1\n');
-      assert.throws(() => loadTenantsFile(g), (e: Error) => /not valid YAML/.test(e.message) && !e.message.includes('hunter2') && !e.message.includes('- b'));
+      const g = tmp.write(
+        'bad2.yaml',
+        'tenants:\n  - name: x\n    keys:\n      - secret: "hunter2-secret\n  - b: [1\n',
+      );
+      assert.throws(
+        () => loadTenantsFile(g),
+        (e: Error) => /not valid YAML/.test(e.message) && !e.message.includes('hunter2') && !e.message.includes('- b'),
+      );
       assert.throws(() => loadTenantsFile(`${tmp.dir}/nope.yaml`), /cannot be read \(ENOENT\); TENANTS_FILE/);
     } finally {
       tmp.cleanup();
     }
   });
   test('identity {sub} substitution', () => {
-    const t = parse([tenantYaml({ identity: { user: 'acme:{sub}', groups: ['g', 'u-{sub}'], extra: { 'acme.io/subject': ['{sub}'] } } })])[0]!;
-    assert.deepEqual(resolveIdentity(t.identity, 'alice'), { user: 'acme:alice', groups: ['g', 'u-alice'], extra: { 'acme.io/subject': ['alice'] } });
+    const t = parse([
+      tenantYaml({
+        identity: { user: 'acme:{sub}', groups: ['g', 'u-{sub}'], extra: { 'acme.io/subject': ['{sub}'] } },
+      }),
+    ])[0]!;
+    assert.deepEqual(resolveIdentity(t.identity, 'alice'), {
+      user: 'acme:alice',
+      groups: ['g', 'u-alice'],
+      extra: { 'acme.io/subject': ['alice'] },
+    });
   });
 });
 

@@ -40,15 +40,36 @@ function setup() {
   const tmp = tempDir();
   const file = tmp.write('tenants.yaml', tenantsText([hsTenant('acme')]));
   const events = new Set<(e: Record<string, unknown>) => void>();
-  const logger = createLogger({ level: 'debug', sink: (line) => { const e = JSON.parse(line) as Record<string, unknown>; for (const l of events) l(e); } });
+  const logger = createLogger({
+    level: 'debug',
+    sink: (line) => {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      for (const l of events) l(e);
+    },
+  });
   const registry = createTenantRegistry({ file, logger, debounceMs: 30 });
   const onLog = (cb: (e: Record<string, unknown>) => void) => {
     events.add(cb);
     return () => events.delete(cb);
   };
-  const auth = createAuthenticator({ tenants: registry, config: { clockToleranceSeconds: 5, maxTokenAgeSeconds: 3600 } });
-  const token = (tenant: Tenant) => mintToken({ tenant, sub: 'bob', target: { namespace: 'team-a', pod: 'p' }, ttlSeconds: 60 });
-  return { tmp, file, registry, onLog, auth, token, close: () => { registry.close(); tmp.cleanup(); } };
+  const auth = createAuthenticator({
+    tenants: registry,
+    config: { clockToleranceSeconds: 5, maxTokenAgeSeconds: 3600 },
+  });
+  const token = (tenant: Tenant) =>
+    mintToken({ tenant, sub: 'bob', target: { namespace: 'team-a', pod: 'p' }, ttlSeconds: 60 });
+  return {
+    tmp,
+    file,
+    registry,
+    onLog,
+    auth,
+    token,
+    close: () => {
+      registry.close();
+      tmp.cleanup();
+    },
+  };
 }
 
 describe('tenant registry reload', () => {
@@ -57,12 +78,22 @@ describe('tenant registry reload', () => {
     try {
       const beta = { ...s.registry.current()[0]!, name: 'beta', issuer: 'https://beta.example' };
       // Before the edit: unknown issuer.
-      await assert.rejects(s.auth.authenticate({ token: s.token(beta), origin: null, clientIp: 'x' }), (e: AuthError) => e.code === ErrorCode.TOKEN_INVALID);
+      await assert.rejects(
+        s.auth.authenticate({ token: s.token(beta), origin: null, clientIp: 'x' }),
+        (e: AuthError) => e.code === ErrorCode.TOKEN_INVALID,
+      );
       const reloaded = next<readonly Tenant[]>((cb) => s.registry.onReload(cb), 'reload');
       writeFileSync(s.file, tenantsText([hsTenant('acme'), hsTenant('beta')]));
       const tenants = await reloaded;
-      assert.deepEqual(tenants.map((t) => t.name), ['acme', 'beta']);
-      const session = await s.auth.authenticate({ token: s.token(s.registry.get('beta')!), origin: null, clientIp: 'x' });
+      assert.deepEqual(
+        tenants.map((t) => t.name),
+        ['acme', 'beta'],
+      );
+      const session = await s.auth.authenticate({
+        token: s.token(s.registry.get('beta')!),
+        origin: null,
+        clientIp: 'x',
+      });
       assert.equal(session.tenant.name, 'beta');
     } finally {
       s.close();
@@ -76,7 +107,10 @@ describe('tenant registry reload', () => {
       const tmpFile = join(s.tmp.dir, '.tenants.yaml.swp');
       writeFileSync(tmpFile, tenantsText([hsTenant('gamma')]));
       renameSync(tmpFile, s.file);
-      assert.deepEqual((await reloaded).map((t) => t.name), ['gamma']);
+      assert.deepEqual(
+        (await reloaded).map((t) => t.name),
+        ['gamma'],
+      );
       assert.equal(s.registry.get('acme'), undefined);
       assert.equal(s.registry.byIssuer('https://gamma.example')?.name, 'gamma');
     } finally {
@@ -94,13 +128,19 @@ describe('tenant registry reload', () => {
       symlinkSync('..data/tenants.yaml', join(tmp.dir, 'tenants.yaml'));
       const registry = createTenantRegistry({ file: join(tmp.dir, 'tenants.yaml'), debounceMs: 30 });
       try {
-        assert.deepEqual(registry.current().map((t) => t.name), ['acme']);
+        assert.deepEqual(
+          registry.current().map((t) => t.name),
+          ['acme'],
+        );
         const reloaded = next<readonly Tenant[]>((cb) => registry.onReload(cb), 'reload');
         mkdirSync(join(tmp.dir, '..v2'));
         writeFileSync(join(tmp.dir, '..v2', 'tenants.yaml'), tenantsText([hsTenant('acme'), hsTenant('omega')]));
         symlinkSync('..v2', join(tmp.dir, '..data_tmp'));
         renameSync(join(tmp.dir, '..data_tmp'), join(tmp.dir, '..data'));
-        assert.deepEqual((await reloaded).map((t) => t.name), ['acme', 'omega']);
+        assert.deepEqual(
+          (await reloaded).map((t) => t.name),
+          ['acme', 'omega'],
+        );
       } finally {
         registry.close();
       }
@@ -115,8 +155,17 @@ describe('tenant registry reload', () => {
       const acme = s.registry.get('acme')!;
       let reloads = 0;
       s.registry.onReload(() => reloads++);
-      for (const broken of ['tenants:\n  - name: [oops\n', tenantsText([{ ...hsTenant('acme'), limits: { maxConcurrentSessions: -1 } }])]) {
-        const failed = next<Record<string, unknown>>((cb) => s.onLog((e) => { if (e['event'] === 'tenants.reload_failed') cb(e); }), 'reload_failed log');
+      for (const broken of [
+        'tenants:\n  - name: [oops\n',
+        tenantsText([{ ...hsTenant('acme'), limits: { maxConcurrentSessions: -1 } }]),
+      ]) {
+        const failed = next<Record<string, unknown>>(
+          (cb) =>
+            s.onLog((e) => {
+              if (e['event'] === 'tenants.reload_failed') cb(e);
+            }),
+          'reload_failed log',
+        );
         writeFileSync(s.file, broken);
         const event = await failed;
         assert.match(String(event['message']), /tenants file .*tenants\.yaml/);
@@ -155,7 +204,10 @@ describe('tenant registry reload', () => {
     const tmp = tempDir();
     try {
       const file = tmp.write('tenants.yaml', 'tenants: []\n');
-      assert.throws(() => createTenantRegistry({ file, watch: false }), (e: Error) => e instanceof AuthError === false && /tenants must be a list/.test(e.message));
+      assert.throws(
+        () => createTenantRegistry({ file, watch: false }),
+        (e: Error) => e instanceof AuthError === false && /tenants must be a list/.test(e.message),
+      );
     } finally {
       tmp.cleanup();
     }

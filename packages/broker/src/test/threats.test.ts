@@ -40,7 +40,10 @@ describe('threat defences at the broker edge', () => {
 
   test('a bad or missing token gets only closing + 4401 (browsers cannot read a 401); nothing is created for it', async () => {
     const execsBefore = Object.values(h.sim.stats().requests).reduce((a, b) => a + b, 0);
-    for (const c of [await h.connect({ token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' }), await TestClient.connect(h.url, { origin: TEST_ORIGIN })]) {
+    for (const c of [
+      await h.connect({ token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' }),
+      await TestClient.connect(h.url, { origin: TEST_ORIGIN }),
+    ]) {
       const close = await c.waitForClose();
       assert.equal(close.code, 4401);
       assert.deepEqual(c.sequence, ['closing', 'close'], 'no hello, no data: only the refusal');
@@ -65,7 +68,9 @@ describe('threat defences at the broker edge', () => {
   });
 
   test('a client that does not offer pod-shell.v1 is refused with 400', async () => {
-    const err = await refused(TestClient.connect(h.url, { origin: TEST_ORIGIN, protocols: [`pod-shell.bearer.${h.token()}`] }));
+    const err = await refused(
+      TestClient.connect(h.url, { origin: TEST_ORIGIN, protocols: [`pod-shell.bearer.${h.token()}`] }),
+    );
     assert.equal(err.status, 400);
   });
 
@@ -129,7 +134,9 @@ describe('threat defences at the broker edge', () => {
   test('the admin port refuses requests without the admin token', async () => {
     const res = await fetch(`http://127.0.0.1:${h.broker.adminPort}/metrics`);
     assert.equal(res.status, 401);
-    const wrong = await fetch(`http://127.0.0.1:${h.broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
+    const wrong = await fetch(`http://127.0.0.1:${h.broker.adminPort}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}x` },
+    });
     assert.equal(wrong.status, 401);
     const ok = await h.admin('/metrics');
     assert.equal(ok.status, 200);

@@ -6,7 +6,20 @@ import { startHarness, type Harness } from './harness.js';
 describe('upstream failures', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ tenants: [{ name: 'noexec', issuer: 'https://noexec.example', audience: 'pod-shell', keys: [{ kid: 'hs-n', alg: 'HS256', secret: 'noexec-secret-0123456789abcdef-0123456789abcdef' }], allowedOrigins: ['https://app.example.com'], namespaces: ['default'], identity: { user: 'nobody:{sub}' }, limits: { maxConcurrentSessions: 10 } }] });
+    h = await startHarness({
+      tenants: [
+        {
+          name: 'noexec',
+          issuer: 'https://noexec.example',
+          audience: 'pod-shell',
+          keys: [{ kid: 'hs-n', alg: 'HS256', secret: 'noexec-secret-0123456789abcdef-0123456789abcdef' }],
+          allowedOrigins: ['https://app.example.com'],
+          namespaces: ['default'],
+          identity: { user: 'nobody:{sub}' },
+          limits: { maxConcurrentSessions: 10 },
+        },
+      ],
+    });
   });
   afterEach(async () => {
     h.sim.setFaults({});
@@ -53,7 +66,9 @@ describe('upstream failures', () => {
   });
 
   test('an upstream 403 followed by trailing bytes forwards nothing (threat 10)', async () => {
-    h.sim.setFaults({ refuseUpgrade: { status: 403, message: 'refused by test', trailingBytes: '\x01SECRET-AFTER-REFUSAL' } });
+    h.sim.setFaults({
+      refuseUpgrade: { status: 403, message: 'refused by test', trailingBytes: '\x01SECRET-AFTER-REFUSAL' },
+    });
     const c = await h.connect();
     const close = await c.waitForClose();
     assert.equal(close.code, 4403);

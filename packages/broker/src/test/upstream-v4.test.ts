@@ -45,7 +45,10 @@ describe('an upstream that speaks only v4.channel.k8s.io', () => {
     const outcome = interpretStatus(c.status ?? '');
     assert.equal(outcome.kind === 'exit' ? outcome.exitCode : outcome, 3);
     // The kubelet path's wording (containerd's), not v5's `command terminated with exit code 3`.
-    assert.match(outcome.kind === 'exit' ? outcome.message : '', /^command terminated with non-zero exit code: error executing command \[\/bin\/sh -c .*\], exit code 3$/);
+    assert.match(
+      outcome.kind === 'exit' ? outcome.message : '',
+      /^command terminated with non-zero exit code: error executing command \[\/bin\/sh -c .*\], exit code 3$/,
+    );
     assert.equal(c.control('closing')?.exitCode, 3);
     const after = h.sim.stats().requests;
     assert.equal((after[V4_KEY] ?? 0) - (before[V4_KEY] ?? 0), 1, 'the session went over v4');

@@ -1,4 +1,9 @@
-import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
@@ -29,9 +34,21 @@ export function buildDashboard(): object {
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'))
-    .withVariable(new QueryVariableBuilder('namespace').label('Namespace').datasource(ds).query('label_values(podshell_sessions_active, namespace)'))
+    .withVariable(
+      new QueryVariableBuilder('namespace')
+        .label('Namespace')
+        .datasource(ds)
+        .query('label_values(podshell_sessions_active, namespace)'),
+    )
     .withRow(new RowBuilder('Sessions'))
-    .withPanel(graph('Live sessions by replica', 'short', 'podshell_sessions_active per pod; the HPA target and the near-capacity alert read it.', q(`sum by (pod) (podshell_sessions_active{${sel}})`, '{{pod}}')))
+    .withPanel(
+      graph(
+        'Live sessions by replica',
+        'short',
+        'podshell_sessions_active per pod; the HPA target and the near-capacity alert read it.',
+        q(`sum by (pod) (podshell_sessions_active{${sel}})`, '{{pod}}'),
+      ),
+    )
     .withPanel(
       graph(
         'Sessions started and ended',
@@ -46,14 +63,34 @@ export function buildDashboard(): object {
         'Connect time',
         's',
         'Upgrade request to open exec stream (podshell_connect_seconds).',
-        q(`histogram_quantile(0.5, sum by (le) (rate(podshell_connect_seconds_bucket{${sel}}[$__rate_interval])))`, 'p50'),
-        q(`histogram_quantile(0.99, sum by (le) (rate(podshell_connect_seconds_bucket{${sel}}[$__rate_interval])))`, 'p99'),
+        q(
+          `histogram_quantile(0.5, sum by (le) (rate(podshell_connect_seconds_bucket{${sel}}[$__rate_interval])))`,
+          'p50',
+        ),
+        q(
+          `histogram_quantile(0.99, sum by (le) (rate(podshell_connect_seconds_bucket{${sel}}[$__rate_interval])))`,
+          'p99',
+        ),
         q(`sum(podshell_connects_in_flight{${sel}})`, 'in flight'),
       ),
     )
-    .withPanel(graph('Refused upgrades by reason', 'ops', 'store_unavailable is the 4503 fail-closed path.', q(`sum by (reason) (rate(podshell_auth_failures_total{${sel}}[$__rate_interval]))`, '{{reason}}')))
+    .withPanel(
+      graph(
+        'Refused upgrades by reason',
+        'ops',
+        'store_unavailable is the 4503 fail-closed path.',
+        q(`sum by (reason) (rate(podshell_auth_failures_total{${sel}}[$__rate_interval]))`, '{{reason}}'),
+      ),
+    )
     .withRow(new RowBuilder('Relay'))
-    .withPanel(graph('Bytes relayed', 'Bps', 'Payload bytes by direction.', q(`sum by (direction) (rate(podshell_bytes_total{${sel}}[$__rate_interval]))`, '{{direction}}')))
+    .withPanel(
+      graph(
+        'Bytes relayed',
+        'Bps',
+        'Payload bytes by direction.',
+        q(`sum by (direction) (rate(podshell_bytes_total{${sel}}[$__rate_interval]))`, '{{direction}}'),
+      ),
+    )
     .withPanel(
       graph(
         'Flow control',
@@ -88,12 +125,30 @@ export function buildDashboard(): object {
       ),
     )
     .withRow(new RowBuilder('Node.js process'))
-    .withPanel(graph('Resident memory', 'bytes', 'process_resident_memory_bytes and the V8 heap in use.', q(`sum by (pod) (process_resident_memory_bytes{${sel}})`, 'rss {{pod}}'), q(`sum by (pod) (nodejs_heap_size_used_bytes{${sel}})`, 'heap {{pod}}')))
-    .withPanel(graph('CPU and event loop lag', 's', 'CPU seconds per second, and the event loop lag p99.', q(`sum by (pod) (rate(process_cpu_seconds_total{${sel}}[$__rate_interval]))`, 'cpu {{pod}}'), q(`max by (pod) (nodejs_eventloop_lag_p99_seconds{${sel}})`, 'loop lag p99 {{pod}}')))
+    .withPanel(
+      graph(
+        'Resident memory',
+        'bytes',
+        'process_resident_memory_bytes and the V8 heap in use.',
+        q(`sum by (pod) (process_resident_memory_bytes{${sel}})`, 'rss {{pod}}'),
+        q(`sum by (pod) (nodejs_heap_size_used_bytes{${sel}})`, 'heap {{pod}}'),
+      ),
+    )
+    .withPanel(
+      graph(
+        'CPU and event loop lag',
+        's',
+        'CPU seconds per second, and the event loop lag p99.',
+        q(`sum by (pod) (rate(process_cpu_seconds_total{${sel}}[$__rate_interval]))`, 'cpu {{pod}}'),
+        q(`max by (pod) (nodejs_eventloop_lag_p99_seconds{${sel}})`, 'loop lag p99 {{pod}}'),
+      ),
+    )
     .withPanel(
       new TableBuilder()
         .title('Versions running')
-        .description('podshell_build_info: broker, Node.js and uWebSockets.js versions, and how many replicas run each.')
+        .description(
+          'podshell_build_info: broker, Node.js and uWebSockets.js versions, and how many replicas run each.',
+        )
         .datasource(ds)
         .height(6)
         .span(24)

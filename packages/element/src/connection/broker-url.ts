@@ -27,7 +27,9 @@ export function resolveBrokerUrl(broker: string | undefined | null, page: PageLo
     case 'wss:':
       break;
     default:
-      throw new TypeError(`broker must be a ws:, wss:, http: or https: URL or a path, got ${JSON.stringify(url.protocol)}`);
+      throw new TypeError(
+        `broker must be a ws:, wss:, http: or https: URL or a path, got ${JSON.stringify(url.protocol)}`,
+      );
   }
   // Tokens never travel in the URL; a fragment would be meaningless to a WebSocket.
   url.hash = '';

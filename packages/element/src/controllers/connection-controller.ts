@@ -160,4 +160,3 @@ export class ConnectionController implements ReactiveController {
     }
   }
 }
-

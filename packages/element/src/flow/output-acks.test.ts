@@ -27,8 +27,14 @@ test('acks add up to exactly the bytes written, whatever the order of sizes', ()
   const sizes = [1, 4096, 999, 1000, 7, 65536, 3];
   const callbacks = sizes.map((n) => flow.track(n));
   for (const cb of callbacks) cb();
-  assert.equal(acks.reduce((x, y) => x + y, 0), sizes.reduce((x, y) => x + y, 0));
-  assert.ok(acks.slice(1, -1).every((n) => n >= 1000), `every ack but the last is a full batch: ${acks.join(',')}`);
+  assert.equal(
+    acks.reduce((x, y) => x + y, 0),
+    sizes.reduce((x, y) => x + y, 0),
+  );
+  assert.ok(
+    acks.slice(1, -1).every((n) => n >= 1000),
+    `every ack but the last is a full batch: ${acks.join(',')}`,
+  );
 });
 
 test('a callback acts once, and callbacks from before reset() or start() are ignored', () => {

@@ -9,7 +9,15 @@ const cmd = { ctrlKey: false, metaKey: true };
 test('only absolute http(s) URLs without credentials are link targets', () => {
   assert.equal(safeLinkTarget('https://example.com/a?b#c'), 'https://example.com/a?b#c');
   assert.equal(safeLinkTarget('http://10.0.0.1:8080/'), 'http://10.0.0.1:8080/');
-  for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>1</script>', 'file:///etc/passwd', 'vbscript:x', '/relative', 'https://bank.example@evil.example/']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    ' JavaScript:alert(1)',
+    'data:text/html,<script>1</script>',
+    'file:///etc/passwd',
+    'vbscript:x',
+    '/relative',
+    'https://bank.example@evil.example/',
+  ]) {
     assert.equal(safeLinkTarget(bad), null, bad);
   }
 });

@@ -9,5 +9,7 @@ export function debugBannerText(debug: HelloMessage['debugContainer']): string {
   if (debug === undefined) return '';
   const target = debug.targetContainer === '' ? '' : `, sharing the processes of container ${debug.targetContainer}`;
   const reused = debug.reused ? ' (reused)' : '';
-  return sanitizeStatusText(`This image has no shell: you are in debug container ${debug.name}${reused} (image ${debug.image}${target}).`);
+  return sanitizeStatusText(
+    `This image has no shell: you are in debug container ${debug.name}${reused} (image ${debug.image}${target}).`,
+  );
 }

@@ -38,7 +38,13 @@ export function renderStatusLayer(state: StatusLayerState): TemplateResult | typ
     case 'connected': {
       const at = state.expiringAt;
       if (at === undefined && !state.notice && !state.debugBanner) return nothing;
-      return html`<div part="status" class="status warning" data-status="connected" data-debug=${state.debugBanner ? 'true' : 'false'} role="status">
+      return html`<div
+        part="status"
+        class="status warning"
+        data-status="connected"
+        data-debug=${state.debugBanner ? 'true' : 'false'}
+        role="status"
+      >
         <span class="text">
           ${at !== undefined ? html`<span class="title">Session expires in ${formatRemaining(at, Date.now())}.</span>` : nothing}
           ${state.debugBanner ? html`<span part="debug-banner" class="debug">${state.debugBanner}</span>` : nothing}
@@ -48,7 +54,14 @@ export function renderStatusLayer(state: StatusLayerState): TemplateResult | typ
     }
     case 'closed': {
       const detail = state.closeDetail;
-      return html`<div part="status" class="status" data-status="closed" data-code=${detail?.code ?? ''} data-exit=${detail?.exitCode ?? ''} role="alert">
+      return html`<div
+        part="status"
+        class="status"
+        data-status="closed"
+        data-code=${detail?.code ?? ''}
+        data-exit=${detail?.exitCode ?? ''}
+        role="alert"
+      >
         <span class="text"><span class="title">Session closed.</span>${detail?.message ?? ''}</span>
         <button part="reconnect-button" type="button" @click=${state.onReconnect}>Reconnect</button>
       </div>`;

@@ -5,8 +5,16 @@ import { closeMessage, NEVER_OPENED_MESSAGE, sanitizeStatusText, MAX_STATUS_TEXT
 import { formatRemaining } from './format-remaining.js';
 
 test('the closing frame message wins when its code matches the close', () => {
-  const closing = { type: 'closing' as const, code: 4408, reason: 'expired', message: 'Your session expired at 12:00.' };
-  assert.equal(closeMessage({ code: 4408, reason: 'expired', closing, opened: true }), 'Your session expired at 12:00.');
+  const closing = {
+    type: 'closing' as const,
+    code: 4408,
+    reason: 'expired',
+    message: 'Your session expired at 12:00.',
+  };
+  assert.equal(
+    closeMessage({ code: 4408, reason: 'expired', closing, opened: true }),
+    'Your session expired at 12:00.',
+  );
   assert.equal(closeMessage({ code: 4409, reason: '', closing, opened: true }), CLOSE_CODE_MESSAGES[4409]);
   assert.equal(closeMessage({ code: 4401, reason: '', opened: true }), CLOSE_CODE_MESSAGES[4401]);
 });
@@ -34,8 +42,16 @@ test('a debug-container session says so: which container, image and target', asy
   const { debugBannerText } = await import('./debug-banner.js');
   assert.equal(debugBannerText(undefined), '');
   assert.equal(
-    debugBannerText({ name: 'pod-shell-debug-0123456789-1', image: 'busybox@sha256:ab', targetContainer: 'app', reused: false }),
+    debugBannerText({
+      name: 'pod-shell-debug-0123456789-1',
+      image: 'busybox@sha256:ab',
+      targetContainer: 'app',
+      reused: false,
+    }),
     'This image has no shell: you are in debug container pod-shell-debug-0123456789-1 (image busybox@sha256:ab, sharing the processes of container app).',
   );
-  assert.match(debugBannerText({ name: 'd-1', image: 'x\u001b[2J', targetContainer: '', reused: true }), /^This image has no shell: you are in debug container d-1 \(reused\) \(image x \[2J\)\.$/);
+  assert.match(
+    debugBannerText({ name: 'd-1', image: 'x\u001b[2J', targetContainer: '', reused: true }),
+    /^This image has no shell: you are in debug container d-1 \(reused\) \(image x \[2J\)\.$/,
+  );
 });

@@ -36,7 +36,12 @@ test('distroless-0 opens in a debug container: the element says so and ps shows 
     const debug = open.detail['debugContainer'] as { name: string; targetContainer: string };
     assert.match(debug.name, /^pod-shell-debug-[0-9a-f]{10}-\d+$/);
     assert.equal(debug.targetContainer, 'app');
-    assert.match(await statusText(page), new RegExp(`^This image has no shell: you are in debug container ${debug.name} \\(image busybox:1\\.36\\.1, sharing the processes of container app\\)\\.$`));
+    assert.match(
+      await statusText(page),
+      new RegExp(
+        `^This image has no shell: you are in debug container ${debug.name} \\(image busybox:1\\.36\\.1, sharing the processes of container app\\)\\.$`,
+      ),
+    );
     const target = stack.sim.stats().processes.find((p) => p.pod === 'distroless-0' && p.container === 'app');
     assert.ok(target?.pid);
     await run(page, 'ps -e -o pid= | grep -cx " *' + target.pid + '"', /^1$/m);
@@ -45,8 +50,15 @@ test('distroless-0 opens in a debug container: the element says so and ps shows 
   }
   // The element is gone: the debug shell ends (stdinOnce) and every broker gauge returns to 0.
   const deadline = Date.now() + 10_000;
-  while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0 || stack.sim.stats().processes.some((p) => p.container.startsWith('pod-shell-debug-'))) {
-    if (Date.now() > deadline) assert.fail(`not released: ${JSON.stringify(stack.broker.gauges.snapshot())}, sessions ${stack.broker.sessions.size}`);
+  while (
+    !stack.broker.gauges.allZero() ||
+    stack.broker.sessions.size > 0 ||
+    stack.sim.stats().processes.some((p) => p.container.startsWith('pod-shell-debug-'))
+  ) {
+    if (Date.now() > deadline)
+      assert.fail(
+        `not released: ${JSON.stringify(stack.broker.gauges.snapshot())}, sessions ${stack.broker.sessions.size}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 });

@@ -10,7 +10,15 @@ import { Channel, CLOSE_CODE_MESSAGES, POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPRO
 import type {} from '../pod-shell.js';
 import { launchChromium } from './chromium.js';
 import { startFakeBroker, type FakeBroker, type FakeConnection } from './fake-broker.js';
-import { cellWidthsOf, events, gridSize, statusText, typeInTerminal, waitForEvent, waitForText } from './page-helpers.js';
+import {
+  cellWidthsOf,
+  events,
+  gridSize,
+  statusText,
+  typeInTerminal,
+  waitForEvent,
+  waitForText,
+} from './page-helpers.js';
 
 let browser: Browser;
 let broker: FakeBroker;
@@ -27,7 +35,9 @@ after(async () => {
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2ln';
 
-async function openPage(body = `<div id="box"><pod-shell token="${TOKEN}"></pod-shell></div>`): Promise<{ context: BrowserContext; page: Page; conn: FakeConnection }> {
+async function openPage(
+  body = `<div id="box"><pod-shell token="${TOKEN}"></pod-shell></div>`,
+): Promise<{ context: BrowserContext; page: Page; conn: FakeConnection }> {
   broker.setBody(body);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -58,7 +68,12 @@ test('offers pod-shell.v1 + the bearer token, and the very first frame is the te
 
     // Keystrokes travel as stdin frames, UTF-8 encoded.
     await typeInTerminal(page, 'ls é\r');
-    await conn.until(() => Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString() === 'ls é\r', 'typed stdin');
+    await conn.until(
+      () =>
+        Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString() ===
+        'ls é\r',
+      'typed stdin',
+    );
   } finally {
     await context.close();
   }
@@ -71,11 +86,22 @@ test('UTF-8 split across frames renders as whole double-width characters', async
     await waitForEvent(page, 'pod-shell-open');
     const bytes = Buffer.from('>中文<\r\n', 'utf8');
     // Cut inside both 3-byte characters.
-    for (const [a, b] of [[0, 2], [2, 5], [5, 6], [6, bytes.length]] as const) conn.sendData(bytes.subarray(a, b));
+    for (const [a, b] of [
+      [0, 2],
+      [2, 5],
+      [5, 6],
+      [6, bytes.length],
+    ] as const)
+      conn.sendData(bytes.subarray(a, b));
     await waitForText(page, />中文</);
     const { cells, found } = await cellWidthsOf(page, '中文');
     assert.ok(found);
-    assert.deepEqual(cells.slice(0, 4), [['中', 2], ['', 0], ['文', 2], ['', 0]]);
+    assert.deepEqual(cells.slice(0, 4), [
+      ['中', 2],
+      ['', 0],
+      ['文', 2],
+      ['', 0],
+    ]);
   } finally {
     await context.close();
   }
@@ -145,7 +171,12 @@ test('the closing message is shown as text, and the close event carries code, re
     conn.hello();
     await waitForEvent(page, 'pod-shell-open');
     conn.sendData(Buffer.from('bye\r\n'));
-    conn.sendData(Buffer.from('{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: command terminated with exit code 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}'), Channel.Status);
+    conn.sendData(
+      Buffer.from(
+        '{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: command terminated with exit code 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}',
+      ),
+      Channel.Status,
+    );
     const hostile = '<img src=x onerror="window.__pwned=1">\u001b]0;title\u0007 exited';
     conn.closeWith(1000, 'exited', hostile);
     const close = await waitForEvent(page, 'pod-shell-close');
@@ -164,14 +195,22 @@ test('the closing message is shown as text, and the close event carries code, re
 
     // Reconnect opens a new session with the current token.
     const next = broker.nextConnection();
-    await page.evaluate(() => (document.querySelector('pod-shell')!.shadowRoot!.querySelector('[part="reconnect-button"]') as HTMLButtonElement).click());
+    await page.evaluate(() =>
+      (
+        document.querySelector('pod-shell')!.shadowRoot!.querySelector('[part="reconnect-button"]') as HTMLButtonElement
+      ).click(),
+    );
     const conn2 = await next;
     assert.deepEqual(conn2.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`]);
     await conn2.until(() => conn2.frames[0]?.channel === Channel.Resize, 'the reconnect sends its size first');
     conn2.closeWith(4408, 'expired', '');
     const close2 = await waitForEvent(page, 'pod-shell-close', 1);
     assert.equal(close2.detail['code'], 4408);
-    assert.equal(close2.detail['message'], CLOSE_CODE_MESSAGES[4408], 'an empty broker message falls back to the code message');
+    assert.equal(
+      close2.detail['message'],
+      CLOSE_CODE_MESSAGES[4408],
+      'an empty broker message falls back to the code message',
+    );
   } finally {
     await context.close();
   }
@@ -205,26 +244,48 @@ test('output is acknowledged as xterm parses it: ack 0 right after the size, the
     const chunk = Buffer.from('y\r\n'.repeat(10_000));
     for (let i = 0; i < 100; i++) conn.sendData(chunk); // 3 MB at once
     const total = chunk.byteLength * 100;
-    const acked = () => conn.controls().filter((c) => c['type'] === 'ack').reduce((sum, c) => sum + (c['bytes'] as number), 0);
+    const acked = () =>
+      conn
+        .controls()
+        .filter((c) => c['type'] === 'ack')
+        .reduce((sum, c) => sum + (c['bytes'] as number), 0);
     await conn.until(() => acked() === total || undefined, `acks adding up to ${total} bytes`, 30_000);
-    const acks = conn.controls().filter((c) => c['type'] === 'ack').map((c) => c['bytes'] as number);
+    const acks = conn
+      .controls()
+      .filter((c) => c['type'] === 'ack')
+      .map((c) => c['bytes'] as number);
     assert.ok(acks.length < 200, `acks are batched (${acks.length} acks for 3 MB)`);
     // xterm's per-line scrollbar sync ran once per frame (xterm/viewport-sync.ts) and still ended at the bottom.
     const viewport = await page.evaluate(() => {
-      const el = document.querySelector('pod-shell') as unknown as { terminalController: { coalescedViewportSync: boolean }; terminal: { buffer: { active: { viewportY: number; baseY: number } } } };
-      return { coalesced: el.terminalController.coalescedViewportSync, viewportY: el.terminal.buffer.active.viewportY, baseY: el.terminal.buffer.active.baseY };
+      const el = document.querySelector('pod-shell') as unknown as {
+        terminalController: { coalescedViewportSync: boolean };
+        terminal: { buffer: { active: { viewportY: number; baseY: number } } };
+      };
+      return {
+        coalesced: el.terminalController.coalescedViewportSync,
+        viewportY: el.terminal.buffer.active.viewportY,
+        baseY: el.terminal.buffer.active.baseY,
+      };
     });
-    assert.equal(viewport.coalesced, true, 'coalesceViewportSync found xterm\'s Viewport (re-check xtermjs/xterm.js#6106 after an xterm upgrade)');
+    assert.equal(
+      viewport.coalesced,
+      true,
+      "coalesceViewportSync found xterm's Viewport (re-check xtermjs/xterm.js#6106 after an xterm upgrade)",
+    );
     assert.equal(viewport.viewportY, viewport.baseY, 'the view follows the output to the bottom');
-    const scrolledToBottom = await page.waitForFunction(() => {
-      const root = document.querySelector('pod-shell')!.shadowRoot!;
-      const slider = root.querySelector<HTMLElement>('.xterm .scrollbar.vertical .slider');
-      const bar = root.querySelector<HTMLElement>('.xterm .scrollbar.vertical');
-      if (!slider || !bar) return false;
-      const s = slider.getBoundingClientRect();
-      const b = bar.getBoundingClientRect();
-      return Math.abs(s.bottom - b.bottom) <= 1;
-    }, undefined, { timeout: 5000, polling: 50 });
+    const scrolledToBottom = await page.waitForFunction(
+      () => {
+        const root = document.querySelector('pod-shell')!.shadowRoot!;
+        const slider = root.querySelector<HTMLElement>('.xterm .scrollbar.vertical .slider');
+        const bar = root.querySelector<HTMLElement>('.xterm .scrollbar.vertical');
+        if (!slider || !bar) return false;
+        const s = slider.getBoundingClientRect();
+        const b = bar.getBoundingClientRect();
+        return Math.abs(s.bottom - b.bottom) <= 1;
+      },
+      undefined,
+      { timeout: 5000, polling: 50 },
+    );
     assert.ok(await scrolledToBottom.jsonValue(), 'the scrollbar slider reached the bottom once the output stopped');
   } finally {
     await context.close();
@@ -258,7 +319,12 @@ test('links open only with a modifier click and only for http(s); window ops and
     const cell = await page.evaluate(() => {
       const el = document.querySelector('pod-shell')!;
       const screen = el.terminal!.element!.querySelector('.xterm-screen')!.getBoundingClientRect();
-      return { x: screen.left, y: screen.top, w: screen.width / el.terminal!.cols, h: screen.height / el.terminal!.rows };
+      return {
+        x: screen.left,
+        y: screen.top,
+        w: screen.width / el.terminal!.cols,
+        h: screen.height / el.terminal!.rows,
+      };
     });
     const at = (col: number, row: number) => ({ x: cell.x + (col + 0.5) * cell.w, y: cell.y + (row + 0.5) * cell.h });
     const link = at(5, 0);
@@ -271,8 +337,18 @@ test('links open only with a modifier click and only for http(s); window ops and
     await page.mouse.move(link.x, link.y);
     await page.mouse.click(link.x, link.y);
     await page.keyboard.up('Control');
-    const opened = await page.waitForFunction(() => (window as unknown as { __opened: string[] }).__opened.length > 0 && (window as unknown as { __opened: string[] }).__opened, undefined, { timeout: 5000 });
-    assert.deepEqual(await opened.jsonValue(), ['https://example.com/ok'], 'only the modifier click on the http link opened');
+    const opened = await page.waitForFunction(
+      () =>
+        (window as unknown as { __opened: string[] }).__opened.length > 0 &&
+        (window as unknown as { __opened: string[] }).__opened,
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.deepEqual(
+      await opened.jsonValue(),
+      ['https://example.com/ok'],
+      'only the modifier click on the http link opened',
+    );
     const after = await page.evaluate(async () => ({
       pwned: (window as unknown as { __pwned?: number }).__pwned,
       clipboard: await navigator.clipboard.readText(),
@@ -280,7 +356,14 @@ test('links open only with a modifier click and only for http(s); window ops and
     }));
     assert.deepEqual(after, { pwned: undefined, clipboard: 'before', title: 'pod-shell test' });
     await page.waitForTimeout(200); // let any (wrong) report reach the wire before counting
-    assert.deepEqual(conn.frames.filter((f) => f.channel === Channel.Stdin).slice(stdinBefore).map((f) => f.text), [], 'nothing was written back to stdin');
+    assert.deepEqual(
+      conn.frames
+        .filter((f) => f.channel === Channel.Stdin)
+        .slice(stdinBefore)
+        .map((f) => f.text),
+      [],
+      'nothing was written back to stdin',
+    );
   } finally {
     await context.close();
   }
@@ -300,10 +383,18 @@ test('removing the element closes its socket with 1000 and disposes the terminal
     assert.equal(conn.closed!.code, 1000);
     const state = await page.evaluate(() => {
       const el = (window as unknown as { __el: HTMLElementTagNameMap['pod-shell'] }).__el;
-      return { terminal: el.terminal === undefined, xterm: el.shadowRoot!.querySelectorAll('.xterm').length, status: el.status };
+      return {
+        terminal: el.terminal === undefined,
+        xterm: el.shadowRoot!.querySelectorAll('.xterm').length,
+        status: el.status,
+      };
     });
     assert.deepEqual(state, { terminal: true, xterm: 0, status: 'idle' });
-    assert.equal((await events(page)).filter((e) => e.type === 'pod-shell-close').length, 0, 'removal is not reported as a broker close');
+    assert.equal(
+      (await events(page)).filter((e) => e.type === 'pod-shell-close').length,
+      0,
+      'removal is not reported as a broker close',
+    );
   } finally {
     await context.close();
   }
@@ -317,7 +408,8 @@ test('copy on selection, Ctrl+Shift+C copies, Ctrl+Shift+V and right-click paste
     await waitForEvent(page, 'pod-shell-open');
     conn.sendData(Buffer.from('alpha beta gamma\r\n'));
     await waitForText(page, /gamma/);
-    const stdin = () => Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString();
+    const stdin = () =>
+      Buffer.concat(conn.frames.filter((f) => f.channel === Channel.Stdin).map((f) => f.payload)).toString();
 
     // Selecting copies (a double-click selects a word, as a user would).
     const cell = await page.evaluate(() => {
@@ -326,14 +418,20 @@ test('copy on selection, Ctrl+Shift+C copies, Ctrl+Shift+V and right-click paste
       return { x: r.left, y: r.top, w: r.width / t.cols, h: r.height / t.rows };
     });
     await page.mouse.dblclick(cell.x + 7.5 * cell.w, cell.y + 0.5 * cell.h);
-    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'beta', undefined, { timeout: 5000, polling: 50 });
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'beta', undefined, {
+      timeout: 5000,
+      polling: 50,
+    });
 
     // Ctrl+Shift+C copies the selection without sending anything (no ^C to the shell).
     await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.select(0, 0, 5));
     await page.evaluate(() => navigator.clipboard.writeText('overwritten'));
     await page.evaluate(() => document.querySelector('pod-shell')!.focus());
     await page.keyboard.press('Control+Shift+C');
-    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'alpha', undefined, { timeout: 5000, polling: 50 });
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'alpha', undefined, {
+      timeout: 5000,
+      polling: 50,
+    });
     assert.equal(stdin(), '', 'the shortcut is not sent to the shell');
 
     // Right-click pastes the clipboard as typed input.
@@ -365,20 +463,45 @@ test('attributes become terminal options; CSS custom properties and theme=auto c
     const read = () =>
       page.evaluate(() => {
         const t = document.querySelector('pod-shell')!.terminal!;
-        return { fontSize: t.options.fontSize, scrollback: t.options.scrollback, cursorStyle: t.options.cursorStyle, bg: t.options.theme?.background, fg: t.options.theme?.foreground, brightRed: t.options.theme?.brightRed };
+        return {
+          fontSize: t.options.fontSize,
+          scrollback: t.options.scrollback,
+          cursorStyle: t.options.cursorStyle,
+          bg: t.options.theme?.background,
+          fg: t.options.theme?.foreground,
+          brightRed: t.options.theme?.brightRed,
+        };
       });
     const light = await read();
-    assert.deepEqual(light, { fontSize: 17, scrollback: 123, cursorStyle: 'bar', bg: 'rgb(1, 2, 3)', fg: '#24292f', brightRed: '#ff0001' });
+    assert.deepEqual(light, {
+      fontSize: 17,
+      scrollback: 123,
+      cursorStyle: 'bar',
+      bg: 'rgb(1, 2, 3)',
+      fg: '#24292f',
+      brightRed: '#ff0001',
+    });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.waitForFunction(() => document.querySelector('pod-shell')!.terminal!.options.theme?.foreground === '#d8dee9', undefined, { timeout: 5000, polling: 50 });
+    await page.waitForFunction(
+      () => document.querySelector('pod-shell')!.terminal!.options.theme?.foreground === '#d8dee9',
+      undefined,
+      { timeout: 5000, polling: 50 },
+    );
     await page.evaluate(() => {
       const el = document.querySelector('pod-shell')!;
       el.style.setProperty('--pod-shell-background', 'rgb(9, 9, 9)');
       el.applyTheme();
       el.fontSize = 12;
     });
-    await page.waitForFunction(() => document.querySelector('pod-shell')!.terminal!.options.fontSize === 12, undefined, { timeout: 5000, polling: 50 });
-    assert.equal(await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.options.theme?.background), 'rgb(9, 9, 9)');
+    await page.waitForFunction(
+      () => document.querySelector('pod-shell')!.terminal!.options.fontSize === 12,
+      undefined,
+      { timeout: 5000, polling: 50 },
+    );
+    assert.equal(
+      await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.options.theme?.background),
+      'rgb(9, 9, 9)',
+    );
   } finally {
     await context.close();
   }

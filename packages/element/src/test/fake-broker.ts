@@ -1,7 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Channel, decodeFrame, encodeControl, encodeFrame, POD_SHELL_SUBPROTOCOL, type ServerControlMessage } from '@pod-shell/protocol';
+import {
+  Channel,
+  decodeFrame,
+  encodeControl,
+  encodeFrame,
+  POD_SHELL_SUBPROTOCOL,
+  type ServerControlMessage,
+} from '@pod-shell/protocol';
 import { hostPage, readBundle } from './static-files.js';
 
 /** One frame the element sent, decoded. */
@@ -27,7 +34,12 @@ export class FakeConnection {
   ) {
     socket.on('message', (data: Buffer) => {
       const frame = decodeFrame(new Uint8Array(data));
-      if (frame) this.frames.push({ channel: frame.channel, payload: Buffer.from(frame.payload), text: Buffer.from(frame.payload).toString('utf8') });
+      if (frame)
+        this.frames.push({
+          channel: frame.channel,
+          payload: Buffer.from(frame.payload),
+          text: Buffer.from(frame.payload).toString('utf8'),
+        });
       this.wake();
     });
     socket.on('close', (code, reason) => {
@@ -45,7 +57,13 @@ export class FakeConnection {
   }
 
   hello(expiresAt = Date.now() + 3600_000): void {
-    this.sendControl({ type: 'hello', session: 's-test', expiresAt, idleTimeoutMs: 0, target: { namespace: 'default', pod: 'demo', container: 'shell' } });
+    this.sendControl({
+      type: 'hello',
+      session: 's-test',
+      expiresAt,
+      idleTimeoutMs: 0,
+      target: { namespace: 'default', pod: 'demo', container: 'shell' },
+    });
   }
 
   /** Sends a `closing` frame then closes, as the broker does. */
@@ -61,7 +79,10 @@ export class FakeConnection {
       const value = predicate();
       if (value !== undefined && value !== false) return value;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`fake broker: timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.map((f) => [f.channel, f.text.slice(0, 80)]))}`);
+      if (left <= 0)
+        throw new Error(
+          `fake broker: timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.map((f) => [f.channel, f.text.slice(0, 80)]))}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -73,7 +94,9 @@ export class FakeConnection {
   }
 
   controls(): Record<string, unknown>[] {
-    return this.frames.filter((f) => f.channel === Channel.Control).map((f) => JSON.parse(f.text) as Record<string, unknown>);
+    return this.frames
+      .filter((f) => f.channel === Channel.Control)
+      .map((f) => JSON.parse(f.text) as Record<string, unknown>);
   }
 
   private wake(): void {

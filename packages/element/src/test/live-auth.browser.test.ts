@@ -79,7 +79,11 @@ test('a page on an origin the tenant does not allow never gets a session', async
     assert.ok(stack.broker.gauges.allZero());
     // The demo token endpoint refuses that origin too.
     const minted = await page.evaluate(async () => {
-      const res = await fetch('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'default', pod: 'demo', container: 'shell' }) });
+      const res = await fetch('/demo/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ namespace: 'default', pod: 'demo', container: 'shell' }),
+      });
       return res.status;
     });
     assert.equal(minted, 403);
@@ -90,7 +94,11 @@ test('a page on an origin the tenant does not allow never gets a session', async
 
 test('the demo token endpoint mints only for listed pods, from the demo origin, as JSON', async () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${stack.origin}/demo/token`, { method: 'POST', headers: { origin: stack.origin, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${stack.origin}/demo/token`, {
+      method: 'POST',
+      headers: { origin: stack.origin, 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const ok = await post({ namespace: 'default', pod: 'demo', container: 'shell' });
   assert.equal(ok.status, 200);
   const minted = (await ok.json()) as { token: string; expiresAt: number };
@@ -99,8 +107,14 @@ test('the demo token endpoint mints only for listed pods, from the demo origin, 
   assert.equal((await post({ namespace: 'default', pod: 'not-there', container: 'shell' })).status, 403);
   assert.equal((await post({ namespace: 'default', pod: 'demo', container: 'other' })).status, 403);
   assert.equal((await post({ namespace: 'kube-system', pod: 'demo', container: 'shell' })).status, 403);
-  assert.equal((await post({ namespace: 'default', pod: 'demo', container: 'shell' }, { origin: 'https://evil.example' })).status, 403);
-  assert.equal((await post('namespace=default&pod=demo', { 'content-type': 'application/x-www-form-urlencoded' })).status, 415);
+  assert.equal(
+    (await post({ namespace: 'default', pod: 'demo', container: 'shell' }, { origin: 'https://evil.example' })).status,
+    403,
+  );
+  assert.equal(
+    (await post('namespace=default&pod=demo', { 'content-type': 'application/x-www-form-urlencoded' })).status,
+    415,
+  );
   assert.equal((await post('x'.repeat(5000))).status, 400);
 });
 

@@ -8,7 +8,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium.js';
 import { startLiveStack, type LiveStack } from './live-stack.js';
 import { EVENT_RECORDER } from './static-files.js';
-import { bufferText, cellWidthsOf, gridSize, run, typeInTerminal, waitForEvent, waitForStatus, waitForText } from './page-helpers.js';
+import {
+  bufferText,
+  cellWidthsOf,
+  gridSize,
+  run,
+  typeInTerminal,
+  waitForEvent,
+  waitForStatus,
+  waitForText,
+} from './page-helpers.js';
 
 let browser: Browser;
 let stack: LiveStack;
@@ -42,7 +51,10 @@ async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
 async function gaugesReturnToZero(ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0) {
-    if (Date.now() > deadline) assert.fail(`gauges did not return to zero: ${JSON.stringify(stack.broker.gauges.snapshot())}, sessions ${stack.broker.sessions.size}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `gauges did not return to zero: ${JSON.stringify(stack.broker.gauges.snapshot())}, sessions ${stack.broker.sessions.size}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -68,7 +80,10 @@ test("the PTY's size follows the container: stty size equals xterm's rows and co
     const first = await run(page, 'echo "size=$(stty size)"', /size=\d+ \d+/);
     assert.equal(first, `size=${initial.rows} ${initial.cols}`);
 
-    for (const [width, height] of [[560, 300], [900, 520]] as const) {
+    for (const [width, height] of [
+      [560, 300],
+      [900, 520],
+    ] as const) {
       const before = await gridSize(page);
       await page.evaluate(
         ([w, h]) => {
@@ -101,10 +116,15 @@ test("the PTY's size follows the container: stty size equals xterm's rows and co
 test("printf '中文' renders as two double-width cells, also when stdout is split inside the characters", async () => {
   const { context, page } = await openDemo();
   try {
-    await run(page, "printf '%s\\n' \"cjk-$((1+1)):中文\"", /cjk-2:中文/);
+    await run(page, 'printf \'%s\\n\' "cjk-$((1+1)):中文"', /cjk-2:中文/);
     let { cells, found } = await cellWidthsOf(page, '中文');
     assert.ok(found);
-    assert.deepEqual(cells.slice(0, 4), [['中', 2], ['', 0], ['文', 2], ['', 0]]);
+    assert.deepEqual(cells.slice(0, 4), [
+      ['中', 2],
+      ['', 0],
+      ['文', 2],
+      ['', 0],
+    ]);
 
     // Every stdout frame now carries at most one byte: each 3-byte character arrives in 3 frames.
     stack.sim.setFaults({ splitStdoutEvery: 1 });
@@ -113,7 +133,12 @@ test("printf '中文' renders as two double-width cells, also when stdout is spl
       await run(page, "printf 'split-%s:中文\\n' $((2+3))", /split-5:中文/);
       ({ cells, found } = await cellWidthsOf(page, '中文'));
       assert.ok(found);
-      assert.deepEqual(cells.slice(0, 4), [['中', 2], ['', 0], ['文', 2], ['', 0]]);
+      assert.deepEqual(cells.slice(0, 4), [
+        ['中', 2],
+        ['', 0],
+        ['文', 2],
+        ['', 0],
+      ]);
       assert.doesNotMatch(await bufferText(page), /\uFFFD/, 'no replacement characters anywhere');
     } finally {
       stack.sim.setFaults({});
@@ -146,7 +171,10 @@ test('a 50 MB flood keeps the page responsive (timers on time within 100 ms) and
     await waitForText(page, /^y\ny\ny\n/m, 10_000, 'pod-shell', 60);
     // Let the flood run long enough to fill every buffer on the way (two seconds of y's).
     const floodStart = Date.now();
-    await page.waitForFunction(() => (window as unknown as { __ticks: number }).__ticks >= 100, undefined, { timeout: 15_000, polling: 100 });
+    await page.waitForFunction(() => (window as unknown as { __ticks: number }).__ticks >= 100, undefined, {
+      timeout: 15_000,
+      polling: 100,
+    });
     await page.keyboard.press('Control+c');
     const stoppedAt = Date.now();
     await typeInTerminal(page, 'echo AFTER-$((1+1))\r');
@@ -158,7 +186,9 @@ test('a 50 MB flood keeps the page responsive (timers on time within 100 ms) and
       return { lateness: w.__lateness, ticks: w.__ticks };
     });
     const text = await bufferText(page);
-    t.diagnostic(`max timer lateness ${lateness.toFixed(1)} ms over ${ticks} ticks; prompt back ${recoveredMs} ms after Ctrl-C`);
+    t.diagnostic(
+      `max timer lateness ${lateness.toFixed(1)} ms over ${ticks} ticks; prompt back ${recoveredMs} ms after Ctrl-C`,
+    );
     assert.doesNotMatch(text, /^END-42$/m, 'the flood was interrupted, not finished');
     assert.ok(lateness < 100, `a 20 ms page timer was late by ${lateness.toFixed(0)} ms during the flood`);
     assert.ok(ticks > (Date.now() - floodStart) / 20 / 2, `the timer kept firing (${ticks} ticks)`);
@@ -185,7 +215,14 @@ test('removing the element ends the session: the socket closes, the shell ends, 
       await new Promise((r) => setTimeout(r, 50));
     }
     // The page itself stays usable: no errors, and no close event (the host removed it on purpose).
-    assert.equal((await page.evaluate(() => (window as unknown as { __events: { type: string }[] }).__events.filter((e) => e.type === 'pod-shell-close').length)), 0);
+    assert.equal(
+      await page.evaluate(
+        () =>
+          (window as unknown as { __events: { type: string }[] }).__events.filter((e) => e.type === 'pod-shell-close')
+            .length,
+      ),
+      0,
+    );
   } finally {
     await context.close();
   }

@@ -3,7 +3,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '@pod-shell/kube-sim';
-import { createAuthenticator, createDemoRoutes, createTenantRegistry, loadConfig, mintToken, startBroker, type Broker, type Tenant } from '@pod-shell/broker';
+import {
+  createAuthenticator,
+  createDemoRoutes,
+  createTenantRegistry,
+  loadConfig,
+  mintToken,
+  startBroker,
+  type Broker,
+  type Tenant,
+} from '@pod-shell/broker';
 import { ELEMENT_ROOT } from './static-files.js';
 
 /** The real thing, in-process: kube-sim (default fixtures) + the broker in DEMO_MODE serving the demo page. */
@@ -16,7 +25,13 @@ export interface LiveStack {
   foreignOrigin: string;
   tenant: Tenant;
   /** Mints a demo-tenant token for default/demo (or another pod). */
-  mint(options?: { ttlSeconds?: number; namespace?: string; pod?: string; container?: string; issuedAt?: number }): string;
+  mint(options?: {
+    ttlSeconds?: number;
+    namespace?: string;
+    pod?: string;
+    container?: string;
+    issuedAt?: number;
+  }): string;
   close(): Promise<void>;
 }
 
@@ -48,8 +63,11 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     const origin = `http://127.0.0.1:${port}`;
     // The demo tenant, allowed only on this test's origin.
     const example = readFileSync(join(ELEMENT_ROOT, '..', '..', 'examples', 'tenants.demo.yaml'), 'utf8');
-    const tenantsYaml = example.replace('- http://localhost:8080', `- ${origin}`).replace('- http://127.0.0.1:8080', `- ${origin}`);
-    if (!tenantsYaml.includes(origin)) throw new Error('examples/tenants.demo.yaml no longer lists the demo origins this test rewrites');
+    const tenantsYaml = example
+      .replace('- http://localhost:8080', `- ${origin}`)
+      .replace('- http://127.0.0.1:8080', `- ${origin}`);
+    if (!tenantsYaml.includes(origin))
+      throw new Error('examples/tenants.demo.yaml no longer lists the demo origins this test rewrites');
     const tenantsFile = join(dir, 'tenants.yaml');
     writeFileSync(tenantsFile, tenantsYaml);
     const config = loadConfig({

@@ -11,7 +11,15 @@ test('npm pack ships the bundle, the types, custom-elements.json and the README,
   const [pack] = JSON.parse(out) as { name: string; files: { path: string }[] }[];
   const files = pack!.files.map((f) => f.path);
   assert.equal(pack!.name, '@pod-shell/element');
-  for (const f of ['package.json', 'README.md', 'dist/pod-shell.js', 'dist/custom-elements.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/pod-shell.d.ts']) {
+  for (const f of [
+    'package.json',
+    'README.md',
+    'dist/pod-shell.js',
+    'dist/custom-elements.json',
+    'dist/lib/index.js',
+    'dist/lib/index.d.ts',
+    'dist/lib/pod-shell.d.ts',
+  ]) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
   assert.deepEqual(

@@ -27,7 +27,8 @@ export function bufferText(page: Page, selector = 'pod-shell', tailLines?: numbe
       const buffer = el?.terminal?.buffer.active;
       if (!buffer) return '';
       const lines: string[] = [];
-      for (let y = tail === undefined ? 0 : Math.max(0, buffer.length - tail); y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+      for (let y = tail === undefined ? 0 : Math.max(0, buffer.length - tail); y < buffer.length; y++)
+        lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
       return lines.join('\n').replace(/\n+$/, '');
     },
     [selector, tailLines] as const,
@@ -38,7 +39,13 @@ export function bufferText(page: Page, selector = 'pod-shell', tailLines?: numbe
  * Waits until the buffer matches `pattern` (polled: xterm has no "text appeared" event),
  * failing with the buffer's content after `ms`.
  */
-export async function waitForText(page: Page, pattern: RegExp, ms = 10_000, selector = 'pod-shell', tailLines?: number): Promise<string> {
+export async function waitForText(
+  page: Page,
+  pattern: RegExp,
+  ms = 10_000,
+  selector = 'pod-shell',
+  tailLines?: number,
+): Promise<string> {
   const deadline = Date.now() + ms;
   let text = '';
   while (Date.now() < deadline) {
@@ -87,7 +94,11 @@ export async function typeInTerminal(page: Page, text: string, selector = 'pod-s
 }
 
 /** Cell widths of the first occurrence of `chars` in the buffer: [[char, width], ...] with the trailing spacer cells. */
-export function cellWidthsOf(page: Page, chars: string, selector = 'pod-shell'): Promise<{ cells: [string, number][]; found: boolean }> {
+export function cellWidthsOf(
+  page: Page,
+  chars: string,
+  selector = 'pod-shell',
+): Promise<{ cells: [string, number][]; found: boolean }> {
   return page.evaluate(
     ([sel, needle]) => {
       const buffer = (document.querySelector(sel) as HTMLElementTagNameMap['pod-shell']).terminal!.buffer.active;
@@ -117,10 +128,22 @@ export function cellWidthsOf(page: Page, chars: string, selector = 'pod-shell'):
 /** Waits for the element's `status` attribute (reflected state) to become `status`. */
 export async function waitForStatus(page: Page, status: string, ms = 15_000, selector = 'pod-shell'): Promise<void> {
   try {
-    await page.waitForFunction(([sel, s]) => document.querySelector(sel)?.getAttribute('status') === s, [selector, status] as const, { timeout: ms, polling: 50 });
+    await page.waitForFunction(
+      ([sel, s]) => document.querySelector(sel)?.getAttribute('status') === s,
+      [selector, status] as const,
+      { timeout: ms, polling: 50 },
+    );
   } catch (error) {
-    const state = await page.evaluate((sel) => ({ status: document.querySelector(sel)?.getAttribute('status'), events: window.__events }), selector).catch(() => undefined);
-    throw new Error(`<pod-shell> never reached status "${status}": ${JSON.stringify(state)} (status layer: ${await statusText(page, selector).catch(() => '?')})`, { cause: error });
+    const state = await page
+      .evaluate(
+        (sel) => ({ status: document.querySelector(sel)?.getAttribute('status'), events: window.__events }),
+        selector,
+      )
+      .catch(() => undefined);
+    throw new Error(
+      `<pod-shell> never reached status "${status}": ${JSON.stringify(state)} (status layer: ${await statusText(page, selector).catch(() => '?')})`,
+      { cause: error },
+    );
   }
 }
 

@@ -33,19 +33,36 @@ test('npm start serves a working shell at the printed URL, and SIGINT stops ever
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-start-'));
   // The demo tenants file, with this test's port as the allowed origin.
-  const tenants = readFileSync(join(REPO_ROOT, 'examples', 'tenants.demo.yaml'), 'utf8').replaceAll(':8080', `:${port}`);
+  const tenants = readFileSync(join(REPO_ROOT, 'examples', 'tenants.demo.yaml'), 'utf8').replaceAll(
+    ':8080',
+    `:${port}`,
+  );
   writeFileSync(join(dir, 'tenants.yaml'), tenants);
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'start.mjs'), '--no-build', '--port', String(port), '--tenants', join(dir, 'tenants.yaml')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ADMIN_PORT: '0', REDIS_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'scripts', 'start.mjs'),
+      '--no-build',
+      '--port',
+      String(port),
+      '--tenants',
+      join(dir, 'tenants.yaml'),
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ADMIN_PORT: '0', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const browser = await launchChromium();
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start did not print its URL within 60 s:\n${output}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`npm start did not print its URL within 60 s:\n${output}`)),
+        60_000,
+      );
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
         // eslint-disable-next-line no-control-regex
@@ -65,7 +82,10 @@ test('npm start serves a working shell at the printed URL, and SIGINT stops ever
     await waitForStatus(page, 'connected');
     await run(page, 'echo started-$((40+2))', /^started-42$/m);
     // Ctrl-C in a terminal: SIGINT to the script (the broker gets its own and drains).
-    const closed = page.evaluate(() => new Promise<number>((resolve) => document.addEventListener('pod-shell-close', (e) => resolve(e.detail.code))));
+    const closed = page.evaluate(
+      () =>
+        new Promise<number>((resolve) => document.addEventListener('pod-shell-close', (e) => resolve(e.detail.code))),
+    );
     child.kill('SIGINT');
     assert.equal(await exited, 0, output);
     assert.equal(await closed, 4503, 'the open shell was told the broker is going away');
@@ -73,7 +93,8 @@ test('npm start serves a working shell at the printed URL, and SIGINT stops ever
     // Nothing is left listening: not the broker, not kube-sim.
     const simPort = /kube-sim listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
     assert.ok(simPort, output);
-    for (const p of [port, Number(simPort)]) assert.equal(await connectError(p), 'ECONNREFUSED', `port ${p} still accepts connections`);
+    for (const p of [port, Number(simPort)])
+      assert.equal(await connectError(p), 'ECONNREFUSED', `port ${p} still accepts connections`);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await browser.close();

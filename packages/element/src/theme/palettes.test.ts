@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DARK_PALETTE, LIGHT_PALETTE, THEME_COLOR_KEYS, cssPropertyFor, paletteFor, resolvePalette } from './palettes.js';
+import {
+  DARK_PALETTE,
+  LIGHT_PALETTE,
+  THEME_COLOR_KEYS,
+  cssPropertyFor,
+  paletteFor,
+  resolvePalette,
+} from './palettes.js';
 
 test('every color has a CSS custom property, and the 16 ANSI colors are all there', () => {
   assert.equal(cssPropertyFor('selectionBackground'), '--pod-shell-selection-background');

@@ -27,7 +27,11 @@ interface ViewportLike {
 /** Returns true when the per-line sync now runs once per frame, false when xterm's internals differ. */
 export function coalesceViewportSync(term: Terminal): boolean {
   const viewport = (term as unknown as { _core?: { _viewport?: Partial<ViewportLike> } })._core?._viewport;
-  if (!viewport || typeof viewport._sync !== 'function' || typeof viewport._renderService?.addRefreshCallback !== 'function') {
+  if (
+    !viewport ||
+    typeof viewport._sync !== 'function' ||
+    typeof viewport._renderService?.addRefreshCallback !== 'function'
+  ) {
     return false;
   }
   const syncNow = viewport._sync.bind(viewport);

@@ -19,7 +19,14 @@ export interface RequestAttributes {
 export function resourceAttributes(
   user: UserInfo,
   verb: string,
-  r: { apiGroup?: string; apiVersion?: string; resource: string; subresource?: string; namespace?: string; name?: string },
+  r: {
+    apiGroup?: string;
+    apiVersion?: string;
+    resource: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+  },
 ): RequestAttributes {
   return {
     user,
@@ -36,5 +43,16 @@ export function resourceAttributes(
 }
 
 export function nonResourceAttributes(user: UserInfo, verb: string, path: string): RequestAttributes {
-  return { user, verb, resourceRequest: false, path, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '' };
+  return {
+    user,
+    verb,
+    resourceRequest: false,
+    path,
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+  };
 }

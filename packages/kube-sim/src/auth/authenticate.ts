@@ -14,7 +14,9 @@ export class AuthenticationError extends Error {
 export function isWebSocketRequest(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade;
   const connection = req.headers.connection ?? '';
-  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket' && /(^|,)\s*upgrade\s*(,|$)/i.test(connection);
+  return (
+    typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket' && /(^|,)\s*upgrade\s*(,|$)/i.test(connection)
+  );
 }
 
 /** Every `Sec-WebSocket-Protocol` entry, in order (the header may repeat and holds comma-separated lists). */
@@ -90,7 +92,8 @@ export function takeSubprotocolToken(req: IncomingMessage): string | null {
   }
   if (offered.length !== others.length) setSubprotocols(req, others);
   if (problem !== null) throw new AuthenticationError(problem);
-  if (token !== null && token.length > 0 && others.length === 0) throw new AuthenticationError('missing additional subprotocol');
+  if (token !== null && token.length > 0 && others.length === 0)
+    throw new AuthenticationError('missing additional subprotocol');
   return token !== null && token.length > 0 ? token : null;
 }
 

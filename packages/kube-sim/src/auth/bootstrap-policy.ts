@@ -10,10 +10,27 @@ export function bootstrapPolicy(): RbacObject[] {
   const authenticated = [group('system:authenticated')];
   return [
     clusterRole('system:discovery', [
-      { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] },
+      {
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+        verbs: ['get'],
+      },
     ]),
     binding('ClusterRoleBinding', 'system:discovery', 'ClusterRole', 'system:discovery', authenticated),
-    clusterRole('system:basic-user', [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] }]),
+    clusterRole('system:basic-user', [
+      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
+    ]),
     binding('ClusterRoleBinding', 'system:basic-user', 'ClusterRole', 'system:basic-user', authenticated),
     clusterRole('cluster-admin', [
       { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },

@@ -8,7 +8,9 @@ export function forbiddenMessage(a: RequestAttributes): string {
   if (!a.resourceRequest) return `User ${user} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
   const resource = a.subresource === '' ? a.resource : `${a.resource}/${a.subresource}`;
   const base = `User ${user} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup)}`;
-  return a.namespace === '' ? `${base} at the cluster scope` : `${base} in the namespace ${JSON.stringify(a.namespace)}`;
+  return a.namespace === ''
+    ? `${base} at the cluster scope`
+    : `${base} in the namespace ${JSON.stringify(a.namespace)}`;
 }
 
 /**

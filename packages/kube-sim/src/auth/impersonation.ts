@@ -55,11 +55,15 @@ function buildRequests(req: IncomingMessage): ImpersonationRequest[] {
       out.push({ kind: 'User', namespace: '', name: user, apiVersion: '', fieldPath: '' });
     }
   }
-  for (const g of headerValues(req, GROUP)) out.push({ kind: 'Group', namespace: '', name: g, apiVersion: '', fieldPath: '' });
-  const extraHeaders = [...new Set(req.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase()))].filter((h) => h.startsWith(EXTRA_PREFIX));
+  for (const g of headerValues(req, GROUP))
+    out.push({ kind: 'Group', namespace: '', name: g, apiVersion: '', fieldPath: '' });
+  const extraHeaders = [...new Set(req.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase()))].filter(
+    (h) => h.startsWith(EXTRA_PREFIX),
+  );
   for (const h of extraHeaders) {
     const key = unescapeExtraKey(h.slice(EXTRA_PREFIX.length));
-    for (const v of headerValues(req, h)) out.push({ kind: 'UserExtra', namespace: '', name: v, apiVersion: `${AUTHN_GROUP}/v1`, fieldPath: key });
+    for (const v of headerValues(req, h))
+      out.push({ kind: 'UserExtra', namespace: '', name: v, apiVersion: `${AUTHN_GROUP}/v1`, fieldPath: key });
   }
   const uid = headerValues(req, UID)[0] ?? '';
   if (uid !== '') out.push({ kind: 'UID', namespace: '', name: uid, apiVersion: `${AUTHN_GROUP}/v1`, fieldPath: '' });
@@ -73,13 +77,22 @@ function buildRequests(req: IncomingMessage): ImpersonationRequest[] {
 function attributesFor(requestor: UserInfo, r: ImpersonationRequest): RequestAttributes {
   switch (r.kind) {
     case 'ServiceAccount':
-      return resourceAttributes(requestor, 'impersonate', { resource: 'serviceaccounts', namespace: r.namespace, name: r.name });
+      return resourceAttributes(requestor, 'impersonate', {
+        resource: 'serviceaccounts',
+        namespace: r.namespace,
+        name: r.name,
+      });
     case 'User':
       return resourceAttributes(requestor, 'impersonate', { resource: 'users', name: r.name });
     case 'Group':
       return resourceAttributes(requestor, 'impersonate', { resource: 'groups', name: r.name });
     case 'UserExtra':
-      return resourceAttributes(requestor, 'impersonate', { apiGroup: AUTHN_GROUP, resource: 'userextras', subresource: r.fieldPath, name: r.name });
+      return resourceAttributes(requestor, 'impersonate', {
+        apiGroup: AUTHN_GROUP,
+        resource: 'userextras',
+        subresource: r.fieldPath,
+        name: r.name,
+      });
     case 'UID':
       return resourceAttributes(requestor, 'impersonate', { apiGroup: AUTHN_GROUP, resource: 'uids', name: r.name });
   }
@@ -122,11 +135,16 @@ export function applyImpersonation(req: IncomingMessage, requestor: UserInfo, rb
     }
   }
   // Non-anonymous users get system:authenticated unless a system:(un)authenticated group was given.
-  if (name !== 'system:anonymous' && !groups.includes(SYSTEM_AUTHENTICATED) && !groups.includes('system:unauthenticated')) {
+  if (
+    name !== 'system:anonymous' &&
+    !groups.includes(SYSTEM_AUTHENTICATED) &&
+    !groups.includes('system:unauthenticated')
+  ) {
     groups.push(SYSTEM_AUTHENTICATED);
   }
   removeRawHeader(req, (h) => h === USER || h === UID || h === GROUP || h.startsWith(EXTRA_PREFIX));
-  for (const h of Object.keys(req.headers)) if (h === USER || h === UID || h === GROUP || h.startsWith(EXTRA_PREFIX)) delete req.headers[h];
+  for (const h of Object.keys(req.headers))
+    if (h === USER || h === UID || h === GROUP || h.startsWith(EXTRA_PREFIX)) delete req.headers[h];
   const user: UserInfo = { name, groups, extra };
   if (uid !== undefined) user.uid = uid;
   return user;

@@ -61,7 +61,9 @@ function resourceMatches(rule: PolicyRule, resource: string, subresource: string
 
 /** NonResourceURLMatches: exact, or a `prefix*` pattern. */
 function nonResourceMatches(rule: PolicyRule, path: string): boolean {
-  return rule.nonResourceURLs.some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))));
+  return rule.nonResourceURLs.some(
+    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))),
+  );
 }
 
 export function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
@@ -90,7 +92,10 @@ function subjectMatches(s: Subject, user: UserInfo, bindingNamespace: string): b
 
 /** The RBAC visitor's source description, e.g. `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
 function describeBinding(b: Binding, s: Subject): string {
-  const who = s.kind === 'ServiceAccount' ? `${s.kind} "${s.name}/${s.namespace === '' ? b.namespace : s.namespace}"` : `${s.kind} "${s.name}"`;
+  const who =
+    s.kind === 'ServiceAccount'
+      ? `${s.kind} "${s.name}/${s.namespace === '' ? b.namespace : s.namespace}"`
+      : `${s.kind} "${s.name}"`;
   if (b.namespace === '') return `ClusterRoleBinding "${b.name}" of ${b.roleKind} "${b.roleName}" to ${who}`;
   return `RoleBinding "${b.name}/${b.namespace}" of ${b.roleKind} "${b.roleName}" to ${who}`;
 }
@@ -117,11 +122,13 @@ export class RbacAuthorizer {
         case 'RoleBinding':
         case 'ClusterRoleBinding': {
           const ref = (o['roleRef'] ?? {}) as Record<string, unknown>;
-          const subjects = (Array.isArray(o['subjects']) ? (o['subjects'] as Record<string, unknown>[]) : []).map((s) => ({
-            kind: stringField(s['kind']),
-            name: stringField(s['name']),
-            namespace: stringField(s['namespace']),
-          }));
+          const subjects = (Array.isArray(o['subjects']) ? (o['subjects'] as Record<string, unknown>[]) : []).map(
+            (s) => ({
+              kind: stringField(s['kind']),
+              name: stringField(s['name']),
+              namespace: stringField(s['namespace']),
+            }),
+          );
           this.bindings.push({
             namespace: o.kind === 'RoleBinding' ? ns : '',
             roleKind: stringField(ref['kind']),
@@ -141,7 +148,10 @@ export class RbacAuthorizer {
     if (a.user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
     const errors: string[] = [];
     // Like the RBAC visitor: ClusterRoleBindings first, then RoleBindings of the request's namespace.
-    const ordered = [...this.bindings.filter((b) => b.namespace === ''), ...this.bindings.filter((b) => b.namespace !== '')];
+    const ordered = [
+      ...this.bindings.filter((b) => b.namespace === ''),
+      ...this.bindings.filter((b) => b.namespace !== ''),
+    ];
     for (const b of ordered) {
       // A RoleBinding grants only inside its namespace, never at the cluster scope.
       if (b.namespace !== '' && (!a.resourceRequest || a.namespace !== b.namespace)) continue;
@@ -155,7 +165,8 @@ export class RbacAuthorizer {
         ruleSet = this.roles.get(`${b.namespace}/${b.roleName}`);
         if (ruleSet === undefined) errors.push(`role.rbac.authorization.k8s.io "${b.roleName}" not found`);
       }
-      if (ruleSet?.some((r) => ruleAllows(r, a))) return { allowed: true, reason: `RBAC: allowed by ${describeBinding(b, subject)}` };
+      if (ruleSet?.some((r) => ruleAllows(r, a)))
+        return { allowed: true, reason: `RBAC: allowed by ${describeBinding(b, subject)}` };
     }
     if (errors.length === 0) return { allowed: false, reason: '' };
     const agg = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;

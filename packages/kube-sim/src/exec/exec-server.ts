@@ -51,7 +51,8 @@ export class ExecServer {
   constructor(options: ExecServerOptions) {
     this.#options = options;
     this.#launcher = new ProcessLauncher(options.workRoot);
-    if (options.store !== undefined) this.#kubelet = new SimKubelet(options.store, this.#launcher, this.#table, options.faults);
+    if (options.store !== undefined)
+      this.#kubelet = new SimKubelet(options.store, this.#launcher, this.#table, options.faults);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_PAYLOAD,
@@ -126,7 +127,10 @@ export class ExecServer {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, rejection.code, {}, rejection.body);
     }
-    const negotiated = negotiate(offeredSubprotocols(req), faultsFor(this.#options.faults(), exec.pod.name).maxExecProtocol ?? 'v5');
+    const negotiated = negotiate(
+      offeredSubprotocols(req),
+      faultsFor(this.#options.faults(), exec.pod.name).maxExecProtocol ?? 'v5',
+    );
     if (!negotiated) {
       this.#count(req, exec, 'websocket');
       return writeRawResponse(socket, 403, {}, '');
@@ -135,7 +139,12 @@ export class ExecServer {
     if (negotiated.protocol !== 'v5' && !containerIsRunning(exec)) {
       // Legacy clients are proxied to the kubelet, which answers before any upgrade.
       this.#count(req, exec, protocolKey);
-      return writeRawResponse(socket, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, `container not found ("${exec.container.name}")`);
+      return writeRawResponse(
+        socket,
+        500,
+        { 'Content-Type': 'text/plain; charset=utf-8' },
+        `container not found ("${exec.container.name}")`,
+      );
     }
     this.#negotiated.set(req, negotiated);
     this.#count(req, exec, protocolKey);
@@ -155,6 +164,8 @@ export class ExecServer {
   }
 
   #count(req: IncomingMessage, exec: ExecRequest, protocol: string): void {
-    this.#options.countRequest(`${req.method ?? 'GET'} /api/v1/namespaces/{ns}/pods/{name}/${exec.subresource} ${protocol}`);
+    this.#options.countRequest(
+      `${req.method ?? 'GET'} /api/v1/namespaces/{ns}/pods/{name}/${exec.subresource} ${protocol}`,
+    );
   }
 }

@@ -7,7 +7,13 @@ import type { ProcessLauncher } from '../process/spawn-exec-process.js';
 import type { ProcessTable } from '../process/process-table.js';
 import type { AttachedProcess } from './attached-process.js';
 import type { ExecRequest } from './exec-request.js';
-import { containerNotFoundError, execFailedError, exitPayload, internalErrorPayload, missingBinaryError } from './exec-status.js';
+import {
+  containerNotFoundError,
+  execFailedError,
+  exitPayload,
+  internalErrorPayload,
+  missingBinaryError,
+} from './exec-status.js';
 import type { StreamProtocol } from './handshake.js';
 import { OutputWriter } from './output-writer.js';
 import { StdinGate } from './stdin-gate.js';
@@ -82,7 +88,10 @@ export class ExecSession {
     if (!containerIsRunning(exec)) return this.#fail(containerNotFoundError(exec.container.name));
     if (exec.subresource === 'attach' && exec.container.mode !== 'light') {
       this.#attached = this.#deps.attach?.(exec);
-      if (this.#attached === undefined) return this.#fail('error attaching to container: kube-sim runs no container main process to attach to; use exec');
+      if (this.#attached === undefined)
+        return this.#fail(
+          'error attaching to container: kube-sim runs no container main process to attach to; use exec',
+        );
     }
     if (exec.tty && exec.container.mode !== 'light') {
       this.#pending = [];
@@ -126,10 +135,14 @@ export class ExecSession {
     }
     this.#process = proc;
     this.#writer = new OutputWriter(this.#ws, this.#deps.faults, proc);
-    this.#stdin = new StdinGate(proc, this.#deps.faults, { pause: () => this.#ws.pause(), resume: () => this.#ws.resume() });
+    this.#stdin = new StdinGate(proc, this.#deps.faults, {
+      pause: () => this.#ws.pause(),
+      resume: () => this.#ws.resume(),
+    });
     if (!exec.stdin) this.#stdin.end();
     proc.onOutput((stream, data) => {
-      if (stream === 'stdout' ? exec.stdout : exec.stderr) this.#writer?.write(stream === 'stdout' ? Channel.Stdout : Channel.Stderr, data);
+      if (stream === 'stdout' ? exec.stdout : exec.stderr)
+        this.#writer?.write(stream === 'stdout' ? Channel.Stdout : Channel.Stderr, data);
     });
     proc.onEnd((end) => this.#onProcessEnd(end));
     for (const frame of pending) this.#onMessage(frame, true);
@@ -193,7 +206,9 @@ export class ExecSession {
     if (this.#processId !== undefined) this.#deps.table.ended(this.#processId);
     this.#stdin?.dispose();
     const payload =
-      end.kind === 'exit' ? exitPayload(this.#protocol, end.exitCode, this.#exec.command) : internalErrorPayload(this.#protocol, execFailedError(end.message));
+      end.kind === 'exit'
+        ? exitPayload(this.#protocol, end.exitCode, this.#exec.command)
+        : internalErrorPayload(this.#protocol, execFailedError(end.message));
     // The status goes out only after every byte of output is on the socket.
     this.#writer?.whenFlushed(() => this.#finish(payload));
   }
@@ -207,7 +222,8 @@ export class ExecSession {
     if (this.#finished) return;
     this.#finished = true;
     if (!this.#clientOpen) return;
-    if (payload !== null) this.#ws.send(Buffer.concat([Buffer.of(Channel.Status), Buffer.from(payload, 'utf8')]), { binary: true });
+    if (payload !== null)
+      this.#ws.send(Buffer.concat([Buffer.of(Channel.Status), Buffer.from(payload, 'utf8')]), { binary: true });
     this.#ws.close(1000);
   }
 

@@ -33,7 +33,8 @@ export function checkWebSocketHandshake(req: IncomingMessage): HandshakeRejectio
   const connection = String(req.headers.connection ?? '').toLowerCase();
   if (upgrade !== 'websocket' || !connection.includes('upgrade')) return { code: 400, body: 'not websocket protocol' };
   const key = req.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim())) return { code: 400, body: 'mismatch challenge/response' };
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim()))
+    return { code: 400, body: 'mismatch challenge/response' };
   if (req.headers['sec-websocket-version'] !== '13') return { code: 400, body: 'missing or bad WebSocket Version' };
   return null;
 }
@@ -43,7 +44,10 @@ export function offeredSubprotocols(req: IncomingMessage): string[] {
   const raw = req.headers['sec-websocket-protocol'];
   if (raw === undefined) return [];
   const joined = Array.isArray(raw) ? raw.join(',') : raw;
-  return joined.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  return joined
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }
 
 /** Subprotocols of the kubelet/CRI path, which the simulator serves (the base64 ones are not implemented). */
@@ -61,7 +65,8 @@ const LEGACY: ReadonlyMap<string, StreamProtocol> = new Map([
 export function negotiate(offered: readonly string[], maxProtocol: 'v5' | 'v4' = 'v5'): Negotiated | null {
   if (offered.length === 0) return { protocol: 'v1', subprotocol: null };
   // Without the stream translator (maxProtocol v4) a v5 offer falls through to the kubelet, which does not know it.
-  if (maxProtocol === 'v5' && offered.includes(K8sSubprotocol.V5)) return { protocol: 'v5', subprotocol: K8sSubprotocol.V5 };
+  if (maxProtocol === 'v5' && offered.includes(K8sSubprotocol.V5))
+    return { protocol: 'v5', subprotocol: K8sSubprotocol.V5 };
   for (const p of offered) {
     const protocol = LEGACY.get(p);
     if (protocol) return { protocol, subprotocol: p };

@@ -143,13 +143,26 @@ export class OutputWriter {
       const channel = this.#queue[0]!.channel;
       let size = 0;
       let count = 0;
-      while (count < this.#queue.length && this.#queue[count]!.channel === channel && (count === 0 || size + this.#queue[count]!.data.length <= MAX_FRAME_PAYLOAD)) {
+      while (
+        count < this.#queue.length &&
+        this.#queue[count]!.channel === channel &&
+        (count === 0 || size + this.#queue[count]!.data.length <= MAX_FRAME_PAYLOAD)
+      ) {
         size += this.#queue[count]!.data.length;
         count++;
       }
       const run = this.#queue.splice(0, count);
       this.#queuedBytes -= size;
-      this.#sendPayload(channel, run.length === 1 ? run[0]!.data : Buffer.concat(run.map((c) => c.data), size), faults);
+      this.#sendPayload(
+        channel,
+        run.length === 1
+          ? run[0]!.data
+          : Buffer.concat(
+              run.map((c) => c.data),
+              size,
+            ),
+        faults,
+      );
       if (this.#closed) return;
     }
     if (this.#paused && this.#ws.bufferedAmount < LOW_WATER_BYTES) this.#resume();
@@ -176,7 +189,10 @@ export class OutputWriter {
   }
 
   #sendSplit(channel: number, payload: Buffer, faults: Faults, after?: () => void): void {
-    const every = faults.splitStdoutEvery !== undefined && faults.splitStdoutEvery > 0 ? Math.floor(faults.splitStdoutEvery) : payload.length;
+    const every =
+      faults.splitStdoutEvery !== undefined && faults.splitStdoutEvery > 0
+        ? Math.floor(faults.splitStdoutEvery)
+        : payload.length;
     for (let off = 0; off < payload.length; off += every) {
       const part = payload.subarray(off, Math.min(payload.length, off + every));
       const last = off + every >= payload.length;
@@ -191,7 +207,8 @@ export class OutputWriter {
     this.#sentPayloadBytes += payload.length;
     this.#ws.send(frame, { binary: true }, () => {
       if (after) after();
-      else if (this.#paused && !this.#closed && this.#queue.length === 0 && this.#ws.bufferedAmount < LOW_WATER_BYTES) this.#resume();
+      else if (this.#paused && !this.#closed && this.#queue.length === 0 && this.#ws.bufferedAmount < LOW_WATER_BYTES)
+        this.#resume();
     });
   }
 

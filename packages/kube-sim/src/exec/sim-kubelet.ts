@@ -92,7 +92,8 @@ export class SimKubelet {
     if (fault === 'pull-error') {
       this.#starting.delete(key);
       const message = `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`;
-      if (api.state.kind !== 'waiting' || api.state.reason !== 'ErrImagePull') this.#setState(stored, c, { kind: 'waiting', reason: 'ErrImagePull', message });
+      if (api.state.kind !== 'waiting' || api.state.reason !== 'ErrImagePull')
+        this.#setState(stored, c, { kind: 'waiting', reason: 'ErrImagePull', message });
       return;
     }
     if (fault === 'hold') {
@@ -108,17 +109,43 @@ export class SimKubelet {
     if (target?.command !== undefined) this.#startTargetMain(stored, target);
     let proc: ExecProcess;
     try {
-      proc = this.#launcher.start({ pod: stored.pod, container: c, command: api.argv, stdin: api.stdin, stdout: true, stderr: true, tty: api.tty, cols: DEFAULT_COLS, rows: DEFAULT_ROWS });
+      proc = this.#launcher.start({
+        pod: stored.pod,
+        container: c,
+        command: api.argv,
+        stdin: api.stdin,
+        stdout: true,
+        stderr: true,
+        tty: api.tty,
+        cols: DEFAULT_COLS,
+        rows: DEFAULT_ROWS,
+      });
     } catch (err) {
-      const what = err instanceof MissingBinaryError ? `exec: "${err.binary}": executable file not found in $PATH` : (err as Error).message;
+      const what =
+        err instanceof MissingBinaryError
+          ? `exec: "${err.binary}": executable file not found in $PATH`
+          : (err as Error).message;
       const at = now();
       const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${what}: unknown`;
-      this.#setState(stored, c, { kind: 'terminated', exitCode: 128, reason: 'StartError', message, startedAt: '1970-01-01T00:00:00Z', finishedAt: at });
+      this.#setState(stored, c, {
+        kind: 'terminated',
+        exitCode: 128,
+        reason: 'StartError',
+        message,
+        startedAt: '1970-01-01T00:00:00Z',
+        finishedAt: at,
+      });
       return;
     }
     const startedAt = now();
     this.#register(key, stored, c, proc, api.argv, api.tty, (exitCode) => {
-      this.#setState(stored, c, { kind: 'terminated', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now() });
+      this.#setState(stored, c, {
+        kind: 'terminated',
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt,
+        finishedAt: now(),
+      });
     });
     this.#setState(stored, c, { kind: 'running', startedAt });
   }
@@ -128,14 +155,32 @@ export class SimKubelet {
     const key = `${stored.pod.namespace}/${stored.pod.name}/${target.name}`;
     if (this.#mains.has(key) || target.command === undefined) return;
     try {
-      const proc = this.#launcher.start({ pod: stored.pod, container: target, command: target.command, stdin: false, stdout: true, stderr: true, tty: false, cols: DEFAULT_COLS, rows: DEFAULT_ROWS });
+      const proc = this.#launcher.start({
+        pod: stored.pod,
+        container: target,
+        command: target.command,
+        stdin: false,
+        stdout: true,
+        stderr: true,
+        tty: false,
+        cols: DEFAULT_COLS,
+        rows: DEFAULT_ROWS,
+      });
       this.#register(key, stored, target, proc, target.command, false, () => undefined);
     } catch {
       // A fixture command that cannot start leaves the target without a main process to see.
     }
   }
 
-  #register(key: string, stored: StoredPod, c: ContainerFixture, proc: ExecProcess, argv: string[], tty: boolean, onExit: (exitCode: number) => void): void {
+  #register(
+    key: string,
+    stored: StoredPod,
+    c: ContainerFixture,
+    proc: ExecProcess,
+    argv: string[],
+    tty: boolean,
+    onExit: (exitCode: number) => void,
+  ): void {
     let stdinClosed = false;
     const main: MainProcess = {
       process: proc,
@@ -150,7 +195,13 @@ export class SimKubelet {
       },
     };
     this.#mains.set(key, main);
-    const id = this.#table.add(proc, { namespace: stored.pod.namespace, pod: stored.pod.name, container: c.name, command: [...argv], tty });
+    const id = this.#table.add(proc, {
+      namespace: stored.pod.namespace,
+      pod: stored.pod.name,
+      container: c.name,
+      command: [...argv],
+      tty,
+    });
     // Like a runtime, the output goes to the container log (ephemeral containers) whether or not anyone is attached.
     proc.onOutput((stream, data) => {
       if (c.api !== undefined) appendLog(c.api.log, data);

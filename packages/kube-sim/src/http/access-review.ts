@@ -16,7 +16,12 @@ const MAX_BODY = 1024 * 1024;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-export async function selfSubjectAccessReview(req: IncomingMessage, res: ServerResponse, user: UserInfo, rbac: RbacAuthorizer): Promise<void> {
+export async function selfSubjectAccessReview(
+  req: IncomingMessage,
+  res: ServerResponse,
+  user: UserInfo,
+  rbac: RbacAuthorizer,
+): Promise<void> {
   const body = await readBody(req, MAX_BODY);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
   let spec: Record<string, unknown>;
@@ -26,15 +31,25 @@ export async function selfSubjectAccessReview(req: IncomingMessage, res: ServerR
     try {
       spec = ((JSON.parse(body.toString('utf8')) as Record<string, unknown>)['spec'] ?? {}) as Record<string, unknown>;
     } catch {
-      throw badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf');
+      throw badRequest(
+        'the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf',
+      );
     }
   } else {
-    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf`);
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf`,
+    );
   }
   const ra = spec['resourceAttributes'] as Record<string, unknown> | undefined;
   const nra = spec['nonResourceAttributes'] as Record<string, unknown> | undefined;
   if ((ra === undefined) === (nra === undefined)) {
-    throw new StatusError(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    throw new StatusError(
+      422,
+      'Invalid',
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
   }
   const attrs =
     ra !== undefined

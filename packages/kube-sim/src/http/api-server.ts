@@ -59,7 +59,12 @@ export interface ExecBackend extends ExecHandler {
   close(): Promise<void>;
 }
 
-export type ExecBackendFactory = (options: { faults: () => Faults; countRequest: (key: string) => void; workRoot: string; store: ClusterStore }) => ExecBackend;
+export type ExecBackendFactory = (options: {
+  faults: () => Faults;
+  countRequest: (key: string) => void;
+  workRoot: string;
+  store: ClusterStore;
+}) => ExecBackend;
 
 export const ADMIN_USER = 'kube-sim:admin';
 
@@ -81,7 +86,10 @@ export async function startApiServer(options: KubeSimOptions, createExec: ExecBa
   const host = options.host ?? '127.0.0.1';
   const fixture = resolveFixture(options.fixtures);
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
-  const tokens = [{ token: adminToken, user: { name: ADMIN_USER, groups: [SYSTEM_MASTERS], extra: {} } }, ...fixture.tokens.filter((t) => t.token !== adminToken)];
+  const tokens = [
+    { token: adminToken, user: { name: ADMIN_USER, groups: [SYSTEM_MASTERS], extra: {} } },
+    ...fixture.tokens.filter((t) => t.token !== adminToken),
+  ];
   const store = new ClusterStore(fixture);
   const certs = generateCertificates(defaultCertificateHosts(host));
   const recorder = new StatsRecorder();

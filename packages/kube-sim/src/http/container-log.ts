@@ -8,7 +8,13 @@ import { badRequest, notFound } from './status-error.js';
  * log for other containers (their processes are execs, not main processes): the answer is empty.
  * `follow`, `tailLines`, `sinceSeconds` and the like are not simulated.
  */
-export function serveContainerLog(res: ServerResponse, store: ClusterStore, query: URLSearchParams, namespace: string, name: string): void {
+export function serveContainerLog(
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+  namespace: string,
+  name: string,
+): void {
   const p = store.getPod(namespace, name);
   if (p === undefined) throw notFound('pods', name);
   const requested = query.get('container') ?? '';
@@ -16,12 +22,18 @@ export function serveContainerLog(res: ServerResponse, store: ClusterStore, quer
   let container = all.find((c) => c.name === requested);
   if (requested === '') {
     if (p.pod.containers.length !== 1) {
-      throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${all.map((c) => c.name).join(' ')}]`);
+      throw badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${all.map((c) => c.name).join(' ')}]`,
+      );
     }
     container = p.pod.containers[0];
   }
   if (container === undefined) throw badRequest(`container ${requested} is not valid for pod ${name}`);
   const body = Buffer.concat(container.api?.log ?? []);
-  res.writeHead(200, { 'Cache-Control': 'no-cache, private', 'Content-Type': 'text/plain', 'Content-Length': body.length });
+  res.writeHead(200, {
+    'Cache-Control': 'no-cache, private',
+    'Content-Type': 'text/plain',
+    'Content-Length': body.length,
+  });
   res.end(body);
 }

@@ -25,7 +25,11 @@ export function versionInfo(): Record<string, unknown> {
 }
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 const AUTHZ_GROUP = {
@@ -48,7 +52,15 @@ export function authorizationV1Resources(): Record<string, unknown> {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: 'authorization.k8s.io/v1',
-    resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+    resources: [
+      {
+        name: 'selfsubjectaccessreviews',
+        singularName: 'selfsubjectaccessreview',
+        namespaced: false,
+        kind: 'SelfSubjectAccessReview',
+        verbs: ['create'],
+      },
+    ],
   };
 }
 
@@ -58,7 +70,15 @@ export function coreV1Resources(): Record<string, unknown> {
     kind: 'APIResourceList',
     groupVersion: 'v1',
     resources: [
-      { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'], storageVersionHash: 'Q3oi5N2YM8M=' },
+      {
+        name: 'namespaces',
+        singularName: 'namespace',
+        namespaced: false,
+        kind: 'Namespace',
+        verbs: ['get', 'list'],
+        shortNames: ['ns'],
+        storageVersionHash: 'Q3oi5N2YM8M=',
+      },
       {
         name: 'pods',
         singularName: 'pod',
@@ -70,7 +90,13 @@ export function coreV1Resources(): Record<string, unknown> {
         storageVersionHash: 'xPOwRZ+Yhw8=',
       },
       { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
-      { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+      {
+        name: 'pods/ephemeralcontainers',
+        singularName: '',
+        namespaced: true,
+        kind: 'Pod',
+        verbs: ['get', 'patch', 'update'],
+      },
       { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
     ],

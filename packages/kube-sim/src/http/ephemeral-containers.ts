@@ -29,7 +29,10 @@ function parseJson(body: Buffer, what: string): Json {
 }
 
 function mediaType(req: IncomingMessage): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
 }
 
 function podObject(p: StoredPod): Json {
@@ -42,10 +45,19 @@ function updatedPod(req: IncomingMessage, body: Buffer, verb: 'patch' | 'update'
   if (verb === 'update') {
     const obj = parseJson(body, 'body');
     const md = (obj as { metadata?: { name?: unknown; resourceVersion?: unknown } } | null)?.metadata;
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badRequest('Object \'Kind\' is missing in \'' + body.toString('utf8').slice(0, 100) + '\'');
-    if (md?.name !== undefined && md.name !== p.pod.name) throw badRequest(`the name of the object (${typeof md.name === 'string' ? md.name : JSON.stringify(md.name)}) does not match the name on the URL (${p.pod.name})`);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw badRequest("Object 'Kind' is missing in '" + body.toString('utf8').slice(0, 100) + "'");
+    if (md?.name !== undefined && md.name !== p.pod.name)
+      throw badRequest(
+        `the name of the object (${typeof md.name === 'string' ? md.name : JSON.stringify(md.name)}) does not match the name on the URL (${p.pod.name})`,
+      );
     if (md?.resourceVersion !== undefined && md.resourceVersion !== '' && md.resourceVersion !== p.resourceVersion) {
-      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods "${p.pod.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: p.pod.name, kind: 'pods' });
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on pods "${p.pod.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name: p.pod.name, kind: 'pods' },
+      );
     }
     return obj;
   }

@@ -46,7 +46,9 @@ export function chooseContainer(pod: PodFixture, requested: string): ContainerFi
     const names = [...pod.initContainers, ...pod.containers, ...pod.ephemeralContainers].map((c) => c.name);
     throw badRequest(`a container name must be specified for pod ${pod.name}, choose one of: [${names.join(' ')}]`);
   }
-  const found = [...pod.containers, ...pod.initContainers, ...pod.ephemeralContainers].find((c) => c.name === requested);
+  const found = [...pod.containers, ...pod.initContainers, ...pod.ephemeralContainers].find(
+    (c) => c.name === requested,
+  );
   if (found === undefined) throw badRequest(`container ${requested} is not valid for pod ${pod.name}`);
   return found;
 }

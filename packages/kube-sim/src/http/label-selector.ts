@@ -38,7 +38,8 @@ function checkKey(key: string, raw: string): string {
 }
 
 function checkValue(value: string): string {
-  if (!VALUE.test(value) || value.length > 63) throw badRequest(`unable to parse requirement: invalid label value: "${value}"`);
+  if (!VALUE.test(value) || value.length > 63)
+    throw badRequest(`unable to parse requirement: invalid label value: "${value}"`);
   return value;
 }
 
@@ -52,7 +53,8 @@ function parseRequirement(raw: string): Requirement {
     return { op: m[2] === 'in' ? 'in' : 'notin', key: checkKey(m[1] ?? '', s), values };
   }
   m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(s);
-  if (m !== null) return { op: m[2] === '!=' ? 'neq' : 'eq', key: checkKey(m[1] ?? '', s), value: checkValue(m[3] ?? '') };
+  if (m !== null)
+    return { op: m[2] === '!=' ? 'neq' : 'eq', key: checkKey(m[1] ?? '', s), value: checkValue(m[3] ?? '') };
   if (/^[^=!\s(),]+$/.test(s)) return { op: 'exists', key: checkKey(s, s) };
   throw badRequest(`unable to parse requirement: found '${s}', expected: identifier or operator`);
 }

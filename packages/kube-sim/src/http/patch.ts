@@ -33,7 +33,10 @@ function unprocessable(message: string): StatusError {
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw unprocessable(`jsonpatch: invalid path ${JSON.stringify(path)}`);
-  return path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: Json, tokens: string[], op: string, path: string): { parent: JsonObject | Json[]; key: string } {
@@ -44,14 +47,16 @@ function parentOf(doc: Json, tokens: string[], op: string, path: string): { pare
     else cur = null;
     if (cur === null) break;
   }
-  if (!Array.isArray(cur) && !isObject(cur)) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
+  if (!Array.isArray(cur) && !isObject(cur))
+    throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
   return { parent: cur, key: tokens[tokens.length - 1] ?? '' };
 }
 
 function arrayIndex(arr: Json[], key: string, forAdd: boolean, op: string, path: string): number {
   if (forAdd && key === '-') return arr.length;
   const i = /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
-  if (Number.isNaN(i) || i > arr.length || (!forAdd && i === arr.length)) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
+  if (Number.isNaN(i) || i > arr.length || (!forAdd && i === arr.length))
+    throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
   return i;
 }
 
@@ -59,7 +64,8 @@ function getAt(doc: Json, path: string, op: string): Json {
   let cur: Json = doc;
   for (const t of pointer(path)) {
     const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
-    if (next === undefined) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
+    if (next === undefined)
+      throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing path: "${path}"`);
     cur = next;
   }
   return cur;
@@ -82,17 +88,20 @@ function addAt(doc: Json, path: string, value: Json, op: string, replace: boolea
     const i = arrayIndex(parent, key, !replace, op, path);
     parent.splice(i, replace ? 1 : 0, value);
   } else {
-    if (replace && !(key in parent)) throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing key: ${path}`);
+    if (replace && !(key in parent))
+      throw unprocessable(`jsonpatch ${op} operation does not apply: doc is missing key: ${path}`);
     parent[key] = value;
   }
   return doc;
 }
 
 export function applyJsonPatch(original: Json, ops: unknown): Json {
-  if (!Array.isArray(ops)) throw new StatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(ops))
+    throw new StatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let doc = clone(original);
   for (const raw of ops) {
-    if (!isObject(raw) || typeof raw['op'] !== 'string' || typeof raw['path'] !== 'string') throw unprocessable('jsonpatch: operation is missing op or path');
+    if (!isObject(raw) || typeof raw['op'] !== 'string' || typeof raw['path'] !== 'string')
+      throw unprocessable('jsonpatch: operation is missing op or path');
     const { op, path } = raw as { op: string; path: string };
     switch (op) {
       case 'add':
@@ -105,13 +114,15 @@ export function applyJsonPatch(original: Json, ops: unknown): Json {
         break;
       case 'move':
       case 'copy': {
-        if (typeof raw['from'] !== 'string') throw unprocessable(`jsonpatch ${op} operation does not apply: from is missing`);
+        if (typeof raw['from'] !== 'string')
+          throw unprocessable(`jsonpatch ${op} operation does not apply: from is missing`);
         const value = op === 'move' ? removeAt(doc, raw['from'], op) : clone(getAt(doc, raw['from'], op));
         doc = addAt(doc, path, value, op, false);
         break;
       }
       case 'test':
-        if (canonical(getAt(doc, path, op)) !== canonical(raw['value'] ?? null)) throw unprocessable(`testing value ${path} failed: test failed`);
+        if (canonical(getAt(doc, path, op)) !== canonical(raw['value'] ?? null))
+          throw unprocessable(`testing value ${path} failed: test failed`);
         break;
       default:
         throw unprocessable(`Unexpected kind: ${op}`);
@@ -195,9 +206,15 @@ export function strategicMerge(target: Json, patch: Json): Json {
   const out: JsonObject = isObject(target) ? clone(target) : {};
   const retain = patch['$retainKeys'];
   for (const [k, v] of Object.entries(patch)) {
-    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
+    if (
+      k === '$patch' ||
+      k === '$retainKeys' ||
+      k.startsWith('$setElementOrder/') ||
+      k.startsWith('$deleteFromPrimitiveList/')
+    )
+      continue;
     if (v === null) delete out[k];
-    else if (Array.isArray(v)) out[k] = mergeList(k, Array.isArray(out[k]) ? (out[k]) : [], v);
+    else if (Array.isArray(v)) out[k] = mergeList(k, Array.isArray(out[k]) ? out[k] : [], v);
     else if (isObject(v)) out[k] = strategicMerge(out[k] ?? null, v);
     else out[k] = v;
   }
@@ -219,6 +236,10 @@ export function strategicMerge(target: Json, patch: Json): Json {
 /** Key-order independent JSON text, for equality. */
 export function canonical(v: Json | undefined): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }

@@ -36,9 +36,25 @@ function containerStatus(pod: PodFixture, c: ContainerFixture, init: boolean): J
   let state: Json;
   let ready = false;
   if (init || pod.phase === 'Succeeded') {
-    state = { terminated: { exitCode: 0, reason: 'Completed', startedAt: pod.creationTimestamp, finishedAt: pod.creationTimestamp, containerID: containerId(pod, c) } };
+    state = {
+      terminated: {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: pod.creationTimestamp,
+        finishedAt: pod.creationTimestamp,
+        containerID: containerId(pod, c),
+      },
+    };
   } else if (pod.phase === 'Failed') {
-    state = { terminated: { exitCode: 1, reason: 'Error', startedAt: pod.creationTimestamp, finishedAt: pod.creationTimestamp, containerID: containerId(pod, c) } };
+    state = {
+      terminated: {
+        exitCode: 1,
+        reason: 'Error',
+        startedAt: pod.creationTimestamp,
+        finishedAt: pod.creationTimestamp,
+        containerID: containerId(pod, c),
+      },
+    };
   } else if (c.running && pod.phase === 'Running') {
     state = { running: { startedAt: pod.creationTimestamp } };
     ready = true;
@@ -62,7 +78,8 @@ function containerStatus(pod: PodFixture, c: ContainerFixture, init: boolean): J
 function apiContainerStatus(pod: PodFixture, c: ContainerFixture): Json {
   const st = c.api!.state;
   let state: Json;
-  if (st.kind === 'waiting') state = { waiting: st.message === undefined ? { reason: st.reason } : { reason: st.reason, message: st.message } };
+  if (st.kind === 'waiting')
+    state = { waiting: st.message === undefined ? { reason: st.reason } : { reason: st.reason, message: st.message } };
   else if (st.kind === 'running') state = { running: { startedAt: st.startedAt } };
   else {
     const t: Json = { exitCode: st.exitCode, reason: st.reason };
@@ -79,7 +96,9 @@ function apiContainerStatus(pod: PodFixture, c: ContainerFixture): Json {
 }
 
 function ephemeralSpec(pod: PodFixture, c: ContainerFixture): Json {
-  return c.api !== undefined ? { ...c.api.spec } : { ...containerSpec(c), targetContainerName: pod.containers[0]?.name };
+  return c.api !== undefined
+    ? { ...c.api.spec }
+    : { ...containerSpec(c), targetContainerName: pod.containers[0]?.name };
 }
 
 function ephemeralStatus(pod: PodFixture, c: ContainerFixture): Json {
@@ -102,11 +121,25 @@ export function objectMeta(pod: PodFixture, id: PodIdentity): Json {
 function conditions(pod: PodFixture): Json[] {
   const t = pod.creationTimestamp;
   if (pod.nodeName === '') {
-    return [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: '0/1 nodes are available: 1 node(s) didn\'t match Pod\'s node affinity/selector.' }];
+    return [
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: t,
+        reason: 'Unschedulable',
+        message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.",
+      },
+    ];
   }
   const ready = pod.phase === 'Running' && pod.containers.every((c) => c.running) ? 'True' : 'False';
   return [
-    { type: 'PodReadyToStartContainers', status: pod.phase === 'Running' ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t },
+    {
+      type: 'PodReadyToStartContainers',
+      status: pod.phase === 'Running' ? 'True' : 'False',
+      lastProbeTime: null,
+      lastTransitionTime: t,
+    },
     { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: t },
     { type: 'Ready', status: ready, lastProbeTime: null, lastTransitionTime: t },
     { type: 'ContainersReady', status: ready, lastProbeTime: null, lastTransitionTime: t },
@@ -119,7 +152,8 @@ export function podJson(pod: PodFixture, id: PodIdentity, withTypeMeta = true): 
   const spec: Json = {};
   if (pod.initContainers.length > 0) spec['initContainers'] = pod.initContainers.map(containerSpec);
   spec['containers'] = pod.containers.map(containerSpec);
-  if (pod.ephemeralContainers.length > 0) spec['ephemeralContainers'] = pod.ephemeralContainers.map((c) => ephemeralSpec(pod, c));
+  if (pod.ephemeralContainers.length > 0)
+    spec['ephemeralContainers'] = pod.ephemeralContainers.map((c) => ephemeralSpec(pod, c));
   Object.assign(spec, {
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
@@ -128,15 +162,29 @@ export function podJson(pod: PodFixture, id: PodIdentity, withTypeMeta = true): 
     serviceAccount: 'default',
   });
   if (pod.nodeName !== '') spec['nodeName'] = pod.nodeName;
-  Object.assign(spec, { securityContext: {}, schedulerName: 'default-scheduler', priority: 0, enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority' });
+  Object.assign(spec, {
+    securityContext: {},
+    schedulerName: 'default-scheduler',
+    priority: 0,
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+  });
 
   const status: Json = { phase: pod.phase, conditions: conditions(pod) };
   if (pod.nodeName !== '') {
     const ip = podIp(id.index);
-    Object.assign(status, { hostIP: '10.0.0.10', hostIPs: [{ ip: '10.0.0.10' }], podIP: ip, podIPs: [{ ip }], startTime: pod.creationTimestamp });
-    if (pod.initContainers.length > 0) status['initContainerStatuses'] = pod.initContainers.map((c) => containerStatus(pod, c, true));
+    Object.assign(status, {
+      hostIP: '10.0.0.10',
+      hostIPs: [{ ip: '10.0.0.10' }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: pod.creationTimestamp,
+    });
+    if (pod.initContainers.length > 0)
+      status['initContainerStatuses'] = pod.initContainers.map((c) => containerStatus(pod, c, true));
     status['containerStatuses'] = pod.containers.map((c) => containerStatus(pod, c, false));
-    if (pod.ephemeralContainers.length > 0) status['ephemeralContainerStatuses'] = pod.ephemeralContainers.map((c) => ephemeralStatus(pod, c));
+    if (pod.ephemeralContainers.length > 0)
+      status['ephemeralContainerStatuses'] = pod.ephemeralContainers.map((c) => ephemeralStatus(pod, c));
   }
   status['qosClass'] = 'BestEffort';
 

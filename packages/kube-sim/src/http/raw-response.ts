@@ -11,7 +11,13 @@ const PEER_FIN_WAIT_MS = 2000;
  * and the exec side's handshake answers (405/400/403/500, faults) both come here.
  * `trailing` bytes go after the body (fault injection: a client must not take them for stream data).
  */
-export function writeRawResponse(socket: Duplex, code: number, headers: Record<string, string>, body: string, trailing?: string): void {
+export function writeRawResponse(
+  socket: Duplex,
+  code: number,
+  headers: Record<string, string>,
+  body: string,
+  trailing?: string,
+): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
@@ -32,6 +38,10 @@ export function writeRawResponse(socket: Duplex, code: number, headers: Record<s
 
 /** A JSON Status error before the upgrade, with the headers the apiserver's response writer sends. */
 export function writeRawStatus(socket: Duplex, err: StatusError, trailing?: string): void {
-  const headers = { 'Cache-Control': 'no-cache, private', 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' };
+  const headers = {
+    'Cache-Control': 'no-cache, private',
+    'Content-Type': 'application/json',
+    'X-Content-Type-Options': 'nosniff',
+  };
   writeRawResponse(socket, err.httpCode, headers, err.body(), trailing);
 }

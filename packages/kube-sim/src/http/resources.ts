@@ -12,7 +12,12 @@ import { NAMESPACE_COLUMNS, POD_COLUMNS, age, buildTable, includeObjectParam, wa
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
 export function podFields(p: StoredPod): Record<string, string> {
-  return { 'metadata.name': p.pod.name, 'metadata.namespace': p.pod.namespace, 'spec.nodeName': p.pod.nodeName, 'status.phase': p.pod.phase };
+  return {
+    'metadata.name': p.pod.name,
+    'metadata.namespace': p.pod.namespace,
+    'spec.nodeName': p.pod.nodeName,
+    'status.phase': p.pod.phase,
+  };
 }
 
 function podCells(p: StoredPod): unknown[] {
@@ -30,25 +35,56 @@ function podCells(p: StoredPod): unknown[] {
   ];
 }
 
-export function getPod(req: IncomingMessage, res: ServerResponse, store: ClusterStore, query: URLSearchParams, namespace: string, name: string): void {
+export function getPod(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+  namespace: string,
+  name: string,
+): void {
   const p = store.getPod(namespace, name);
   if (p === undefined) throw notFound('pods', name);
   const obj = podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion });
   if (wantsTable(req.headers.accept)) {
-    sendJson(res, 200, buildTable(POD_COLUMNS, [{ cells: podCells(p), object: obj }], p.resourceVersion, includeObjectParam(query.get('includeObject'))), TABLE_CONTENT_TYPE);
+    sendJson(
+      res,
+      200,
+      buildTable(
+        POD_COLUMNS,
+        [{ cells: podCells(p), object: obj }],
+        p.resourceVersion,
+        includeObjectParam(query.get('includeObject')),
+      ),
+      TABLE_CONTENT_TYPE,
+    );
     return;
   }
   sendJson(res, 200, obj);
 }
 
-export function listPods(req: IncomingMessage, res: ServerResponse, store: ClusterStore, query: URLSearchParams, namespace: string | null): void {
+export function listPods(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+  namespace: string | null,
+): void {
   const labels = parseLabelSelector(query.get('labelSelector'));
   const fields = parseFieldSelector(query.get('fieldSelector'));
   const pods = store.listPods(namespace).filter((p) => labels(p.pod.labels) && fields(podFields(p)));
   const rv = store.listResourceVersion;
   if (wantsTable(req.headers.accept)) {
-    const rows = pods.map((p) => ({ cells: podCells(p), object: podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }) }));
-    sendJson(res, 200, buildTable(POD_COLUMNS, rows, rv, includeObjectParam(query.get('includeObject'))), TABLE_CONTENT_TYPE);
+    const rows = pods.map((p) => ({
+      cells: podCells(p),
+      object: podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }),
+    }));
+    sendJson(
+      res,
+      200,
+      buildTable(POD_COLUMNS, rows, rv, includeObjectParam(query.get('includeObject'))),
+      TABLE_CONTENT_TYPE,
+    );
     return;
   }
   sendJson(res, 200, {
@@ -60,10 +96,18 @@ export function listPods(req: IncomingMessage, res: ServerResponse, store: Clust
 }
 
 function namespaceJson(store: ClusterStore, ns: string, withTypeMeta: boolean): Record<string, unknown> {
-  const created = store.pods.find((p) => p.pod.namespace === ns)?.pod.creationTimestamp ?? new Date(0).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created =
+    store.pods.find((p) => p.pod.namespace === ns)?.pod.creationTimestamp ??
+    new Date(0).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const out: Record<string, unknown> = withTypeMeta ? { kind: 'Namespace', apiVersion: 'v1' } : {};
   return Object.assign(out, {
-    metadata: { name: ns, uid: stableUid('', ns), resourceVersion: '1', creationTimestamp: created, labels: { 'kubernetes.io/metadata.name': ns } },
+    metadata: {
+      name: ns,
+      uid: stableUid('', ns),
+      resourceVersion: '1',
+      creationTimestamp: created,
+      labels: { 'kubernetes.io/metadata.name': ns },
+    },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   });
@@ -74,17 +118,38 @@ function namespaceCells(obj: Record<string, unknown>, ns: string): unknown[] {
   return [ns, 'Active', age(md.creationTimestamp)];
 }
 
-export function getNamespace(req: IncomingMessage, res: ServerResponse, store: ClusterStore, query: URLSearchParams, name: string): void {
+export function getNamespace(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+  name: string,
+): void {
   if (!store.hasNamespace(name)) throw notFound('namespaces', name);
   const obj = namespaceJson(store, name, true);
   if (wantsTable(req.headers.accept)) {
-    sendJson(res, 200, buildTable(NAMESPACE_COLUMNS, [{ cells: namespaceCells(obj, name), object: obj }], '1', includeObjectParam(query.get('includeObject'))), TABLE_CONTENT_TYPE);
+    sendJson(
+      res,
+      200,
+      buildTable(
+        NAMESPACE_COLUMNS,
+        [{ cells: namespaceCells(obj, name), object: obj }],
+        '1',
+        includeObjectParam(query.get('includeObject')),
+      ),
+      TABLE_CONTENT_TYPE,
+    );
     return;
   }
   sendJson(res, 200, obj);
 }
 
-export function listNamespaces(req: IncomingMessage, res: ServerResponse, store: ClusterStore, query: URLSearchParams): void {
+export function listNamespaces(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+): void {
   const labels = parseLabelSelector(query.get('labelSelector'));
   const names = store.namespaces.filter((ns) => labels({ 'kubernetes.io/metadata.name': ns }));
   if (wantsTable(req.headers.accept)) {
@@ -92,9 +157,18 @@ export function listNamespaces(req: IncomingMessage, res: ServerResponse, store:
       const obj = namespaceJson(store, ns, true);
       return { cells: namespaceCells(obj, ns), object: obj };
     });
-    sendJson(res, 200, buildTable(NAMESPACE_COLUMNS, rows, store.listResourceVersion, includeObjectParam(query.get('includeObject'))), TABLE_CONTENT_TYPE);
+    sendJson(
+      res,
+      200,
+      buildTable(NAMESPACE_COLUMNS, rows, store.listResourceVersion, includeObjectParam(query.get('includeObject'))),
+      TABLE_CONTENT_TYPE,
+    );
     return;
   }
-  sendJson(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: store.listResourceVersion }, items: names.map((ns) => namespaceJson(store, ns, false)) });
+  sendJson(res, 200, {
+    kind: 'NamespaceList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: store.listResourceVersion },
+    items: names.map((ns) => namespaceJson(store, ns, false)),
+  });
 }
-

@@ -12,12 +12,20 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    ...BASE_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 export function sendStatus(res: ServerResponse, err: StatusError): void {
   const text = err.body();
-  res.writeHead(err.httpCode, { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(err.httpCode, {
+    ...BASE_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -9,7 +9,14 @@ import type { ExecRequest } from '../exec/exec-request.js';
 import type { ClusterStore } from '../fixtures/store.js';
 import type { UserInfo } from '../fixtures/types.js';
 import { selfSubjectAccessReview } from './access-review.js';
-import { apiGroupList, apiVersions, authorizationGroup, authorizationV1Resources, coreV1Resources, versionInfo } from './discovery.js';
+import {
+  apiGroupList,
+  apiVersions,
+  authorizationGroup,
+  authorizationV1Resources,
+  coreV1Resources,
+  versionInfo,
+} from './discovery.js';
 import { serveContainerLog } from './container-log.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
 import { chooseContainer, parseStreamOptions } from './exec-options.js';
@@ -174,7 +181,9 @@ export class ApiRouter {
         return;
       }
       case 'selfSubjectAccessReviews':
-        this.authorize(resourceAttributes(user, verb, { apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' }));
+        this.authorize(
+          resourceAttributes(user, verb, { apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' }),
+        );
         if (method !== 'POST') throw methodNotAllowed();
         // The body arrives asynchronously; failures after this point are answered here.
         selfSubjectAccessReview(req, res, user, this.o.authorizer).catch((e: unknown) => this.fail(res, e));
@@ -187,7 +196,9 @@ export class ApiRouter {
         return;
       case 'namespace':
         // RequestInfo puts a namespace's own name in the namespace attribute.
-        this.authorize(resourceAttributes(user, verb, { resource: 'namespaces', namespace: route.name, name: route.name }));
+        this.authorize(
+          resourceAttributes(user, verb, { resource: 'namespaces', namespace: route.name, name: route.name }),
+        );
         this.readOnly(verb);
         getNamespace(req, res, this.o.store, query, route.name);
         return;
@@ -199,20 +210,38 @@ export class ApiRouter {
         listPods(req, res, this.o.store, query, route.namespace);
         return;
       case 'pod':
-        this.authorize(resourceAttributes(user, verb, { resource: 'pods', namespace: route.namespace, name: route.name }));
+        this.authorize(
+          resourceAttributes(user, verb, { resource: 'pods', namespace: route.namespace, name: route.name }),
+        );
         this.readOnly(verb);
         getPod(req, res, this.o.store, query, route.namespace, route.name);
         return;
       case 'log':
-        this.authorize(resourceAttributes(user, verb, { resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name }));
+        this.authorize(
+          resourceAttributes(user, verb, {
+            resource: 'pods',
+            subresource: 'log',
+            namespace: route.namespace,
+            name: route.name,
+          }),
+        );
         if (verb !== 'get') throw methodNotAllowed();
         serveContainerLog(res, this.o.store, query, route.namespace, route.name);
         return;
       case 'ephemeralContainers': {
-        this.authorize(resourceAttributes(user, verb, { resource: 'pods', subresource: 'ephemeralcontainers', namespace: route.namespace, name: route.name }));
+        this.authorize(
+          resourceAttributes(user, verb, {
+            resource: 'pods',
+            subresource: 'ephemeralcontainers',
+            namespace: route.namespace,
+            name: route.name,
+          }),
+        );
         if (verb !== 'get' && verb !== 'patch' && verb !== 'update') throw methodNotAllowed();
         // The body arrives asynchronously; failures after this point are answered here.
-        serveEphemeralContainers(req, res, this.o.store, verb, route.namespace, route.name).catch((e: unknown) => this.fail(res, e));
+        serveEphemeralContainers(req, res, this.o.store, verb, route.namespace, route.name).catch((e: unknown) =>
+          this.fail(res, e),
+        );
         return;
       }
       default:
@@ -231,12 +260,21 @@ export class ApiRouter {
    * (1.35) a second `create` check for a non-create verb → pod lookup (404) → container (400) →
    * host assigned (400). Returns what the exec side needs.
    */
-  private admitStream(req: IncomingMessage, route: Extract<Route, { kind: 'stream' }>, query: URLSearchParams): ExecRequest {
+  private admitStream(
+    req: IncomingMessage,
+    route: Extract<Route, { kind: 'stream' }>,
+    query: URLSearchParams,
+  ): ExecRequest {
     const user = this.identify(req);
     const method = req.method ?? 'GET';
     const verb = verbFor(method);
     const attrs = (v: string): RequestAttributes =>
-      resourceAttributes(user, v, { resource: 'pods', subresource: route.subresource, namespace: route.namespace, name: route.name });
+      resourceAttributes(user, v, {
+        resource: 'pods',
+        subresource: route.subresource,
+        namespace: route.namespace,
+        name: route.name,
+      });
     this.authorize(attrs(verb));
     if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
     // AuthorizePodWebsocketUpgradeCreatePermission (beta, on by default in 1.35).

@@ -54,13 +54,26 @@ export function matchRoute(pathname: string): Route {
     if (p.length === 5) return { kind: 'namespace', template: '/api/v1/namespaces/{name}', name: ns };
     if (p[5] === 'pods') {
       if (p.length === 6) return { kind: 'pods', template: '/api/v1/namespaces/{ns}/pods', namespace: ns };
-      if (p.length === 7) return { kind: 'pod', template: '/api/v1/namespaces/{ns}/pods/{name}', namespace: ns, name: seg(p[6]) };
+      if (p.length === 7)
+        return { kind: 'pod', template: '/api/v1/namespaces/{ns}/pods/{name}', namespace: ns, name: seg(p[6]) };
       if (p.length === 8 && (p[7] === 'exec' || p[7] === 'attach')) {
-        return { kind: 'stream', template: `/api/v1/namespaces/{ns}/pods/{name}/${p[7]}`, namespace: ns, name: seg(p[6]), subresource: p[7] };
+        return {
+          kind: 'stream',
+          template: `/api/v1/namespaces/{ns}/pods/{name}/${p[7]}`,
+          namespace: ns,
+          name: seg(p[6]),
+          subresource: p[7],
+        };
       }
-      if (p.length === 8 && p[7] === 'log') return { kind: 'log', template: '/api/v1/namespaces/{ns}/pods/{name}/log', namespace: ns, name: seg(p[6]) };
+      if (p.length === 8 && p[7] === 'log')
+        return { kind: 'log', template: '/api/v1/namespaces/{ns}/pods/{name}/log', namespace: ns, name: seg(p[6]) };
       if (p.length === 8 && p[7] === 'ephemeralcontainers') {
-        return { kind: 'ephemeralContainers', template: '/api/v1/namespaces/{ns}/pods/{name}/ephemeralcontainers', namespace: ns, name: seg(p[6]) };
+        return {
+          kind: 'ephemeralContainers',
+          template: '/api/v1/namespaces/{ns}/pods/{name}/ephemeralcontainers',
+          namespace: ns,
+          name: seg(p[6]),
+        };
       }
     }
   }

@@ -25,19 +25,32 @@ export class StatusError extends Error {
 /** The `reason` the apiserver puts in a Status for an HTTP code (apimachinery's errors.go). */
 export function reasonForCode(code: number): string {
   switch (code) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 405: return 'MethodNotAllowed';
-    case 409: return 'Conflict';
-    case 410: return 'Gone';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 500: return 'InternalError';
-    case 503: return 'ServiceUnavailable';
-    case 504: return 'Timeout';
-    default: return 'Unknown';
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Gone';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 500:
+      return 'InternalError';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'Timeout';
+    default:
+      return 'Unknown';
   }
 }
 
@@ -48,7 +61,9 @@ export function statusErrorForCode(code: number, message: string): StatusError {
 
 /** An unexpected failure, as the apiserver reports one (`Internal error occurred: …`, 500). */
 export function internalError(e: unknown): StatusError {
-  return e instanceof StatusError ? e : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+  return e instanceof StatusError
+    ? e
+    : new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
 }
 
 export const unauthorized = (): StatusError => new StatusError(401, 'Unauthorized', 'Unauthorized');

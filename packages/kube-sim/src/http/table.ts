@@ -70,19 +70,35 @@ const AGE_DOC =
 
 export const POD_COLUMNS: Column[] = [
   { name: 'Name', type: 'string', format: 'name', description: NAME_DOC, priority: 0 },
-  { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.', priority: 0 },
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'The aggregate readiness state of this pod for accepting traffic.',
+    priority: 0,
+  },
   { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.', priority: 0 },
   {
     name: 'Restarts',
     type: 'string',
-    description: 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+    description:
+      'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
     priority: 0,
   },
   { name: 'Age', type: 'string', description: AGE_DOC, priority: 0 },
   { name: 'IP', type: 'string', description: 'podIP is the IP address allocated to the pod.', priority: 1 },
   { name: 'Node', type: 'string', description: 'NodeName indicates in which node this pod is scheduled.', priority: 1 },
-  { name: 'Nominated Node', type: 'string', description: 'nominatedNodeName is set only when this pod preempts other pods on the node.', priority: 1 },
-  { name: 'Readiness Gates', type: 'string', description: 'If specified, all readiness gates will be evaluated for pod readiness.', priority: 1 },
+  {
+    name: 'Nominated Node',
+    type: 'string',
+    description: 'nominatedNodeName is set only when this pod preempts other pods on the node.',
+    priority: 1,
+  },
+  {
+    name: 'Readiness Gates',
+    type: 'string',
+    description: 'If specified, all readiness gates will be evaluated for pod readiness.',
+    priority: 1,
+  },
 ];
 
 export const NAMESPACE_COLUMNS: Column[] = [
@@ -109,13 +125,20 @@ export function buildTable(columns: Column[], rows: TableRow[], resourceVersion:
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
     columnDefinitions: columns.map((c) => {
-      const out: Json = { name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority };
+      const out: Json = {
+        name: c.name,
+        type: c.type,
+        format: c.format ?? '',
+        description: c.description,
+        priority: c.priority,
+      };
       return out;
     }),
     rows: rows.map((r) => {
       const row: Json = { cells: r.cells };
       if (include === 'Object') row['object'] = r.object;
-      else if (include === 'Metadata') row['object'] = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: r.object['metadata'] };
+      else if (include === 'Metadata')
+        row['object'] = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: r.object['metadata'] };
       return row;
     }),
   };

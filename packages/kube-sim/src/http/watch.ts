@@ -17,24 +17,45 @@ import { badRequest } from './status-error.js';
  *   `k8s.io/initial-events-end: "true"`;
  * - `timeoutSeconds`: the stream ends after that long (clients then re-watch).
  */
-export function watchPods(req: IncomingMessage, res: ServerResponse, store: ClusterStore, query: URLSearchParams, namespace: string | null): void {
+export function watchPods(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ClusterStore,
+  query: URLSearchParams,
+  namespace: string | null,
+): void {
   const labels = parseLabelSelector(query.get('labelSelector'));
   const fields = parseFieldSelector(query.get('fieldSelector'));
   const rvParam = query.get('resourceVersion') ?? '';
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${rvParam}`);
   const since = rvParam === '' ? 0 : Number(rvParam);
-  const matches = (p: StoredPod): boolean => (namespace === null || p.pod.namespace === namespace) && labels(p.pod.labels) && fields(podFields(p));
+  const matches = (p: StoredPod): boolean =>
+    (namespace === null || p.pod.namespace === namespace) && labels(p.pod.labels) && fields(podFields(p));
   const object = (p: StoredPod): unknown => podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion });
   const send = (type: string, obj: unknown): void => {
     res.write(`${goJsonStringify({ type, object: obj })}\n`);
   };
 
-  res.writeHead(200, { 'Cache-Control': 'no-cache, private', 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(200, {
+    'Cache-Control': 'no-cache, private',
+    'Content-Type': 'application/json',
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.flushHeaders();
   const initial = store.listPods(namespace).filter(matches);
   if (query.get('sendInitialEvents') === 'true') {
     for (const p of initial) send('ADDED', object(p));
-    send('BOOKMARK', { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: store.listResourceVersion, creationTimestamp: null, annotations: { 'k8s.io/initial-events-end': 'true' } }, spec: { containers: null }, status: {} });
+    send('BOOKMARK', {
+      kind: 'Pod',
+      apiVersion: 'v1',
+      metadata: {
+        resourceVersion: store.listResourceVersion,
+        creationTimestamp: null,
+        annotations: { 'k8s.io/initial-events-end': 'true' },
+      },
+      spec: { containers: null },
+      status: {},
+    });
   } else if (since === 0) {
     for (const p of initial) send('ADDED', object(p));
   } else {

@@ -12,7 +12,12 @@ export const DEFAULT_CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:
  * (runc/containerd set exactly that), and a PATH. HOME points at the per-container working directory
  * so shells never write history into the simulator host's real home.
  */
-export function containerEnv(pod: PodFixture, container: ContainerFixture, tty: boolean, workDir: string): Record<string, string> {
+export function containerEnv(
+  pod: PodFixture,
+  container: ContainerFixture,
+  tty: boolean,
+  workDir: string,
+): Record<string, string> {
   const env: Record<string, string> = { PATH: DEFAULT_CONTAINER_PATH, HOME: workDir };
   if (tty) env['TERM'] = 'xterm';
   Object.assign(env, container.env);
@@ -48,7 +53,10 @@ export function utsUnsharePath(): string | null {
   if (probed === undefined) {
     probed = null;
     for (const file of ['/usr/bin/unshare', '/bin/unshare', '/usr/sbin/unshare']) {
-      const r = spawnSync(file, ['--uts', '--', '/bin/sh', '-c', 'hostname kube-sim-probe'], { stdio: 'ignore', timeout: 5000 });
+      const r = spawnSync(file, ['--uts', '--', '/bin/sh', '-c', 'hostname kube-sim-probe'], {
+        stdio: 'ignore',
+        timeout: 5000,
+      });
       if (r.status === 0) {
         probed = file;
         break;
@@ -64,7 +72,11 @@ export function hostnameStrategy(workRoot: string): HostnameStrategy {
   if (unshare !== null) return { kind: 'uts-namespace', unshare };
   const binDir = join(workRoot, '.kube-sim-bin');
   mkdirSync(binDir, { recursive: true });
-  writeFileSync(join(binDir, 'hostname'), '#!/bin/sh\n# kube-sim shim: the pod name, as a container would report it\nprintf "%s\\n" "$HOSTNAME"\n', { mode: 0o755 });
+  writeFileSync(
+    join(binDir, 'hostname'),
+    '#!/bin/sh\n# kube-sim shim: the pod name, as a container would report it\nprintf "%s\\n" "$HOSTNAME"\n',
+    { mode: 0o755 },
+  );
   return { kind: 'shim', binDir };
 }
 

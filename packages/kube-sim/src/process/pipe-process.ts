@@ -42,7 +42,8 @@ export class PipeProcess extends ProcessEvents implements ExecProcess {
     });
     // 'close' comes after both output pipes ended, i.e. after the last chunk was delivered.
     this.#child.on('close', (code, signal) => {
-      if (this.#spawnError) this.emitEnd({ kind: 'error', message: new SpawnError(this.#spawnError.message, this.#spawnError).message });
+      if (this.#spawnError)
+        this.emitEnd({ kind: 'error', message: new SpawnError(this.#spawnError.message, this.#spawnError).message });
       else this.emitEnd({ kind: 'exit', exitCode: code ?? signalExitCode(signal) });
     });
   }

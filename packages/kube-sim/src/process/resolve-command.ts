@@ -8,7 +8,12 @@ import { MissingBinaryError } from './errors.js';
  * shell's `not found`. A name in `missingBinaries` counts as missing even when the host has it
  * (a distroless image has no `sh`).
  */
-export function resolveCommand(argv0: string | undefined, path: string, cwd: string, missingBinaries: readonly string[]): string {
+export function resolveCommand(
+  argv0: string | undefined,
+  path: string,
+  cwd: string,
+  missingBinaries: readonly string[],
+): string {
   if (argv0 === undefined || argv0 === '') throw new MissingBinaryError('');
   if (missingBinaries.includes(basename(argv0))) throw new MissingBinaryError(argv0);
   if (argv0.includes('/')) {

@@ -1,5 +1,12 @@
 import type { ExecRequest } from '../exec/exec-request.js';
-import { containerEnv, containerWorkDir, hostnameStrategy, podHostname, withHostnameShim, type HostnameStrategy } from './container-env.js';
+import {
+  containerEnv,
+  containerWorkDir,
+  hostnameStrategy,
+  podHostname,
+  withHostnameShim,
+  type HostnameStrategy,
+} from './container-env.js';
 import type { ExecProcess } from './exec-process.js';
 import { LightProcess } from './light-process.js';
 import { PipeProcess } from './pipe-process.js';
@@ -7,7 +14,10 @@ import { PtyProcess } from './pty-process.js';
 import { resolveCommand } from './resolve-command.js';
 
 /** What an exec asks for (the ExecRequest's pod, container, argv and streams), plus the initial PTY size. */
-export type StartOptions = Pick<ExecRequest, 'pod' | 'container' | 'command' | 'stdin' | 'stdout' | 'stderr' | 'tty'> & { cols: number; rows: number };
+export type StartOptions = Pick<
+  ExecRequest,
+  'pod' | 'container' | 'command' | 'stdin' | 'stdout' | 'stderr' | 'tty'
+> & { cols: number; rows: number };
 
 /**
  * Starts the process behind an exec: light echo, a PTY (tty) or pipes. Throws MissingBinaryError

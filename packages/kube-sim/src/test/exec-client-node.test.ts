@@ -65,12 +65,25 @@ describe('exec with @kubernetes/client-node 1.4', () => {
     assert.deepEqual(h.processes(), []);
   });
 
-  async function run(command: string[], opts: { stdin?: Readable; tty?: boolean; stdout?: Sink; stderr?: boolean; pod?: string } = {}): Promise<Run> {
+  async function run(
+    command: string[],
+    opts: { stdin?: Readable; tty?: boolean; stdout?: Sink; stderr?: boolean; pod?: string } = {},
+  ): Promise<Run> {
     const stdout = opts.stdout ?? new Sink();
     const stderr = opts.stderr === false ? null : new Sink();
     let resolveStatus!: (s: V1Status) => void;
     const statusP = new Promise<V1Status>((r) => (resolveStatus = r));
-    const ws = await exec.exec('default', opts.pod ?? 'demo', '', command, stdout, stderr, opts.stdin ?? null, opts.tty ?? false, resolveStatus);
+    const ws = await exec.exec(
+      'default',
+      opts.pod ?? 'demo',
+      '',
+      command,
+      stdout,
+      stderr,
+      opts.stdin ?? null,
+      opts.tty ?? false,
+      resolveStatus,
+    );
     const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
     const [status, closeCode] = await Promise.all([statusP, closed]);
     return { status, stdout: stdout.text(), stderr: stderr?.text() ?? '', closeCode };
@@ -139,8 +152,14 @@ describe('exec with @kubernetes/client-node 1.4', () => {
   test('a missing binary and a completed pod reach statusCallback as InternalError', async () => {
     const missing = await run(['no-such-binary-xyz']);
     assert.equal(missing.status.reason, 'InternalError');
-    assert.match(missing.status.message ?? '', /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/);
+    assert.match(
+      missing.status.message ?? '',
+      /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/,
+    );
     const done = await run(['sh'], { pod: 'done' });
-    assert.equal(done.status.message, 'Internal error occurred: unable to upgrade connection: container not found ("job")');
+    assert.equal(
+      done.status.message,
+      'Internal error occurred: unable to upgrade connection: container not found ("job")',
+    );
   });
 });

@@ -91,7 +91,10 @@ export class RawExecClient {
   async result(timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string; statuses: string[] }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`exec did not close; stdout so far: ${JSON.stringify(this.stdout())}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`exec did not close; stdout so far: ${JSON.stringify(this.stdout())}`)),
+        timeoutMs,
+      );
     });
     try {
       const { code } = await Promise.race([this.closed, timeout]);

@@ -25,7 +25,10 @@ describe('exec faults', () => {
       const r = await c.result();
       const out = c.frames.filter((f) => f.channel === 1 && f.payload.length > 0);
       assert.ok(out.every((f) => f.payload.length <= 2));
-      assert.ok(out.some((f) => !isValidUtf8(f.payload)), 'some frame holds a partial UTF-8 character');
+      assert.ok(
+        out.some((f) => !isValidUtf8(f.payload)),
+        'some frame holds a partial UTF-8 character',
+      );
       assert.deepEqual(c.payloadOf(1), Buffer.from(text, 'utf8'));
       assert.deepEqual(r.statuses, [SUCCESS]);
     } finally {
@@ -67,7 +70,10 @@ describe('exec faults', () => {
       const c = h.open('demo', { command: ['sh', '-c', 'echo held'], stdout: true });
       await c.opened;
       // The process finishes while its output is held.
-      await waitFor(() => !h.processes().some((p) => p.command[0] === 'sh' && p.command[2] === 'echo held'), 'the process to finish');
+      await waitFor(
+        () => !h.processes().some((p) => p.command[0] === 'sh' && p.command[2] === 'echo held'),
+        'the process to finish',
+      );
       assert.equal(c.stdout(), '');
       assert.deepEqual(c.statuses(), []);
       h.setFaults({});
@@ -108,13 +114,19 @@ describe('maxExecProtocol v4 (a cluster before 1.30, or a proxy to the kubelet p
   });
   after(() => h.close());
 
-  test('an offer of v5 then v4 gets v4, with the kubelet\'s exit status wording', async () => {
-    const c = h.open('demo', { command: ['sh', '-c', 'exit 4'], stdout: true }, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+  test("an offer of v5 then v4 gets v4, with the kubelet's exit status wording", async () => {
+    const c = h.open('demo', { command: ['sh', '-c', 'exit 4'], stdout: true }, [
+      'v5.channel.k8s.io',
+      'v4.channel.k8s.io',
+    ]);
     await c.opened;
     assert.equal(c.ws.protocol, 'v4.channel.k8s.io');
     const r = await c.result();
     const s = parseStatus(r.statuses[0]!);
-    assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4');
+    assert.equal(
+      s.message,
+      'command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4',
+    );
     assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '4' }]);
   });
 
@@ -131,7 +143,10 @@ test('faults given at start apply from the first exec (startKubeSim({ faults }))
     const c = h.open('demo', { command: ['printf', 'abc'], stdout: true });
     const r = await c.result();
     assert.equal(r.stdout, 'abc');
-    assert.deepEqual(c.frames.filter((f) => f.channel === 1 && f.payload.length > 0).map((f) => f.payload.toString()), ['a', 'b', 'c']);
+    assert.deepEqual(
+      c.frames.filter((f) => f.channel === 1 && f.payload.length > 0).map((f) => f.payload.toString()),
+      ['a', 'b', 'c'],
+    );
   } finally {
     await h.close();
   }

@@ -28,7 +28,11 @@ describe('exec into pods from a fixture file (fixtures/example.yaml)', () => {
   after(() => sim.close());
 
   test('the container env from the file, HOSTNAME = pod name and the container working directory', async () => {
-    const c = open('api-0', { command: ['sh', '-c', 'echo "$SHOP_ENV|$HOSTNAME"; pwd'], container: 'api', stdout: true }, 'alice-token');
+    const c = open(
+      'api-0',
+      { command: ['sh', '-c', 'echo "$SHOP_ENV|$HOSTNAME"; pwd'], container: 'api', stdout: true },
+      'alice-token',
+    );
     const r = await c.result();
     const [env, cwd] = r.stdout.split('\n');
     assert.equal(env, 'staging|api-0');
@@ -47,15 +51,19 @@ describe('exec into pods from a fixture file (fixtures/example.yaml)', () => {
     assert.deepEqual((await c.result()).statuses, [SUCCESS]);
   });
 
-  test('the file\'s missingBinaries make minimal-0 a distroless container', async () => {
+  test("the file's missingBinaries make minimal-0 a distroless container", async () => {
     const c = open('minimal-0', { command: ['sh', '-c', 'true'], stdout: true }, sim.adminToken);
     const s = JSON.parse((await c.result()).statuses[0] ?? '{}') as { reason?: string; message?: string };
     assert.equal(s.reason, 'InternalError');
     assert.match(s.message ?? '', /exec: "sh": executable file not found in \$PATH: unknown$/);
   });
 
-  test('the file\'s Role with resourceNames: alice may exec into api-0 only', async () => {
-    const r = await rawHttps(sim.url, sim.caCert, { method: 'GET', path: execPath('shop', 'minimal-0', { command: ['true'], stdout: true }), headers: wsHeaders('alice-token', 'v5.channel.k8s.io') });
+  test("the file's Role with resourceNames: alice may exec into api-0 only", async () => {
+    const r = await rawHttps(sim.url, sim.caCert, {
+      method: 'GET',
+      path: execPath('shop', 'minimal-0', { command: ['true'], stdout: true }),
+      headers: wsHeaders('alice-token', 'v5.channel.k8s.io'),
+    });
     assert.equal(r.status, 403);
     assert.equal(
       (JSON.parse(r.rest) as { message: string }).message,
@@ -67,15 +75,18 @@ describe('exec into pods from a fixture file (fixtures/example.yaml)', () => {
 describe('per-container working directories', () => {
   let h: ExecHarness;
   before(async () => {
-    h = await startExecHarness({ pods: [pod('two', [container('a', { env: { WHO: 'a' } }), container('b', { env: { WHO: 'b' } })])] });
+    h = await startExecHarness({
+      pods: [pod('two', [container('a', { env: { WHO: 'a' } }), container('b', { env: { WHO: 'b' } })])],
+    });
   });
   after(() => h.close());
 
-  const run = async (c: string, script: string): Promise<string> => (await h.open('two', { command: ['sh', '-c', script], container: c, stdout: true }).result()).stdout;
+  const run = async (c: string, script: string): Promise<string> =>
+    (await h.open('two', { command: ['sh', '-c', script], container: c, stdout: true }).result()).stdout;
 
   test('each container has its own directory, and a file written there is still there at the next exec', async () => {
     assert.match(await run('a', 'echo "$WHO"; pwd; echo kept > marker'), /^a\n.*\/default\/two\/a\n$/);
-    assert.match(await run('b', 'echo "$WHO"; pwd; ls'), /^b\n.*\/default\/two\/b\n$/, 'b does not see a\'s file');
+    assert.match(await run('b', 'echo "$WHO"; pwd; ls'), /^b\n.*\/default\/two\/b\n$/, "b does not see a's file");
     assert.equal(await run('a', 'cat marker'), 'kept\n');
   });
 });

@@ -11,7 +11,8 @@ const SPDY_MESSAGE =
 describe('exec handshake', () => {
   let h: ExecHarness;
   const path = execPath('default', 'demo', { command: ['true'], stdout: true });
-  const req = (method: string, headers: Record<string, string>, p = path) => rawHttps(h.sim.url, h.sim.caCert, { method, path: p, headers });
+  const req = (method: string, headers: Record<string, string>, p = path) =>
+    rawHttps(h.sim.url, h.sim.caCert, { method, path: p, headers });
   before(async () => {
     h = await startExecHarness();
   });
@@ -26,15 +27,24 @@ describe('exec handshake', () => {
     const r = await req('GET', { Authorization: `Bearer ${h.sim.adminToken}`, Connection: 'close' });
     assert.equal(r.status, 400);
     const body = parseStatus(r.rest);
-    assert.deepEqual([body.kind, body.apiVersion, body.status, body.reason, body.message, body.code], ['Status', 'v1', 'Failure', 'BadRequest', 'Upgrade request required', 400]);
+    assert.deepEqual(
+      [body.kind, body.apiVersion, body.status, body.reason, body.message, body.code],
+      ['Status', 'v1', 'Failure', 'BadRequest', 'Upgrade request required', 400],
+    );
   });
 
   test('a WebSocket GET with a bad key or version gets 400', async () => {
     const noKey = wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io');
     delete noKey['Sec-WebSocket-Key'];
     assert.equal((await req('GET', noKey)).status, 400);
-    assert.equal((await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io', { 'Sec-WebSocket-Key': 'short' }))).status, 400);
-    assert.equal((await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io', { 'Sec-WebSocket-Version': '8' }))).status, 400);
+    assert.equal(
+      (await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io', { 'Sec-WebSocket-Key': 'short' }))).status,
+      400,
+    );
+    assert.equal(
+      (await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io', { 'Sec-WebSocket-Version': '8' }))).status,
+      400,
+    );
   });
 
   test('#3: offering only v3.channel.k8s.io gets 403 with an empty body', async () => {
@@ -44,7 +54,11 @@ describe('exec handshake', () => {
   });
 
   test('#1: any offer of v5 is answered with v5, whatever its position', async () => {
-    const c = h.open('demo', { command: ['true'], stdout: true }, ['v4.channel.k8s.io', 'channel.k8s.io', 'v5.channel.k8s.io']);
+    const c = h.open('demo', { command: ['true'], stdout: true }, [
+      'v4.channel.k8s.io',
+      'channel.k8s.io',
+      'v5.channel.k8s.io',
+    ]);
     await c.opened;
     assert.equal(c.ws.protocol, 'v5.channel.k8s.io');
     await c.result();
@@ -53,19 +67,30 @@ describe('exec handshake', () => {
   test('v4 negotiation: first match in client order; Status JSON with containerd wording; channel 255 is just an unknown channel', async () => {
     const key = 'GET /api/v1/namespaces/{ns}/pods/{name}/exec v4.channel.k8s.io';
     const counted = h.counts()[key] ?? 0;
-    const c = h.open('demo', { command: ['sh', '-c', 'read x; echo "got $x"; exit 3'], stdin: true, stdout: true }, ['v2.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io']);
+    const c = h.open('demo', { command: ['sh', '-c', 'read x; echo "got $x"; exit 3'], stdin: true, stdout: true }, [
+      'v2.channel.k8s.io',
+      'v4.channel.k8s.io',
+      'channel.k8s.io',
+    ]);
     await c.opened;
     assert.equal(c.ws.protocol, 'v4.channel.k8s.io');
     c.sendRaw([0xff]);
     c.send(0, 'it\n');
     const r = await c.result();
-    assert.deepEqual([c.frames[0]!.channel, c.frames[0]!.payload.length], [1, 0], 'v4 also starts with the empty stdout frame');
+    assert.deepEqual(
+      [c.frames[0]!.channel, c.frames[0]!.payload.length],
+      [1, 0],
+      'v4 also starts with the empty stdout frame',
+    );
     assert.equal(r.code, 1000, 'close 1000 after the status');
     assert.equal(c.frames.at(-1)!.channel, 3, 'the status is the last frame');
     assert.equal(r.stdout, 'got it\n');
     assert.equal(r.statuses.length, 1);
     const s = parseStatus(r.statuses[0]!);
-    assert.equal(s.message, 'command terminated with non-zero exit code: error executing command [sh -c read x; echo "got $x"; exit 3], exit code 3');
+    assert.equal(
+      s.message,
+      'command terminated with non-zero exit code: error executing command [sh -c read x; echo "got $x"; exit 3], exit code 3',
+    );
     assert.deepEqual(s.details?.causes, [{ reason: 'ExitCode', message: '3' }]);
     assert.equal(h.counts()[key], counted + 1);
   });
@@ -78,7 +103,9 @@ describe('exec handshake', () => {
     assert.deepEqual(r.statuses, []);
     assert.equal(r.code, 1000);
     const bad = h.open('demo', { command: ['sh', '-c', 'exit 4'], stdout: true }, ['channel.k8s.io']);
-    assert.deepEqual((await bad.result()).statuses, ['command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4']);
+    assert.deepEqual((await bad.result()).statuses, [
+      'command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4',
+    ]);
   });
 
   test("#3: kubectl's SPDY fallback POST gets a BadRequest Status saying SPDY is not supported", async () => {
@@ -93,12 +120,18 @@ describe('exec handshake', () => {
     assert.equal(r.status, 400);
     assert.equal(r.headers['content-type'], 'application/json');
     const body = parseStatus(r.rest);
-    assert.deepEqual([body.kind, body.apiVersion, body.reason, body.message, body.code], ['Status', 'v1', 'BadRequest', SPDY_MESSAGE, 400]);
+    assert.deepEqual(
+      [body.kind, body.apiVersion, body.reason, body.message, body.code],
+      ['Status', 'v1', 'BadRequest', SPDY_MESSAGE, 400],
+    );
     assert.equal(h.counts()[key], counted + 1);
   });
 
   test('fault refuseUpgrade: the given status and Status body, then the trailing bytes, only for the faulted pod', async () => {
-    h.setFaults({ pod: 'demo', refuseUpgrade: { status: 503, message: 'try later', trailingBytes: '\x01NOT-STREAM-DATA' } });
+    h.setFaults({
+      pod: 'demo',
+      refuseUpgrade: { status: 503, message: 'try later', trailingBytes: '\x01NOT-STREAM-DATA' },
+    });
     try {
       const r = await req('GET', wsHeaders(h.sim.adminToken, 'v5.channel.k8s.io'));
       assert.equal(r.status, 503);
@@ -128,20 +161,30 @@ describe('exec handshake', () => {
   });
 
   test('#15: a stopped container or completed pod over v5: 101, then InternalError "container not found"', async () => {
-    for (const [podName, cname] of [['stopped', 'main'], ['done', 'job']] as const) {
+    for (const [podName, cname] of [
+      ['stopped', 'main'],
+      ['done', 'job'],
+    ] as const) {
       const c = h.open(podName, { command: ['sh'], stdin: true, stdout: true, tty: true });
       await c.opened;
       const r = await c.result();
       const s = parseStatus(r.statuses[0]!);
       assert.equal(s.reason, 'InternalError');
       assert.equal(s.code, 500);
-      assert.equal(s.message, `Internal error occurred: unable to upgrade connection: container not found ("${cname}")`);
+      assert.equal(
+        s.message,
+        `Internal error occurred: unable to upgrade connection: container not found ("${cname}")`,
+      );
       assert.equal(r.code, 1000);
     }
   });
 
   test('a stopped container over v4: the kubelet answers 500 before the upgrade', async () => {
-    const r = await req('GET', wsHeaders(h.sim.adminToken, 'v4.channel.k8s.io'), execPath('default', 'stopped', { command: ['sh'], stdout: true }));
+    const r = await req(
+      'GET',
+      wsHeaders(h.sim.adminToken, 'v4.channel.k8s.io'),
+      execPath('default', 'stopped', { command: ['sh'], stdout: true }),
+    );
     assert.equal(r.status, 500);
     assert.equal(r.rest, 'container not found ("main")');
   });
@@ -157,6 +200,9 @@ describe('exec handshake', () => {
     );
     assert.equal(s.message, `Internal error occurred: ${s.details?.causes?.[0]?.message ?? ''}`);
     const nope = h.open('demo', { command: ['no-such-binary-xyz'], stdout: true });
-    assert.match(parseStatus((await nope.result()).statuses[0]!).message ?? '', /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/);
+    assert.match(
+      parseStatus((await nope.result()).statuses[0]!).message ?? '',
+      /exec: "no-such-binary-xyz": executable file not found in \$PATH: unknown$/,
+    );
   });
 });

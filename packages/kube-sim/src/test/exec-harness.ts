@@ -81,7 +81,10 @@ export async function startExecHarness(options: { faults?: Faults; pods?: PodFix
     setFaults: (f) => sim.setFaults(f),
     execPath: (podName, q, ns = 'default') => execPath(ns, podName, q),
     open: (podName, q, protocols = ['v5.channel.k8s.io'], ns = 'default') =>
-      new RawExecClient(wsBase + execPath(ns, podName, q), protocols, { ca: sim.caCert, headers: { Authorization: `Bearer ${sim.adminToken}` } }),
+      new RawExecClient(wsBase + execPath(ns, podName, q), protocols, {
+        ca: sim.caCert,
+        headers: { Authorization: `Bearer ${sim.adminToken}` },
+      }),
     counts: () => sim.stats().requests,
     processes: () => sim.stats().processes,
     openStreams: () => sim.stats().openExecStreams,

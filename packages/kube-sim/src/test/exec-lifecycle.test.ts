@@ -28,7 +28,10 @@ describe('exec lifecycle', () => {
       sh.ws.terminate();
       await waitFor(() => h.openStreams() === 0, 'open streams to drop to 0');
       await waitFor(() => !h.processes().some((p) => p.command[0] === 'cat'), 'cat to exit on stdin EOF');
-      await waitFor(() => h.processes().some((p) => p.tty && !p.clientConnected), 'the shell to be marked disconnected');
+      await waitFor(
+        () => h.processes().some((p) => p.tty && !p.clientConnected),
+        'the shell to be marked disconnected',
+      );
       const survivor = h.processes().find((p) => p.tty)!;
       assert.equal(survivor.clientConnected, false);
       assert.ok(survivor.pid !== null && pidAlive(survivor.pid), 'the TTY shell is still running');

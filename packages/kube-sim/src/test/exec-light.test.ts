@@ -44,7 +44,8 @@ describe('exec light mode', () => {
   });
 
   test('attach: light containers echo like exec; process containers have no main process to attach to', async () => {
-    const path = (podName: string) => `${h.wsBase}/api/v1/namespaces/default/pods/${podName}/attach?stdin=true&stdout=true&tty=true`;
+    const path = (podName: string) =>
+      `${h.wsBase}/api/v1/namespaces/default/pods/${podName}/attach?stdin=true&stdout=true&tty=true`;
     const light = new RawExecClient(path('light'), ['v5.channel.k8s.io'], h.wsOptions);
     await light.opened;
     light.send(0, 'hey');
@@ -59,12 +60,17 @@ describe('exec light mode', () => {
 
   test('under load: 1,000 concurrent sessions, each echoing only its own input, with no OS process', async () => {
     const n = 1000;
-    const clients = Array.from({ length: n }, () => h.open('light', { command: ['sh'], stdin: true, stdout: true, tty: true }));
+    const clients = Array.from({ length: n }, () =>
+      h.open('light', { command: ['sh'], stdin: true, stdout: true, tty: true }),
+    );
     await Promise.all(clients.map((c) => c.opened));
     await waitFor(() => h.openStreams() === n, `${n} open streams`);
     const table = h.processes();
     assert.equal(table.length, n, 'every session is in the live process table');
-    assert.ok(table.every((p) => p.pid === null && p.pod === 'light' && p.clientConnected), 'light sessions have no pid');
+    assert.ok(
+      table.every((p) => p.pid === null && p.pod === 'light' && p.clientConnected),
+      'light sessions have no pid',
+    );
     clients.forEach((c, i) => c.send(0, `s${i};`));
     await Promise.all(clients.map((c, i) => c.until(() => c.stdout() === `s${i};`, 20_000, `echo ${i}`)));
     clients.forEach((c) => c.sendRaw([0xff, 0]));

@@ -23,7 +23,11 @@ describe('exec stream (v5, raw ws client)', () => {
     await c.opened;
     assert.equal(c.ws.protocol, 'v5.channel.k8s.io');
     const r = await c.result();
-    assert.deepEqual([c.frames[0]!.channel, c.frames[0]!.payload.length], [1, 0], 'the connected frame is exactly 0x01');
+    assert.deepEqual(
+      [c.frames[0]!.channel, c.frames[0]!.payload.length],
+      [1, 0],
+      'the connected frame is exactly 0x01',
+    );
     assert.equal(r.stdout, 'hi\n');
     assert.deepEqual(r.statuses, [SUCCESS]);
     assert.equal(c.frames.at(-1)!.channel, 3, 'the status is the last frame');
@@ -110,12 +114,20 @@ describe('exec stream (v5, raw ws client)', () => {
       assert.deepEqual(r.statuses, [SUCCESS]);
       const average = total / frames.length;
       assert.ok(average >= 16 * 1024, `average frame ${Math.round(average)} bytes over ${frames.length} frames`);
-      assert.ok(frames.every((f) => f.payload.length <= 1024 * 1024), 'no frame above 1 MiB');
+      assert.ok(
+        frames.every((f) => f.payload.length <= 1024 * 1024),
+        'no frame above 1 MiB',
+      );
     });
   }
 
   test('#10: with tty, stderr arrives on channel 1 and nothing on channel 2', async () => {
-    const c = h.open('demo', { command: ['sh', '-c', 'echo to-err >&2; echo to-out'], stdout: true, stderr: true, tty: true });
+    const c = h.open('demo', {
+      command: ['sh', '-c', 'echo to-err >&2; echo to-out'],
+      stdout: true,
+      stderr: true,
+      tty: true,
+    });
     const r = await c.result();
     assert.match(r.stdout, /to-err\r\n/);
     assert.match(r.stdout, /to-out\r\n/);
@@ -124,7 +136,12 @@ describe('exec stream (v5, raw ws client)', () => {
   });
 
   test('#11: without tty stdout and stderr stay separate; resize frames neither crash nor stall stdin', async () => {
-    const c = h.open('demo', { command: ['sh', '-c', 'echo e1 >&2; cat; echo e2 >&2'], stdin: true, stdout: true, stderr: true });
+    const c = h.open('demo', {
+      command: ['sh', '-c', 'echo e1 >&2; cat; echo e2 >&2'],
+      stdin: true,
+      stdout: true,
+      stderr: true,
+    });
     await c.opened;
     c.send(4, '{"Width":100,"Height":30}\n');
     c.send(4, '{"Width":101,"Height":31}\n');
@@ -186,7 +203,10 @@ describe('exec stream (v5, raw ws client)', () => {
   });
 
   test('the process runs with the pod as hostname, container env, TERM=xterm with tty, its own working directory', async () => {
-    const c = h.open('demo', { command: ['sh', '-c', 'hostname; echo "$HOSTNAME|$GREETING|$TERM"; pwd'], stdout: true });
+    const c = h.open('demo', {
+      command: ['sh', '-c', 'hostname; echo "$HOSTNAME|$GREETING|$TERM"; pwd'],
+      stdout: true,
+    });
     const r = await c.result();
     const [host, env, cwd] = r.stdout.split('\n');
     assert.equal(host, 'demo');

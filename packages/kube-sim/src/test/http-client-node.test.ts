@@ -23,8 +23,14 @@ describe('@kubernetes/client-node against the kubeconfig', () => {
     assert.equal(pod.status?.phase, 'Running');
     assert.equal(pod.spec?.containers[0]?.name, 'web');
     const list = await api.listPodForAllNamespaces({ labelSelector: 'app in (demo,multi)' });
-    assert.deepEqual(list.items.map((p) => p.metadata?.name), ['demo', 'multi']);
-    await assert.rejects(api.readNamespacedPod({ name: 'nope', namespace: 'default' }), (e: unknown) => (e as { code?: number }).code === 404);
+    assert.deepEqual(
+      list.items.map((p) => p.metadata?.name),
+      ['demo', 'multi'],
+    );
+    await assert.rejects(
+      api.readNamespacedPod({ name: 'nope', namespace: 'default' }),
+      (e: unknown) => (e as { code?: number }).code === 404,
+    );
   });
 
   it('execs through the handed-off WebSocket and reports the status', async () => {
@@ -33,7 +39,9 @@ describe('@kubernetes/client-node against the kubeconfig', () => {
     stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const status = await new Promise<V1Status>((resolve, reject) => {
       new Exec(kc)
-        .exec('default', 'demo', 'shell', ['sh', '-c', 'echo from-client-node'], stdout, null, null, false, (s) => resolve(s))
+        .exec('default', 'demo', 'shell', ['sh', '-c', 'echo from-client-node'], stdout, null, null, false, (s) =>
+          resolve(s),
+        )
         .catch(reject);
     });
     assert.equal(status.status, 'Success');

@@ -4,7 +4,8 @@ import type { KubeSim } from '../http/api-server.js';
 import { call, startWithRecorder } from './http-support.js';
 
 const AGGREGATED_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
-const UNAUTHORIZED = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
+const UNAUTHORIZED =
+  '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
 
 describe('discovery and authentication', () => {
   let sim: KubeSim;
@@ -34,17 +35,33 @@ describe('discovery and authentication', () => {
     assert.deepEqual(apis.json(), {
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [{ name: 'authorization.k8s.io', versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' } }],
+      groups: [
+        {
+          name: 'authorization.k8s.io',
+          versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+          preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
+        },
+      ],
     });
-    const authz = (await call(sim, '/apis/authorization.k8s.io/v1')).json() as { groupVersion: string; resources: { name: string; verbs: string[] }[] };
+    const authz = (await call(sim, '/apis/authorization.k8s.io/v1')).json() as {
+      groupVersion: string;
+      resources: { name: string; verbs: string[] }[];
+    };
     assert.equal(authz.groupVersion, 'authorization.k8s.io/v1');
-    assert.deepEqual(authz.resources.map((r) => [r.name, r.verbs]), [['selfsubjectaccessreviews', ['create']]]);
+    assert.deepEqual(
+      authz.resources.map((r) => [r.name, r.verbs]),
+      [['selfsubjectaccessreviews', ['create']]],
+    );
   });
 
   it('lists pods, pods/exec, pods/attach, pods/ephemeralcontainers, pods/log and namespaces in /api/v1', async () => {
     const r = await call(sim, '/api/v1');
     assert.equal(r.status, 200);
-    const list = r.json() as { kind: string; groupVersion: string; resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] };
+    const list = r.json() as {
+      kind: string;
+      groupVersion: string;
+      resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
+    };
     assert.equal(list.kind, 'APIResourceList');
     assert.equal(list.groupVersion, 'v1');
     const byName = new Map(list.resources.map((x) => [x.name, x]));
@@ -65,15 +82,29 @@ describe('discovery and authentication', () => {
   });
 
   it('answers 404 Status for /openapi and unknown paths', async () => {
-    for (const path of ['/openapi/v2', '/openapi/v3', '/apis/apps/v1', '/nope', '/apis/authorization.k8s.io/v1/subjectaccessreviews']) {
+    for (const path of [
+      '/openapi/v2',
+      '/openapi/v3',
+      '/apis/apps/v1',
+      '/nope',
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    ]) {
       const r = await call(sim, path);
       assert.equal(r.status, 404, path);
-      assert.equal(r.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}');
+      assert.equal(
+        r.body,
+        '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}',
+      );
     }
   });
 
   it('rejects a missing, unknown or malformed bearer token with 401 Unauthorized', async () => {
-    for (const headers of [{} as Record<string, string>, { Authorization: 'Bearer nope' }, { Authorization: 'Basic YTpi' }, { Authorization: 'Bearer' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: 'Bearer nope' },
+      { Authorization: 'Basic YTpi' },
+      { Authorization: 'Bearer' },
+    ]) {
       const r = await call(sim, '/api/v1/namespaces/default/pods/demo', { token: null, headers });
       assert.equal(r.status, 401, JSON.stringify(headers));
       assert.equal(r.body, UNAUTHORIZED);
@@ -82,7 +113,10 @@ describe('discovery and authentication', () => {
   });
 
   it('accepts the bearer scheme in any case', async () => {
-    const r = await call(sim, '/api/v1/namespaces/default/pods/demo', { token: null, headers: { Authorization: `bearer ${sim.adminToken}` } });
+    const r = await call(sim, '/api/v1/namespaces/default/pods/demo', {
+      token: null,
+      headers: { Authorization: `bearer ${sim.adminToken}` },
+    });
     assert.equal(r.status, 200);
   });
 
@@ -94,6 +128,10 @@ describe('discovery and authentication', () => {
     const lists = sim.stats().requests['GET /api/v1/pods http'] ?? 0;
     await call(sim, '/api/v1/pods?labelSelector=app%3Ddemo');
     assert.equal(sim.stats().requests['GET /api/v1/pods http'], lists + 1);
-    assert.equal(sim.stats().requests['GET /api/v1/namespaces/{ns}/pods/{name} http'], before + 2, 'a list is counted under its own path');
+    assert.equal(
+      sim.stats().requests['GET /api/v1/namespaces/{ns}/pods/{name} http'],
+      before + 2,
+      'a list is counted under its own path',
+    );
   });
 });

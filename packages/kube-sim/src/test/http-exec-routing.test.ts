@@ -17,12 +17,56 @@ describe('exec/attach routing and handoff', () => {
       fixtures: {
         namespaces: ['default'],
         pods: [
-          { namespace: 'default', name: 'one', uid: '', labels: {}, annotations: {}, nodeName: 'n1', phase: 'Running', creationTimestamp: '', initContainers: [], ephemeralContainers: [], containers: [{ name: 'c', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true }] },
-          { namespace: 'default', name: 'many', uid: '', labels: {}, annotations: {}, nodeName: 'n1', phase: 'Running', creationTimestamp: '',
-            initContainers: [{ name: 'init', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: false }],
-            ephemeralContainers: [{ name: 'debugger', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true }],
-            containers: ['a', 'b', 'c'].map((name) => ({ name, image: 'i', mode: 'process' as const, env: {}, missingBinaries: [], running: true })) },
-          { namespace: 'default', name: 'pending', uid: '', labels: {}, annotations: {}, nodeName: '', phase: 'Pending', creationTimestamp: '', initContainers: [], ephemeralContainers: [], containers: [{ name: 'c', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: false }] },
+          {
+            namespace: 'default',
+            name: 'one',
+            uid: '',
+            labels: {},
+            annotations: {},
+            nodeName: 'n1',
+            phase: 'Running',
+            creationTimestamp: '',
+            initContainers: [],
+            ephemeralContainers: [],
+            containers: [{ name: 'c', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true }],
+          },
+          {
+            namespace: 'default',
+            name: 'many',
+            uid: '',
+            labels: {},
+            annotations: {},
+            nodeName: 'n1',
+            phase: 'Running',
+            creationTimestamp: '',
+            initContainers: [
+              { name: 'init', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: false },
+            ],
+            ephemeralContainers: [
+              { name: 'debugger', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true },
+            ],
+            containers: ['a', 'b', 'c'].map((name) => ({
+              name,
+              image: 'i',
+              mode: 'process' as const,
+              env: {},
+              missingBinaries: [],
+              running: true,
+            })),
+          },
+          {
+            namespace: 'default',
+            name: 'pending',
+            uid: '',
+            labels: {},
+            annotations: {},
+            nodeName: '',
+            phase: 'Pending',
+            creationTimestamp: '',
+            initContainers: [],
+            ephemeralContainers: [],
+            containers: [{ name: 'c', image: 'i', mode: 'process', env: {}, missingBinaries: [], running: false }],
+          },
         ],
         tokens: [],
         rbac: [],
@@ -34,11 +78,22 @@ describe('exec/attach routing and handoff', () => {
     exec.handed.length = 0;
   });
 
-  const ws = (path: string, extra: string[] = [], token: string | null = sim.adminToken): Promise<ReturnType<typeof parseRaw>> =>
-    rawUpgrade(sim, path, [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', ...(token === null ? [] : [`Authorization: Bearer ${token}`]), ...extra]).then(parseRaw);
+  const ws = (
+    path: string,
+    extra: string[] = [],
+    token: string | null = sim.adminToken,
+  ): Promise<ReturnType<typeof parseRaw>> =>
+    rawUpgrade(sim, path, [
+      ...WS_HEADERS,
+      'Sec-WebSocket-Protocol: v5.channel.k8s.io',
+      ...(token === null ? [] : [`Authorization: Bearer ${token}`]),
+      ...extra,
+    ]).then(parseRaw);
 
   it('parses PodExecOptions like the apiserver: repeated command, missing=false, only 0/false are false', async () => {
-    const r = await ws('/api/v1/namespaces/default/pods/one/exec?command=sh&command=-c&command=echo%20a%20b&stdin=TRUE&stdout=1&stderr=False&tty=yes');
+    const r = await ws(
+      '/api/v1/namespaces/default/pods/one/exec?command=sh&command=-c&command=echo%20a%20b&stdin=TRUE&stdout=1&stderr=False&tty=yes',
+    );
     assert.equal(r.status, 418);
     const h = exec.handed[0];
     assert.equal(h?.kind, 'upgrade');
@@ -50,7 +105,10 @@ describe('exec/attach routing and handoff', () => {
     assert.equal(h?.exec.user.name, 'kube-sim:admin');
     assert.deepEqual(h?.exec.user.groups, ['system:masters', 'system:authenticated']);
     await ws('/api/v1/namespaces/default/pods/one/exec?command=true&stdin=0&stdout=FALSE&stderr');
-    assert.deepEqual([exec.handed[1]?.exec.stdin, exec.handed[1]?.exec.stdout, exec.handed[1]?.exec.stderr, exec.handed[1]?.exec.tty], [false, false, true, false]);
+    assert.deepEqual(
+      [exec.handed[1]?.exec.stdin, exec.handed[1]?.exec.stdout, exec.handed[1]?.exec.stderr, exec.handed[1]?.exec.tty],
+      [false, false, true, false],
+    );
   });
 
   it('hands attach over without a command, and plain (non-upgrade) requests to handleRequest', async () => {
@@ -78,7 +136,14 @@ describe('exec/attach routing and handoff', () => {
   it('requires a container name when the pod has several, listing init, regular and ephemeral ones', async () => {
     const r = await ws('/api/v1/namespaces/default/pods/many/exec?command=true');
     assert.equal(r.status, 400);
-    assert.equal(r.body, status(400, 'BadRequest', 'a container name must be specified for pod many, choose one of: [init a b c debugger]'));
+    assert.equal(
+      r.body,
+      status(
+        400,
+        'BadRequest',
+        'a container name must be specified for pod many, choose one of: [init a b c debugger]',
+      ),
+    );
   });
 
   it('rejects an unknown container and accepts init and ephemeral ones by name', async () => {
@@ -87,15 +152,28 @@ describe('exec/attach routing and handoff', () => {
     assert.equal(r.body, status(400, 'BadRequest', 'container zzz is not valid for pod many'));
     await ws('/api/v1/namespaces/default/pods/many/exec?command=true&container=debugger');
     await ws('/api/v1/namespaces/default/pods/many/exec?command=true&container=init');
-    assert.deepEqual(exec.handed.map((h) => h.exec.container.name), ['debugger', 'init']);
+    assert.deepEqual(
+      exec.handed.map((h) => h.exec.container.name),
+      ['debugger', 'init'],
+    );
   });
 
   it('defaults to the only regular container even when init containers exist', () => {
     const base = defaultFixture().pods[0];
     assert.ok(base !== undefined);
-    const c = (name: string): (typeof base.containers)[number] => ({ name, image: 'i', mode: 'process', env: {}, missingBinaries: [], running: true });
+    const c = (name: string): (typeof base.containers)[number] => ({
+      name,
+      image: 'i',
+      mode: 'process',
+      env: {},
+      missingBinaries: [],
+      running: true,
+    });
     assert.equal(chooseContainer({ ...base, containers: [c('main')], initContainers: [c('setup')] }, '').name, 'main');
-    assert.throws(() => chooseContainer({ ...base, containers: [] }, ''), /^StatusError: a container name must be specified for pod demo$/);
+    assert.throws(
+      () => chooseContainer({ ...base, containers: [] }, ''),
+      /^StatusError: a container name must be specified for pod demo$/,
+    );
   });
 
   it('rejects an unscheduled pod with 400', async () => {
@@ -112,7 +190,11 @@ describe('exec/attach routing and handoff', () => {
   describe('bearer token subprotocol', () => {
     it('authenticates and strips the token entry before the handoff', async () => {
       const tokenProto = `base64url.bearer.authorization.k8s.io.${b64url(sim.adminToken)}`;
-      const r = await ws('/api/v1/namespaces/default/pods/one/exec?command=true&stdout=1', [`Sec-WebSocket-Protocol: ${tokenProto}, v4.channel.k8s.io`], null);
+      const r = await ws(
+        '/api/v1/namespaces/default/pods/one/exec?command=true&stdout=1',
+        [`Sec-WebSocket-Protocol: ${tokenProto}, v4.channel.k8s.io`],
+        null,
+      );
       assert.equal(r.status, 418);
       assert.equal(exec.handed[0]?.headers['sec-websocket-protocol'], 'v5.channel.k8s.io, v4.channel.k8s.io');
       assert.ok(!exec.handed[0]?.rawHeaders.some((h) => h.includes('base64url.bearer')));
@@ -124,8 +206,14 @@ describe('exec/attach routing and handoff', () => {
         [...WS_HEADERS, `Sec-WebSocket-Protocol: ${good}`],
         [...WS_HEADERS, `Sec-WebSocket-Protocol: v5.channel.k8s.io, ${good}, ${good}`],
         [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.***'],
-        [...WS_HEADERS, `Sec-WebSocket-Protocol: v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${Buffer.from([0xff, 0xfe]).toString('base64url')}`],
-        [...WS_HEADERS, `Sec-WebSocket-Protocol: v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64url('wrong-token')}`],
+        [
+          ...WS_HEADERS,
+          `Sec-WebSocket-Protocol: v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${Buffer.from([0xff, 0xfe]).toString('base64url')}`,
+        ],
+        [
+          ...WS_HEADERS,
+          `Sec-WebSocket-Protocol: v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64url('wrong-token')}`,
+        ],
       ];
       for (const headers of cases) {
         const r = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/one/exec?command=true', headers));
@@ -136,12 +224,17 @@ describe('exec/attach routing and handoff', () => {
     });
 
     it('ignores the token subprotocol on a non-WebSocket request', async () => {
-      const r = await call(sim, '/api/v1/namespaces/default/pods/one', { token: null, headers: { 'Sec-WebSocket-Protocol': `v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64url(sim.adminToken)}` } });
+      const r = await call(sim, '/api/v1/namespaces/default/pods/one', {
+        token: null,
+        headers: {
+          'Sec-WebSocket-Protocol': `v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64url(sim.adminToken)}`,
+        },
+      });
       assert.equal(r.status, 401);
     });
   });
 
-  it('counts requests it rejects itself as http; handed-off ones are the exec side\'s to count', async () => {
+  it("counts requests it rejects itself as http; handed-off ones are the exec side's to count", async () => {
     const key = 'GET /api/v1/namespaces/{ns}/pods/{name}/exec http';
     const before = sim.stats().requests[key] ?? 0;
     await ws('/api/v1/namespaces/default/pods/ghost/exec?command=true');

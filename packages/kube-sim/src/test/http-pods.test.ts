@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeSim } from '../http/api-server.js';
 import { call, startWithRecorder } from './http-support.js';
 
-const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const TABLE_ACCEPT =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
 interface PodList {
   kind: string;
@@ -28,7 +29,11 @@ describe('pods and namespaces', () => {
       apiVersion: string;
       metadata: Record<string, unknown>;
       spec: { containers: { name: string }[]; nodeName: string };
-      status: { phase: string; containerStatuses: { name: string; ready: boolean; state: { running?: unknown } }[]; podIP: string };
+      status: {
+        phase: string;
+        containerStatuses: { name: string; ready: boolean; state: { running?: unknown } }[];
+        podIP: string;
+      };
     };
     assert.equal(pod.kind, 'Pod');
     assert.equal(pod.apiVersion, 'v1');
@@ -38,17 +43,29 @@ describe('pods and namespaces', () => {
     assert.match(String(pod.metadata['creationTimestamp']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.match(String(pod.metadata['resourceVersion']), /^\d+$/);
     assert.deepEqual(pod.metadata['annotations'], { 'kubectl.kubernetes.io/default-container': 'app' });
-    assert.deepEqual(pod.spec.containers.map((c) => c.name), ['app', 'sidecar']);
+    assert.deepEqual(
+      pod.spec.containers.map((c) => c.name),
+      ['app', 'sidecar'],
+    );
     assert.equal(pod.spec.nodeName, 'sim-node-1');
     assert.equal(pod.status.phase, 'Running');
-    assert.deepEqual(pod.status.containerStatuses.map((c) => [c.name, c.ready, c.state.running !== undefined]), [['app', true, true], ['sidecar', true, true]]);
+    assert.deepEqual(
+      pod.status.containerStatuses.map((c) => [c.name, c.ready, c.state.running !== undefined]),
+      [
+        ['app', true, true],
+        ['sidecar', true, true],
+      ],
+    );
     assert.match(pod.status.podIP, /^10\.244\.\d+\.\d+$/);
   });
 
   it('answers 404 with the apiserver Status for a missing pod', async () => {
     const r = await call(sim, '/api/v1/namespaces/default/pods/nope');
     assert.equal(r.status, 404);
-    assert.equal(r.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}');
+    assert.equal(
+      r.body,
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}',
+    );
   });
 
   it('lists pods per namespace and across namespaces', async () => {
@@ -56,14 +73,21 @@ describe('pods and namespaces', () => {
     assert.equal(ns.kind, 'PodList');
     assert.deepEqual(names(ns), ['team-a/distroless-0', 'team-a/web-0']);
     const all = (await call(sim, '/api/v1/pods')).json() as unknown as PodList;
-    assert.deepEqual(names(all), ['default/demo', 'default/echo-0', 'default/multi', 'team-a/distroless-0', 'team-a/web-0']);
+    assert.deepEqual(names(all), [
+      'default/demo',
+      'default/echo-0',
+      'default/multi',
+      'team-a/distroless-0',
+      'team-a/web-0',
+    ]);
     assert.match(all.metadata.resourceVersion, /^\d+$/);
     const none = (await call(sim, '/api/v1/namespaces/nowhere/pods')).json() as unknown as PodList;
     assert.deepEqual(none.items, []);
   });
 
   it('filters by labelSelector: equality, inequality, set-based and existence', async () => {
-    const sel = async (s: string): Promise<string[]> => names((await call(sim, `/api/v1/pods?labelSelector=${encodeURIComponent(s)}`)).json() as unknown as PodList);
+    const sel = async (s: string): Promise<string[]> =>
+      names((await call(sim, `/api/v1/pods?labelSelector=${encodeURIComponent(s)}`)).json() as unknown as PodList);
     assert.deepEqual(await sel('app=demo'), ['default/demo']);
     assert.deepEqual(await sel('app==web'), ['team-a/web-0']);
     assert.deepEqual(await sel('app!=demo,app!=echo'), ['default/multi', 'team-a/distroless-0', 'team-a/web-0']);
@@ -73,7 +97,9 @@ describe('pods and namespaces', () => {
     assert.deepEqual(await sel('!tier,app in (demo,multi)'), ['default/multi']);
     assert.deepEqual(await sel('mode=light'), ['default/echo-0']);
     // Within one namespace the selector and the namespace both apply.
-    const inTeamA = (await call(sim, `/api/v1/namespaces/team-a/pods?labelSelector=${encodeURIComponent('app in (demo,web)')}`)).json() as unknown as PodList;
+    const inTeamA = (
+      await call(sim, `/api/v1/namespaces/team-a/pods?labelSelector=${encodeURIComponent('app in (demo,web)')}`)
+    ).json() as unknown as PodList;
     assert.deepEqual(names(inTeamA), ['team-a/web-0']);
   });
 
@@ -84,7 +110,9 @@ describe('pods and namespaces', () => {
   });
 
   it('filters by fieldSelector metadata.name', async () => {
-    const r = (await call(sim, '/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Ddemo')).json() as unknown as PodList;
+    const r = (
+      await call(sim, '/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Ddemo')
+    ).json() as unknown as PodList;
     assert.deepEqual(names(r), ['default/demo']);
   });
 
@@ -92,9 +120,16 @@ describe('pods and namespaces', () => {
     const r = await call(sim, '/api/v1/pods?labelSelector=app%3Dmulti', { headers: { Accept: TABLE_ACCEPT } });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/json;as=Table;v=v1;g=meta.k8s.io');
-    const t = r.json() as { kind: string; columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[]; object: { kind: string; metadata: { namespace: string } } }[] };
+    const t = r.json() as {
+      kind: string;
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[]; object: { kind: string; metadata: { namespace: string } } }[];
+    };
     assert.equal(t.kind, 'Table');
-    assert.deepEqual(t.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age']);
+    assert.deepEqual(
+      t.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name),
+      ['Name', 'Ready', 'Status', 'Restarts', 'Age'],
+    );
     assert.equal(t.rows.length, 1);
     assert.deepEqual(t.rows[0]?.cells.slice(0, 4), ['multi', '2/2', 'Running', '0']);
     assert.equal(t.rows[0]?.object.kind, 'PartialObjectMetadata');
@@ -102,9 +137,15 @@ describe('pods and namespaces', () => {
   });
 
   it('lists and gets namespaces', async () => {
-    const list = (await call(sim, '/api/v1/namespaces')).json() as { kind: string; items: { metadata: { name: string }; status: { phase: string } }[] };
+    const list = (await call(sim, '/api/v1/namespaces')).json() as {
+      kind: string;
+      items: { metadata: { name: string }; status: { phase: string } }[];
+    };
     assert.equal(list.kind, 'NamespaceList');
-    assert.deepEqual(list.items.map((n) => n.metadata.name), ['default', 'team-a']);
+    assert.deepEqual(
+      list.items.map((n) => n.metadata.name),
+      ['default', 'team-a'],
+    );
     assert.equal((await call(sim, '/api/v1/namespaces/team-a')).json()['kind'], 'Namespace');
     const missing = await call(sim, '/api/v1/namespaces/zzz');
     assert.equal(missing.status, 404);

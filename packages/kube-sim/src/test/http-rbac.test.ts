@@ -7,7 +7,15 @@ import { DEFAULT_USER_TOKENS } from '../fixtures/defaults.js';
 import { parseFixtureYaml } from '../fixtures/load.js';
 import type { UserInfo } from '../fixtures/types.js';
 import type { KubeSim } from '../http/api-server.js';
-import { call, parseRaw, rawUpgrade, startWithRecorder, WS_HEADERS, type RecordingExec, parseStatus } from './http-support.js';
+import {
+  call,
+  parseRaw,
+  rawUpgrade,
+  startWithRecorder,
+  WS_HEADERS,
+  type RecordingExec,
+  parseStatus,
+} from './http-support.js';
 
 const POLICY = `
 apiVersion: rbac.authorization.k8s.io/v1
@@ -63,7 +71,11 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: missing-role}
 subjects: [{kind: User, name: carol}]
 `;
 
-const u = (name: string, groups: string[] = []): UserInfo => ({ name, groups: [...groups, 'system:authenticated'], extra: {} });
+const u = (name: string, groups: string[] = []): UserInfo => ({
+  name,
+  groups: [...groups, 'system:authenticated'],
+  extra: {},
+});
 
 describe('RBAC authorizer', () => {
   const rbac = new RbacAuthorizer(parseFixtureYaml(POLICY).rbac);
@@ -77,38 +89,83 @@ describe('RBAC authorizer', () => {
     assert.equal(exec(alice, 'create', 'ns1', 'other'), false, 'resourceNames');
     assert.equal(exec(alice, 'create', 'ns2', 'allowed'), false, 'RoleBinding is namespaced');
     assert.equal(exec(alice, 'delete', 'ns1', 'allowed'), false, 'verb');
-    assert.equal(rbac.authorize(resourceAttributes(alice, 'get', { resource: 'pods', namespace: 'ns1', name: 'allowed' })).allowed, false, 'pods is not pods/exec');
+    assert.equal(
+      rbac.authorize(resourceAttributes(alice, 'get', { resource: 'pods', namespace: 'ns1', name: 'allowed' })).allowed,
+      false,
+      'pods is not pods/exec',
+    );
   });
 
   it('matches groups, */subresource and * apiGroups', () => {
     assert.equal(exec(u('bob', ['devs']), 'create', 'ns2', 'x'), true);
     assert.equal(exec(u('bob'), 'create', 'ns2', 'x'), false);
-    assert.equal(rbac.authorize(resourceAttributes(u('bob', ['devs']), 'create', { resource: 'pods', subresource: 'attach', namespace: 'ns2', name: 'x' })).allowed, false);
+    assert.equal(
+      rbac.authorize(
+        resourceAttributes(u('bob', ['devs']), 'create', {
+          resource: 'pods',
+          subresource: 'attach',
+          namespace: 'ns2',
+          name: 'x',
+        }),
+      ).allowed,
+      false,
+    );
   });
 
-  it('matches service accounts, defaulting the subject namespace to the binding\'s', () => {
+  it("matches service accounts, defaulting the subject namespace to the binding's", () => {
     const lister = u('system:serviceaccount:ops:lister', ['system:serviceaccounts']);
-    assert.equal(rbac.authorize(resourceAttributes(lister, 'list', { resource: 'pods' })).allowed, true, 'cluster scope via ClusterRoleBinding');
-    assert.equal(rbac.authorize(resourceAttributes(lister, 'get', { resource: 'pods', namespace: 'a', name: 'b' })).allowed, false);
+    assert.equal(
+      rbac.authorize(resourceAttributes(lister, 'list', { resource: 'pods' })).allowed,
+      true,
+      'cluster scope via ClusterRoleBinding',
+    );
+    assert.equal(
+      rbac.authorize(resourceAttributes(lister, 'get', { resource: 'pods', namespace: 'a', name: 'b' })).allowed,
+      false,
+    );
     assert.equal(exec(u('system:serviceaccount:ops:local'), 'create', 'ops', 'p'), true);
     assert.equal(exec(u('system:serviceaccount:other:local'), 'create', 'ops', 'p'), false);
   });
 
   it('lets system:masters do anything and gives a reason for a binding to a missing role', () => {
-    assert.equal(rbac.authorize(nonResourceAttributes(u('root', ['system:masters']), 'delete', '/anything')).allowed, true);
-    assert.deepEqual(rbac.authorize(resourceAttributes(u('carol'), 'get', { resource: 'pods', namespace: 'ns3', name: 'p' })), {
-      allowed: false,
-      reason: 'RBAC: role.rbac.authorization.k8s.io "missing-role" not found',
-    });
+    assert.equal(
+      rbac.authorize(nonResourceAttributes(u('root', ['system:masters']), 'delete', '/anything')).allowed,
+      true,
+    );
+    assert.deepEqual(
+      rbac.authorize(resourceAttributes(u('carol'), 'get', { resource: 'pods', namespace: 'ns3', name: 'p' })),
+      {
+        allowed: false,
+        reason: 'RBAC: role.rbac.authorization.k8s.io "missing-role" not found',
+      },
+    );
   });
 
   it('words forbidden errors like the apiserver', () => {
-    const nsExec = forbidden(resourceAttributes(u('U'), 'create', { resource: 'pods', subresource: 'exec', namespace: 'N', name: 'P' }));
-    assert.equal(nsExec.body(), '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"P\\" is forbidden: User \\"U\\" cannot create resource \\"pods/exec\\" in API group \\"\\" in the namespace \\"N\\"","reason":"Forbidden","details":{"name":"P","kind":"pods"},"code":403}');
-    assert.equal(forbidden(resourceAttributes(u('U'), 'list', { resource: 'pods' })).message, 'pods is forbidden: User "U" cannot list resource "pods" in API group "" at the cluster scope');
-    assert.equal(forbidden(nonResourceAttributes(u('U'), 'get', '/x')).message, 'forbidden: User "U" cannot get path "/x"');
+    const nsExec = forbidden(
+      resourceAttributes(u('U'), 'create', { resource: 'pods', subresource: 'exec', namespace: 'N', name: 'P' }),
+    );
     assert.equal(
-      forbidden(resourceAttributes(u('U'), 'impersonate', { apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: 'scopes', name: 'v' })).message,
+      nsExec.body(),
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"P\\" is forbidden: User \\"U\\" cannot create resource \\"pods/exec\\" in API group \\"\\" in the namespace \\"N\\"","reason":"Forbidden","details":{"name":"P","kind":"pods"},"code":403}',
+    );
+    assert.equal(
+      forbidden(resourceAttributes(u('U'), 'list', { resource: 'pods' })).message,
+      'pods is forbidden: User "U" cannot list resource "pods" in API group "" at the cluster scope',
+    );
+    assert.equal(
+      forbidden(nonResourceAttributes(u('U'), 'get', '/x')).message,
+      'forbidden: User "U" cannot get path "/x"',
+    );
+    assert.equal(
+      forbidden(
+        resourceAttributes(u('U'), 'impersonate', {
+          apiGroup: 'authentication.k8s.io',
+          resource: 'userextras',
+          subresource: 'scopes',
+          name: 'v',
+        }),
+      ).message,
       'userextras.authentication.k8s.io "v" is forbidden: User "U" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope',
     );
   });
@@ -123,9 +180,28 @@ describe('RBAC over HTTP with the default users (1.35 semantics)', () => {
   after(() => sim.close());
 
   const wsExec = async (token: string, ns = 'default', pod = 'demo'): Promise<ReturnType<typeof parseRaw>> =>
-    parseRaw(await rawUpgrade(sim, `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=true&stdout=true`, [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${token}`]));
+    parseRaw(
+      await rawUpgrade(sim, `/api/v1/namespaces/${ns}/pods/${pod}/exec?command=true&stdout=true`, [
+        ...WS_HEADERS,
+        'Sec-WebSocket-Protocol: v5.channel.k8s.io',
+        `Authorization: Bearer ${token}`,
+      ]),
+    );
   const spdyExec = async (token: string): Promise<ReturnType<typeof parseRaw>> =>
-    parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/exec?command=true&stdout=true', ['Connection: Upgrade', 'Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io', `Authorization: Bearer ${token}`, 'Content-Length: 0'], 'POST'));
+    parseRaw(
+      await rawUpgrade(
+        sim,
+        '/api/v1/namespaces/default/pods/demo/exec?command=true&stdout=true',
+        [
+          'Connection: Upgrade',
+          'Upgrade: SPDY/3.1',
+          'X-Stream-Protocol-Version: v4.channel.k8s.io',
+          `Authorization: Bearer ${token}`,
+          'Content-Length: 0',
+        ],
+        'POST',
+      ),
+    );
   const forbiddenBody = (user: string, verb: string, pod = 'demo', ns = 'default'): string =>
     `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"${pod}\\" is forbidden: User \\"${user}\\" cannot ${verb} resource \\"pods/exec\\" in API group \\"\\" in the namespace \\"${ns}\\"","reason":"Forbidden","details":{"name":"${pod}","kind":"pods"},"code":403}`;
 
@@ -153,10 +229,25 @@ describe('RBAC over HTTP with the default users (1.35 semantics)', () => {
   });
 
   it('authorizes attach as its own subresource', async () => {
-    const r = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execGetOnly}`]));
+    const r = parseRaw(
+      await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [
+        ...WS_HEADERS,
+        'Sec-WebSocket-Protocol: v5.channel.k8s.io',
+        `Authorization: Bearer ${DEFAULT_USER_TOKENS.execGetOnly}`,
+      ]),
+    );
     assert.equal(r.status, 403);
-    assert.equal(parseStatus(r.body).message, 'pods "demo" is forbidden: User "exec-getter" cannot get resource "pods/attach" in API group "" in the namespace "default"');
-    const ok = parseRaw(await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [...WS_HEADERS, 'Sec-WebSocket-Protocol: v5.channel.k8s.io', `Authorization: Bearer ${DEFAULT_USER_TOKENS.execUser}`]));
+    assert.equal(
+      parseStatus(r.body).message,
+      'pods "demo" is forbidden: User "exec-getter" cannot get resource "pods/attach" in API group "" in the namespace "default"',
+    );
+    const ok = parseRaw(
+      await rawUpgrade(sim, '/api/v1/namespaces/default/pods/demo/attach?stdout=true', [
+        ...WS_HEADERS,
+        'Sec-WebSocket-Protocol: v5.channel.k8s.io',
+        `Authorization: Bearer ${DEFAULT_USER_TOKENS.execUser}`,
+      ]),
+    );
     assert.equal(ok.status, 418);
   });
 
@@ -170,7 +261,10 @@ describe('RBAC over HTTP with the default users (1.35 semantics)', () => {
     assert.equal((await call(sim, '/api/v1/pods', { token: DEFAULT_USER_TOKENS.viewer })).status, 200);
     const r = await call(sim, '/api/v1/pods', { token: DEFAULT_USER_TOKENS.execUser });
     assert.equal(r.status, 403);
-    assert.equal(r.json()['message'], 'pods is forbidden: User "exec-user" cannot list resource "pods" in API group "" at the cluster scope');
+    assert.equal(
+      r.json()['message'],
+      'pods is forbidden: User "exec-user" cannot list resource "pods" in API group "" at the cluster scope',
+    );
     assert.deepEqual(r.json()['details'], { kind: 'pods' });
   });
 });

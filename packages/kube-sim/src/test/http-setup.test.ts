@@ -31,7 +31,10 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
       assert.equal(readFileSync(path, 'utf8'), sim.kubeconfig);
       assert.equal(kc.clusters[0]?.cluster.server, sim.url);
       assert.match(sim.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-      assert.equal(Buffer.from(kc.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString('utf8'), sim.caCert);
+      assert.equal(
+        Buffer.from(kc.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString('utf8'),
+        sim.caCert,
+      );
       assert.equal(kc.users[0]?.user.token, sim.adminToken);
       assert.equal(kc['current-context'], 'kube-sim');
     } finally {
@@ -47,7 +50,10 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
       const port = Number(new URL(sim.url).port);
       for (const servername of ['localhost', undefined]) {
         const peer = await new Promise<X509Certificate>((resolve, reject) => {
-          const opts = servername === undefined ? { host: '127.0.0.1', port, ca: sim.caCert } : { host: '127.0.0.1', port, ca: sim.caCert, servername };
+          const opts =
+            servername === undefined
+              ? { host: '127.0.0.1', port, ca: sim.caCert }
+              : { host: '127.0.0.1', port, ca: sim.caCert, servername };
           const s = connect(opts, () => {
             const cert = s.getPeerX509Certificate();
             s.destroy();
@@ -70,13 +76,28 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
   it('loads the documented example fixture file', async () => {
     const f = loadFixtureFile(join(packageRoot, 'fixtures', 'example.yaml'));
     assert.deepEqual(f.namespaces, ['default', 'shop']);
-    assert.deepEqual(f.pods.map((p) => `${p.namespace}/${p.name}`), ['shop/api-0', 'shop/minimal-0']);
+    assert.deepEqual(
+      f.pods.map((p) => `${p.namespace}/${p.name}`),
+      ['shop/api-0', 'shop/minimal-0'],
+    );
     const api = f.pods[0];
-    assert.deepEqual(api?.containers.map((c) => [c.name, c.mode]), [['api', 'process'], ['metrics', 'light']]);
+    assert.deepEqual(
+      api?.containers.map((c) => [c.name, c.mode]),
+      [
+        ['api', 'process'],
+        ['metrics', 'light'],
+      ],
+    );
     assert.equal(api?.initContainers[0]?.running, false);
     assert.deepEqual(f.pods[1]?.containers[0]?.missingBinaries, ['sh', 'bash']);
-    assert.deepEqual(f.tokens.map((t) => t.user.name), ['alice', 'pod-shell-broker']);
-    assert.deepEqual(f.rbac.map((r) => r.kind), ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+    assert.deepEqual(
+      f.tokens.map((t) => t.user.name),
+      ['alice', 'pod-shell-broker'],
+    );
+    assert.deepEqual(
+      f.rbac.map((r) => r.kind),
+      ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+    );
 
     const { sim } = await startWithRecorder({ fixtures: join(packageRoot, 'fixtures', 'example.yaml') });
     try {
@@ -88,9 +109,15 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
   });
 
   it('rejects bad fixtures with a message naming the field', () => {
-    assert.throws(() => parseFixtureYaml('pods:\n  - name: x\n    containers: [{name: c, mode: heavy}]\n'), (e: unknown) => e instanceof FixtureError && /pods\[0\]\.containers\[0\]\.mode/.test(e.message));
+    assert.throws(
+      () => parseFixtureYaml('pods:\n  - name: x\n    containers: [{name: c, mode: heavy}]\n'),
+      (e: unknown) => e instanceof FixtureError && /pods\[0\]\.containers\[0\]\.mode/.test(e.message),
+    );
     assert.throws(() => parseFixtureYaml('pods:\n  - {name: x}\n  - {name: x}\n'), /pod default\/x is defined twice/);
-    assert.throws(() => parseFixtureYaml('apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n'), /apiVersion must be rbac.authorization.k8s.io\/v1/);
+    assert.throws(
+      () => parseFixtureYaml('apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n'),
+      /apiVersion must be rbac.authorization.k8s.io\/v1/,
+    );
     assert.throws(() => parseFixtureYaml('tokens:\n  - {token: "a b", name: x}\n'), /token must be non-empty/);
     assert.throws(() => loadFixtureFile(join(tmp, 'missing.yaml')), /cannot read fixture file/);
   });
@@ -99,7 +126,11 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
     const out = join(tmp, 'cli-kubeconfig');
     const config = join(tmp, 'cli.yaml');
     writeFileSync(config, 'pods:\n  - {name: solo, containers: [{name: c}]}\n');
-    const child = spawn(process.execPath, [join(packageRoot, 'dist', 'cli.js'), '--port', '0', '--kubeconfig-out', out, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(packageRoot, 'dist', 'cli.js'), '--port', '0', '--kubeconfig-out', out, '--config', config],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8');
     await new Promise<void>((resolve, reject) => {
@@ -113,9 +144,15 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
     assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(stdout, new RegExp(`kubeconfig written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(stdout, /pods: default\/solo/);
-    const kc = parse(readFileSync(out, 'utf8')) as { users: { user: { token: string } }[]; clusters: { cluster: { 'certificate-authority-data': string } }[] };
+    const kc = parse(readFileSync(out, 'utf8')) as {
+      users: { user: { token: string } }[];
+      clusters: { cluster: { 'certificate-authority-data': string } }[];
+    };
     const caCert = Buffer.from(kc.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString();
-    const r = await call({ url, caCert, adminToken: kc.users[0]?.user.token ?? '' }, '/api/v1/namespaces/default/pods/solo');
+    const r = await call(
+      { url, caCert, adminToken: kc.users[0]?.user.token ?? '' },
+      '/api/v1/namespaces/default/pods/solo',
+    );
     assert.equal(r.status, 200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
@@ -128,7 +165,9 @@ describe('TLS, kubeconfig, fixtures and CLI', () => {
       [['--host', '0.0.0.0'], /--host 0\.0\.0\.0 is not a loopback address; .* --allow-remote/],
       [['--bogus'], /Unknown option '--bogus'/],
     ] as const) {
-      const child = spawn(process.execPath, [join(packageRoot, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [join(packageRoot, 'dist', 'cli.js'), ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (d: string) => (stderr += d));

@@ -25,20 +25,33 @@ export interface RequestOptions {
 }
 
 /** One HTTPS request to the simulator (fresh connection, CA pinned, SNI/hostname check on). */
-export function call(sim: Pick<KubeSim, 'url' | 'caCert' | 'adminToken'>, path: string, o: RequestOptions = {}): Promise<HttpResult> {
+export function call(
+  sim: Pick<KubeSim, 'url' | 'caCert' | 'adminToken'>,
+  path: string,
+  o: RequestOptions = {},
+): Promise<HttpResult> {
   const headers: Record<string, string | string[]> = { ...(o.headers ?? {}) };
   const token = o.token === undefined ? sim.adminToken : o.token;
   if (token !== null) headers['Authorization'] = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, sim.url), { method: o.method ?? 'GET', ca: sim.caCert, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) as Record<string, unknown> });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      new URL(path, sim.url),
+      { method: o.method ?? 'GET', ca: sim.caCert, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body) as Record<string, unknown>,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -48,12 +61,20 @@ export function call(sim: Pick<KubeSim, 'url' | 'caCert' | 'adminToken'>, path: 
  * Sends a raw HTTP/1.1 upgrade request over TLS and returns the server's response head and body as
  * text (up to the connection close, or the end of the 101 head).
  */
-export function rawUpgrade(sim: Pick<KubeSim, 'url' | 'caCert'>, path: string, headers: string[], method = 'GET'): Promise<string> {
+export function rawUpgrade(
+  sim: Pick<KubeSim, 'url' | 'caCert'>,
+  path: string,
+  headers: string[],
+  method = 'GET',
+): Promise<string> {
   const u = new URL(sim.url);
   return new Promise((resolve, reject) => {
-    const socket: TLSSocket = connect({ host: u.hostname, port: Number(u.port), ca: sim.caCert, servername: 'localhost' }, () => {
-      socket.write([`${method} ${path} HTTP/1.1`, `Host: ${u.host}`, ...headers, '', ''].join('\r\n'));
-    });
+    const socket: TLSSocket = connect(
+      { host: u.hostname, port: Number(u.port), ca: sim.caCert, servername: 'localhost' },
+      () => {
+        socket.write([`${method} ${path} HTTP/1.1`, `Host: ${u.host}`, ...headers, '', ''].join('\r\n'));
+      },
+    );
     let text = '';
     socket.setEncoding('utf8');
     socket.on('data', (d: string) => {
@@ -65,10 +86,20 @@ export function rawUpgrade(sim: Pick<KubeSim, 'url' | 'caCert'>, path: string, h
   });
 }
 
-export const WS_HEADERS = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'];
+export const WS_HEADERS = [
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Version: 13',
+];
 
 /** Splits a raw response into status code, head, headers (lowercased names) and body (everything after the head). */
-export function parseRaw(text: string): { status: number; head: string; headers: Record<string, string>; body: string } {
+export function parseRaw(text: string): {
+  status: number;
+  head: string;
+  headers: Record<string, string>;
+  body: string;
+} {
   const i = text.indexOf('\r\n\r\n');
   const head = i < 0 ? text : text.slice(0, i);
   const headers: Record<string, string> = {};
@@ -76,7 +107,12 @@ export function parseRaw(text: string): { status: number; head: string; headers:
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, headers, body: i < 0 ? '' : text.slice(i + 4) };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0),
+    head,
+    headers,
+    body: i < 0 ? '' : text.slice(i + 4),
+  };
 }
 
 export interface HandOff {

@@ -11,7 +11,8 @@ import { parseStatus } from './http-support.js';
  */
 
 const PATH = '/api/v1/namespaces/default/pods/demo/exec?command=sh&command=-c&command=echo%20hi&stdout=true';
-const tokenProtocol = (t: string): string => `base64url.bearer.authorization.k8s.io.${Buffer.from(t).toString('base64url')}`;
+const tokenProtocol = (t: string): string =>
+  `base64url.bearer.authorization.k8s.io.${Buffer.from(t).toString('base64url')}`;
 
 interface Outcome {
   protocol?: string;
@@ -57,7 +58,10 @@ describe('WebSocket exec through the HTTP side', () => {
     assert.equal(r.protocol, 'v5.channel.k8s.io');
     const stdout = Buffer.concat(r.frames.filter((f) => f[0] === 1).map((f) => f.subarray(1))).toString();
     assert.equal(stdout, 'hi\n');
-    const status = r.frames.find((f) => f[0] === 3)?.subarray(1).toString();
+    const status = r.frames
+      .find((f) => f[0] === 3)
+      ?.subarray(1)
+      .toString();
     assert.equal(status, '{"metadata":{},"status":"Success"}');
     assert.equal(r.closeCode, 1000);
   });
@@ -75,7 +79,10 @@ describe('WebSocket exec through the HTTP side', () => {
     assert.equal(parseStatus(missing.body ?? '{}').message, 'pods "ghost" not found');
     const several = await open(sim, PATH.replace('/demo/', '/multi/'), ['v5.channel.k8s.io'], auth);
     assert.equal(several.status, 400);
-    assert.equal(parseStatus(several.body ?? '{}').message, 'a container name must be specified for pod multi, choose one of: [app sidecar]');
+    assert.equal(
+      parseStatus(several.body ?? '{}').message,
+      'a container name must be specified for pod multi, choose one of: [app sidecar]',
+    );
   });
 
   it('counts the handed-off stream under its negotiated protocol', async () => {

@@ -76,33 +76,58 @@ for (const version of ['1.30', '1.32', '1.33']) {
     });
 
     it('RBAC: create only fails the WebSocket attempt and the SPDY fallback is refused clearly', async () => {
-      const r = await t.kubectl.run(version, ['exec', 'demo', '--', 'true'], { token: DEFAULT_USER_TOKENS.execCreateOnly });
+      const r = await t.kubectl.run(version, ['exec', 'demo', '--', 'true'], {
+        token: DEFAULT_USER_TOKENS.execCreateOnly,
+      });
       assert.equal(r.code, 1);
       assert.equal(r.stderr, SPDY_ERROR);
     });
 
     it('--as: the impersonator may exec as exec-user; a viewer may not impersonate; the identity is the impersonated one', async () => {
-      const ok = await t.kubectl.run(version, ['exec', '--as=exec-user', 'demo', '--', 'sh', '-c', 'echo as-$(hostname)'], { token: DEFAULT_USER_TOKENS.impersonator });
+      const ok = await t.kubectl.run(
+        version,
+        ['exec', '--as=exec-user', 'demo', '--', 'sh', '-c', 'echo as-$(hostname)'],
+        { token: DEFAULT_USER_TOKENS.impersonator },
+      );
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, 'as-demo\n');
       // Discovery itself is impersonated: with a cold cache kubectl only reports the /api 403 as "unknown".
-      const cold = await t.kubectl.run(version, ['exec', '--as=exec-user', 'demo', '--', 'true'], { token: DEFAULT_USER_TOKENS.viewer });
+      const cold = await t.kubectl.run(version, ['exec', '--as=exec-user', 'demo', '--', 'true'], {
+        token: DEFAULT_USER_TOKENS.viewer,
+      });
       assert.equal(cold.code, 1);
       assert.match(cold.stderr, /couldn't get current server API group list: unknown/);
       assert.match(cold.stderr, /\nError from server \(Forbidden\): unknown\n$/);
       // With discovery cached (as after any earlier kubectl use), the pod GET shows the apiserver's message.
       const home = t.kubectl.home(`as-${version}`);
       assert.equal((await t.kubectl.run(version, ['get', 'pods'], { home })).code, 0);
-      const denied = await t.kubectl.run(version, ['exec', '--as=exec-user', 'demo', '--', 'true'], { token: DEFAULT_USER_TOKENS.viewer, home });
+      const denied = await t.kubectl.run(version, ['exec', '--as=exec-user', 'demo', '--', 'true'], {
+        token: DEFAULT_USER_TOKENS.viewer,
+        home,
+      });
       assert.equal(denied.code, 1);
-      assert.equal(denied.stderr, 'Error from server (Forbidden): users "exec-user" is forbidden: User "viewer" cannot impersonate resource "users" in API group "" at the cluster scope\n');
-      const asViewer = await t.kubectl.run(version, ['exec', '--as=viewer', 'demo', '--', 'true'], { token: DEFAULT_USER_TOKENS.impersonator });
+      assert.equal(
+        denied.stderr,
+        'Error from server (Forbidden): users "exec-user" is forbidden: User "viewer" cannot impersonate resource "users" in API group "" at the cluster scope\n',
+      );
+      const asViewer = await t.kubectl.run(version, ['exec', '--as=viewer', 'demo', '--', 'true'], {
+        token: DEFAULT_USER_TOKENS.impersonator,
+      });
       assert.equal(asViewer.code, 1);
       assert.equal(asViewer.stderr, forbiddenExec('viewer'));
     });
 
     it('exec into team-a/web-0 runs with HOSTNAME = pod name in the container working directory', async () => {
-      const r = await t.kubectl.run(version, ['exec', '-n', 'team-a', 'web-0', '--', 'sh', '-c', 'echo "$HOSTNAME"; pwd']);
+      const r = await t.kubectl.run(version, [
+        'exec',
+        '-n',
+        'team-a',
+        'web-0',
+        '--',
+        'sh',
+        '-c',
+        'echo "$HOSTNAME"; pwd',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^web-0\n\/.*\/team-a\/web-0\/web\n$/);
     });
@@ -118,7 +143,9 @@ for (const version of ['1.30', '1.32', '1.33']) {
     });
 
     it('a user with get and create on pods/exec may exec', async () => {
-      const r = await t.kubectl.run(version, ['exec', 'demo', '--', 'sh', '-c', 'echo ok'], { token: DEFAULT_USER_TOKENS.execUser });
+      const r = await t.kubectl.run(version, ['exec', 'demo', '--', 'sh', '-c', 'echo ok'], {
+        token: DEFAULT_USER_TOKENS.execUser,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'ok\n');
     });
@@ -135,7 +162,10 @@ it('kubectl auth can-i answers from the same RBAC (SelfSubjectAccessReview over 
   assert.equal(await can(DEFAULT_USER_TOKENS.execUser, ['create', 'pods', '--subresource=exec']), 'yes');
   assert.equal(await can(DEFAULT_USER_TOKENS.execUser, ['create', 'pods', '--subresource=exec', '-n', 'team-a']), 'no');
   assert.equal(await can(DEFAULT_USER_TOKENS.execGetOnly, ['create', 'pods', '--subresource=exec']), 'no');
-  assert.equal(await can(DEFAULT_USER_TOKENS.impersonator, ['create', 'pods', '--subresource=exec', '--as=exec-user']), 'yes');
+  assert.equal(
+    await can(DEFAULT_USER_TOKENS.impersonator, ['create', 'pods', '--subresource=exec', '--as=exec-user']),
+    'yes',
+  );
   assert.equal(await can(t.sim.adminToken, ['delete', 'nodes']), 'yes');
 });
 
@@ -145,7 +175,10 @@ it('#5: a connection dropped before the status makes kubectl report "error readi
     const r = await t.kubectl.run('1.32', ['exec', 'demo', '--', 'sh', '-c', 'echo hello; sleep 1']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, 'hel');
-    assert.match(r.stderr, /\nerror: error reading from error stream: next reader: websocket: close 1006 \(abnormal closure\): unexpected EOF\n$/);
+    assert.match(
+      r.stderr,
+      /\nerror: error reading from error stream: next reader: websocket: close 1006 \(abnormal closure\): unexpected EOF\n$/,
+    );
   } finally {
     t.sim.setFaults({});
   }
@@ -160,7 +193,9 @@ for (const version of ['1.27', '1.29']) {
 }
 
 it('kubectl 1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true uses WebSocket and works', async () => {
-  const r = await t.kubectl.run('1.29', ['exec', 'demo', '--', 'sh', '-c', 'echo ws'], { env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'true' } });
+  const r = await t.kubectl.run('1.29', ['exec', 'demo', '--', 'sh', '-c', 'echo ws'], {
+    env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'true' },
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'ws\n');
 });
@@ -169,12 +204,29 @@ it('kubectl with --server/--token calls /api, /apis, /api/v1, the pod, then the 
   const caPath = `${t.kubectl.dir}/ca.pem`;
   const { writeFileSync } = await import('node:fs');
   writeFileSync(caPath, t.sim.caCert);
-  const r = await t.kubectl.run('1.30', ['-v=6', '--kubeconfig=/dev/null', `--server=${t.sim.url}`, `--token=${t.sim.adminToken}`, `--certificate-authority=${caPath}`, '-n', 'default', 'exec', 'demo', '--', 'true']);
+  const r = await t.kubectl.run('1.30', [
+    '-v=6',
+    '--kubeconfig=/dev/null',
+    `--server=${t.sim.url}`,
+    `--token=${t.sim.adminToken}`,
+    `--certificate-authority=${caPath}`,
+    '-n',
+    'default',
+    'exec',
+    'demo',
+    '--',
+    'true',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const calls = [...r.stderr.matchAll(/\] (GET|POST) https:\/\/[^/]+(\/\S*)/g)].map((m) => `${m[1] ?? ''} ${(m[2] ?? '').split('?')[0] ?? ''}`);
+  const calls = [...r.stderr.matchAll(/\] (GET|POST) https:\/\/[^/]+(\/\S*)/g)].map(
+    (m) => `${m[1] ?? ''} ${(m[2] ?? '').split('?')[0] ?? ''}`,
+  );
   // client-go fetches the group versions in parallel, so their order varies.
   assert.deepEqual(calls.slice(0, 2), ['GET /api', 'GET /apis']);
   assert.deepEqual(calls.slice(2, 4).sort(), ['GET /api/v1', 'GET /apis/authorization.k8s.io/v1']);
-  assert.deepEqual(calls.slice(4), ['GET /api/v1/namespaces/default/pods/demo', 'GET /api/v1/namespaces/default/pods/demo/exec']);
+  assert.deepEqual(calls.slice(4), [
+    'GET /api/v1/namespaces/default/pods/demo',
+    'GET /api/v1/namespaces/default/pods/demo/exec',
+  ]);
   assert.match(r.stderr, /exec\?command=true&container=shell&stderr=true&stdout=true 101 Switching Protocols/);
 });

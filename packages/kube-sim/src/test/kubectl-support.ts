@@ -16,7 +16,8 @@ export function kubectlDir(): string {
   const fromEnv = process.env['KUBECTL_DIR'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const onPath = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
-  if (onPath === '') throw new Error('kubectl is not on PATH (set KUBECTL_DIR to the directory holding kubectl.1.30 etc.)');
+  if (onPath === '')
+    throw new Error('kubectl is not on PATH (set KUBECTL_DIR to the directory holding kubectl.1.30 etc.)');
   return dirname(realpathSync(onPath));
 }
 
@@ -43,7 +44,9 @@ export class KubectlEnv {
   /** Writes a kubeconfig like the simulator's, carrying `token` instead of the admin token. */
   kubeconfigFor(token: string): string {
     const path = join(this.dir, `kubeconfig-${this.n++}`);
-    writeFileSync(path, this.sim.kubeconfig.replace(`token: ${this.sim.adminToken}`, `token: ${token}`), { mode: 0o600 });
+    writeFileSync(path, this.sim.kubeconfig.replace(`token: ${this.sim.adminToken}`, `token: ${token}`), {
+      mode: 0o600,
+    });
     return path;
   }
 
@@ -56,11 +59,20 @@ export class KubectlEnv {
 
   /** Environment for one run: own HOME (discovery cache) unless `home` is given, KUBECONFIG, no proxies. */
   env(kubeconfig: string, home = this.home()): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, LANG: 'C.UTF-8' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: home,
+      KUBECONFIG: kubeconfig,
+      LANG: 'C.UTF-8',
+    };
     return env;
   }
 
-  run(version: string, args: string[], o: { token?: string; input?: string; env?: NodeJS.ProcessEnv; home?: string } = {}): Promise<KubectlResult> {
+  run(
+    version: string,
+    args: string[],
+    o: { token?: string; input?: string; env?: NodeJS.ProcessEnv; home?: string } = {},
+  ): Promise<KubectlResult> {
     const kubeconfig = o.token === undefined ? this.kubeconfigFor(this.sim.adminToken) : this.kubeconfigFor(o.token);
     const env = { ...this.env(kubeconfig, o.home), ...(o.env ?? {}) };
     return runProcess(kubectlBinary(version), args, env, o.input);
@@ -71,7 +83,12 @@ export class KubectlEnv {
   }
 }
 
-export function runProcess(bin: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<KubectlResult> {
+export function runProcess(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

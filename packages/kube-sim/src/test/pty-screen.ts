@@ -20,11 +20,18 @@ export class Screen {
     const m = this.text.slice(from).match(re);
     if (m !== null) return Promise.resolve(m);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in ${JSON.stringify(this.text.slice(-500))}`)), timeoutMs);
-      this.waiters.push({ re, from, resolve: (x) => {
-        clearTimeout(timer);
-        resolve(x);
-      } });
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${re} in ${JSON.stringify(this.text.slice(-500))}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        re,
+        from,
+        resolve: (x) => {
+          clearTimeout(timer);
+          resolve(x);
+        },
+      });
     });
   }
 }

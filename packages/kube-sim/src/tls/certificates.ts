@@ -11,7 +11,11 @@ export interface SimCertificates {
 }
 
 /** RSA keys come from node's crypto (fast, native); node-forge only builds and signs the X.509 structures. */
-function rsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; privateKeyPem: string } {
+function rsaKeyPair(): {
+  publicKey: forge.pki.rsa.PublicKey;
+  privateKey: forge.pki.rsa.PrivateKey;
+  privateKeyPem: string;
+} {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -48,7 +52,10 @@ export function generateCertificates(hosts: string[]): SimCertificates {
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serial();
   validity(caCert, 365);
-  const caSubject = [{ name: 'commonName', value: 'kube-sim-ca' }, { name: 'organizationName', value: 'pod-shell kube-sim' }];
+  const caSubject = [
+    { name: 'commonName', value: 'kube-sim-ca' },
+    { name: 'organizationName', value: 'pod-shell kube-sim' },
+  ];
   caCert.setSubject(caSubject);
   caCert.setIssuer(caSubject);
   caCert.setExtensions([

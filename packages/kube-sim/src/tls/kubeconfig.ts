@@ -19,7 +19,13 @@ export function buildKubeconfig(input: KubeconfigInput): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name, cluster: { server: input.server, 'certificate-authority-data': Buffer.from(input.caCertPem, 'utf8').toString('base64') } },
+      {
+        name,
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': Buffer.from(input.caCertPem, 'utf8').toString('base64'),
+        },
+      },
     ],
     users: [{ name: `${name}-admin`, user: { token: input.token } }],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: input.namespace ?? 'default' } }],
