@@ -47,6 +47,8 @@ export async function startStoreHarness(
       redis === null ? [] : (await sessionKeys(redis.client())).filter((k) => !k.startsWith('ps:replica')),
     close: async () => {
       await h.close();
+      // The broker closes only a store it created (drain); this one is ours.
+      await store?.close();
       await redis?.stop();
     },
   };
