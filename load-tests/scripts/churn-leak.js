@@ -83,7 +83,7 @@ function scrape() {
 
 export function setup() {
   const m = scrape();
-  return { heap: m.podshell_nodejs_heap_size_used_bytes, rss: m.podshell_process_resident_memory_bytes };
+  return { heap: m.nodejs_heap_size_used_bytes, rss: m.process_resident_memory_bytes };
 }
 
 export default function () {
@@ -136,6 +136,6 @@ export async function teardown(start) {
   checks['podshell_leak_suspected stayed 0'] = () => suspected === 0;
   check(m, checks);
   // ISSUE-11 HOOK: recorded always, asserted only when the thresholds above are set.
-  if (start.heap > 0) heapGrowthPct.add(((m.podshell_nodejs_heap_size_used_bytes - start.heap) / start.heap) * 100);
-  if (start.rss > 0) rssGrowthMb.add((m.podshell_process_resident_memory_bytes - start.rss) / 1048576);
+  if (start.heap > 0) heapGrowthPct.add(((m.nodejs_heap_size_used_bytes - start.heap) / start.heap) * 100);
+  if (start.rss > 0) rssGrowthMb.add((m.process_resident_memory_bytes - start.rss) / 1048576);
 }

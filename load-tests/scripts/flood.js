@@ -54,7 +54,7 @@ export const options = {
 function rss() {
   const res = http.get(`${ADMIN}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (res.status !== 200) throw new Error(`GET ${ADMIN}/metrics answered ${res.status}`);
-  return parsePrometheus(String(res.body)).podshell_process_resident_memory_bytes;
+  return parsePrometheus(String(res.body)).process_resident_memory_bytes;
 }
 
 export function setup() {

@@ -33,18 +33,18 @@ export async function runFigures(
   const at = (q: string, t: number) => prom.scalar(q, t);
   const job = '{job="pod-shell-broker"}';
   const peakSessions = await at(`max_over_time(podshell_sessions_active${job}[${range}])`, to);
-  const rss0 = await at(`podshell_process_resident_memory_bytes${job}`, from);
-  const rss1 = await at(`max_over_time(podshell_process_resident_memory_bytes${job}[${range}])`, to);
-  const heap0 = await at(`podshell_nodejs_heap_size_used_bytes${job}`, from);
-  const heap1 = await at(`max_over_time(podshell_nodejs_heap_size_used_bytes${job}[${range}])`, to);
+  const rss0 = await at(`process_resident_memory_bytes${job}`, from);
+  const rss1 = await at(`max_over_time(process_resident_memory_bytes${job}[${range}])`, to);
+  const heap0 = await at(`nodejs_heap_size_used_bytes${job}`, from);
+  const heap1 = await at(`max_over_time(nodejs_heap_size_used_bytes${job}[${range}])`, to);
   let cpu: number | null = null;
   if (holdWindow && holdWindow.to - holdWindow.from >= 5000) {
     const w = `${Math.floor((holdWindow.to - holdWindow.from) / 1000)}s`;
-    const rate = await at(`rate(podshell_process_cpu_seconds_total${job}[${w}])`, holdWindow.to);
+    const rate = await at(`rate(process_cpu_seconds_total${job}[${w}])`, holdWindow.to);
     cpu = rate === null ? null : rate * 100;
   }
-  const lag = await at(`max_over_time(podshell_nodejs_eventloop_lag_p99_seconds${job}[${range}])`, to);
-  const fds = await at(`max_over_time(podshell_process_open_fds${job}[${range}])`, to);
+  const lag = await at(`max_over_time(nodejs_eventloop_lag_p99_seconds${job}[${range}])`, to);
+  const fds = await at(`max_over_time(process_open_fds${job}[${range}])`, to);
   const per = (a: number | null, b: number | null): number | null =>
     a === null || b === null || !peakSessions ? null : Math.round(((b - a) / peakSessions / 1024) * 10) / 10;
   const mb = (x: number | null): number | null => (x === null ? null : Math.round(x / MB));
