@@ -41,6 +41,22 @@ function fakeResponse(open: (data: Data) => void): { res: HttpResponse; inUpgrad
 
 const ctx = {} as us_socket_context_t;
 
+/** Runs one upgrade and counts how often it started a socket and how often it reported none. */
+function upgradeCounting(res: HttpResponse, data: Data): { started: number; noSocket: number } {
+  const counts = { started: 0, noSocket: 0 };
+  upgradeThenStart(
+    res,
+    data,
+    'key',
+    'pod-shell.v1',
+    '',
+    ctx,
+    () => counts.started++,
+    () => counts.noSocket++,
+  );
+  return counts;
+}
+
 describe('async upgrade', () => {
   test('the socket is started only after res.upgrade() has returned, outside any cork', () => {
     const data: Data = { opening: openingSlot(), closed: false };
@@ -73,18 +89,7 @@ describe('async upgrade', () => {
       d.opening.ws = ws;
       d.closed = true;
     });
-    let started = 0;
-    let noSocket = 0;
-    upgradeThenStart(
-      res,
-      data,
-      'key',
-      'pod-shell.v1',
-      '',
-      ctx,
-      () => started++,
-      () => noSocket++,
-    );
+    const { started, noSocket } = upgradeCounting(res, data);
     assert.equal(started, 0);
     // Its close handler ran and ended what the socket carried: the caller is not asked again.
     assert.equal(noSocket, 0);
@@ -93,18 +98,7 @@ describe('async upgrade', () => {
   test('an upgrade that opened no socket tells its caller, once, and starts nothing', () => {
     const data: Data = { opening: openingSlot(), closed: false };
     const { res } = fakeResponse(() => {});
-    let started = 0;
-    let noSocket = 0;
-    upgradeThenStart(
-      res,
-      data,
-      'key',
-      'pod-shell.v1',
-      '',
-      ctx,
-      () => started++,
-      () => noSocket++,
-    );
+    const { started, noSocket } = upgradeCounting(res, data);
     assert.equal(started, 0);
     assert.equal(noSocket, 1);
   });

@@ -32,6 +32,11 @@ function targetPid(): number {
   return main.pid;
 }
 
+/** `kubectl debug -n team-a <pod> --profile=general …args` as the given version (admin unless a token is given). */
+function kubectlDebug(version: string, pod: string, args: string[], token?: string) {
+  return t.kubectl.run(version, ['debug', '-n', 'team-a', pod, '--profile=general', ...args], { token });
+}
+
 for (const version of ['1.30', '1.31', '1.32', '1.33']) {
   describe(`kubectl ${version} debug -it --target`, () => {
     it("attaches to a shell in a new ephemeral container that sees the target container's processes", async () => {
@@ -103,11 +108,7 @@ describe('kubectl debug without a terminal', () => {
 
 describe('kubectl debug errors', () => {
   it('a user without patch on pods/ephemeralcontainers is forbidden', async () => {
-    const r = await t.kubectl.run(
-      '1.33',
-      ['debug', '-n', 'team-a', 'distroless-0', '--image=busybox', '--profile=general'],
-      { token: DEFAULT_USER_TOKENS.viewer },
-    );
+    const r = await kubectlDebug('1.33', 'distroless-0', ['--image=busybox'], DEFAULT_USER_TOKENS.viewer);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -116,22 +117,13 @@ describe('kubectl debug errors', () => {
   });
 
   it('a missing pod is not found', async () => {
-    const r = await t.kubectl.run('1.30', ['debug', '-n', 'team-a', 'nope-0', '--image=busybox', '--profile=general']);
+    const r = await kubectlDebug('1.30', 'nope-0', ['--image=busybox']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error from server \(NotFound\): pods "nope-0" not found$/m);
   });
 
   it('a name used by a regular container is a duplicate', async () => {
-    const r = await t.kubectl.run('1.32', [
-      'debug',
-      '-n',
-      'team-a',
-      'distroless-0',
-      '--image=busybox',
-      '-c',
-      'app',
-      '--profile=general',
-    ]);
+    const r = await kubectlDebug('1.32', 'distroless-0', ['--image=busybox', '-c', 'app']);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -140,33 +132,16 @@ describe('kubectl debug errors', () => {
   });
 
   it('a name used by an existing ephemeral container with another spec is refused', async () => {
-    const first = await t.kubectl.run('1.32', [
-      'debug',
-      '-n',
-      'team-a',
-      'distroless-0',
+    const first = await kubectlDebug('1.32', 'distroless-0', [
       '--image=busybox',
       '-c',
       'dbg-twice',
-      '--profile=general',
       '--',
       'sleep',
       '1',
     ]);
     assert.equal(first.code, 0, first.stderr);
-    const again = await t.kubectl.run('1.32', [
-      'debug',
-      '-n',
-      'team-a',
-      'distroless-0',
-      '--image=alpine',
-      '-c',
-      'dbg-twice',
-      '--profile=general',
-      '--',
-      'sleep',
-      '1',
-    ]);
+    const again = await kubectlDebug('1.32', 'distroless-0', ['--image=alpine', '-c', 'dbg-twice', '--', 'sleep', '1']);
     assert.equal(again.code, 1);
     assert.match(
       again.stderr,
@@ -175,15 +150,7 @@ describe('kubectl debug errors', () => {
   });
 
   it('a target that is not a container of the pod is not found', async () => {
-    const r = await t.kubectl.run('1.31', [
-      'debug',
-      '-n',
-      'team-a',
-      'distroless-0',
-      '--image=busybox',
-      '--target=nope',
-      '--profile=general',
-    ]);
+    const r = await kubectlDebug('1.31', 'distroless-0', ['--image=busybox', '--target=nope']);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
