@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { defaultFixture, startKubeSim, type KubeSim, type RbacObject } from '@pod-shell/kube-sim';
 import { stringify } from 'yaml';
@@ -189,6 +191,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await sim.close();
     throw err;
   }
+}
+
+/**
+ * One broker + kube-sim for a whole test file: started before the first test, faults cleared and the
+ * broker back to idle (every gauge 0) after each test, closed after the last. Returns a getter.
+ */
+export function useHarness(options: HarnessOptions = {}): () => Harness {
+  let h: Harness | undefined;
+  before(async () => {
+    h = await startHarness(options);
+  });
+  afterEach(async () => {
+    h?.sim.setFaults({});
+    await h?.waitIdle();
+  });
+  after(async () => {
+    await h?.close();
+  });
+  return () => {
+    assert.ok(h, 'the harness is started in before()');
+    return h;
+  };
 }
 
 /** The parts of a Harness that only talk to the broker over its ports: tokens, clients, the admin API. */

@@ -6,24 +6,13 @@ import { createLogger } from '../log/logger.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { ControlCommand, SessionRecord } from '../store/session-store.js';
 import { sessionKeys, startRedis, type RedisProcess } from './redis-harness.js';
+import { sessionRecord } from './session-records.js';
 
 const logger = createLogger({ level: 'error' });
 const TOKEN = 'admin-token-0123456789';
 
 function record(tenant: string, subject: string, replica: string): SessionRecord {
-  const now = Date.now();
-  return {
-    id: randomBytes(16).toString('base64url'),
-    tenant,
-    subject,
-    namespace: 'default',
-    pod: 'web-0',
-    container: 'app',
-    replica,
-    clientIp: '10.0.0.1',
-    startedAt: now,
-    expiresAt: now + 600_000,
-  };
+  return sessionRecord(tenant, replica, { subject, expiresAt: Date.now() + 600_000 });
 }
 
 describe('admin API over the Redis store', () => {

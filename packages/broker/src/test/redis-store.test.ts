@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../log/logger.js';
@@ -8,25 +7,9 @@ import { PRUNE_BATCH } from '../store/redis-scripts.js';
 import type { AcquireRequest, ControlCommand, SessionRecord } from '../store/session-store.js';
 import { PodShellError } from '../errors.js';
 import { sessionKeys, startRedis, startSentinel, until, type RedisProcess } from './redis-harness.js';
+import { sessionRecord } from './session-records.js';
 
 const logger = createLogger({ level: 'error' });
-
-function record(tenant: string, replica: string, over: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now();
-  return {
-    id: randomBytes(16).toString('base64url'),
-    tenant,
-    subject: 'alice',
-    namespace: 'default',
-    pod: 'web-0',
-    container: 'app',
-    replica,
-    clientIp: '10.0.0.1',
-    startedAt: now,
-    expiresAt: now + 60_000,
-    ...over,
-  };
-}
 
 function request(rec: SessionRecord, over: Partial<AcquireRequest> = {}): AcquireRequest {
   return { record: rec, maxConcurrent: 10, tenantConnectsPerMinute: 0, ipConnectsPerMinute: 0, ...over };
@@ -139,7 +122,7 @@ describe('RedisStore against a private redis-server', () => {
     });
     try {
       await s.connected();
-      const rec = record('t-sen', 'sen');
+      const rec = sessionRecord('t-sen', 'sen');
       assert.ok((await s.acquire(request(rec))).ok);
       assert.equal(
         await redis.client().zcard('ps:{t-sen}:sessions'),
@@ -156,7 +139,7 @@ describe('RedisStore against a private redis-server', () => {
 
   it('keeps the quota exact: 100 parallel acquires over 3 replicas with quota 10 → exactly 10', async () => {
     const stores = [await store('r1'), await store('r2'), await store('r3')];
-    const recs = Array.from({ length: 100 }, (_, i) => record('acme', `r${(i % 3) + 1}`));
+    const recs = Array.from({ length: 100 }, (_, i) => sessionRecord('acme', `r${(i % 3) + 1}`));
     const results = await Promise.all(recs.map((rec, i) => stores[i % 3]!.acquire(request(rec))));
     const won = recs.filter((_, i) => results[i]!.ok);
     assert.equal(won.length, 10);
@@ -170,7 +153,7 @@ describe('RedisStore against a private redis-server', () => {
     assert.equal(await stores[0]!.count('acme'), 0);
     // The quota is fully free again.
     const again = await Promise.all(
-      Array.from({ length: 10 }, () => stores[0]!.acquire(request(record('acme', 'r1')))),
+      Array.from({ length: 10 }, () => stores[0]!.acquire(request(sessionRecord('acme', 'r1')))),
     );
     assert.ok(again.every((r) => r.ok));
     for (const rec of await stores[0]!.list()) await stores[0]!.release(rec.tenant, rec.id);
@@ -184,7 +167,9 @@ describe('RedisStore against a private redis-server', () => {
     const tenantRes = [];
     for (let i = 0; i < 6; i++)
       tenantRes.push(
-        await s.acquire(request(record('t-rate', 'rate', { clientIp: `10.1.0.${i}` }), { tenantConnectsPerMinute: 5 })),
+        await s.acquire(
+          request(sessionRecord('t-rate', 'rate', { clientIp: `10.1.0.${i}` }), { tenantConnectsPerMinute: 5 }),
+        ),
       );
     assert.deepEqual(
       tenantRes.map((r) => r.ok),
@@ -195,14 +180,17 @@ describe('RedisStore against a private redis-server', () => {
     const ipRes = [];
     for (let i = 0; i < 4; i++)
       ipRes.push(
-        await s.acquire(request(record(`t-ip${i}`, 'rate', { clientIp: '192.0.2.7' }), { ipConnectsPerMinute: 3 })),
+        await s.acquire(
+          request(sessionRecord(`t-ip${i}`, 'rate', { clientIp: '192.0.2.7' }), { ipConnectsPerMinute: 3 }),
+        ),
       );
     assert.deepEqual(
       ipRes.map((r) => r.ok),
       [true, true, true, false],
     );
     assert.ok(
-      (await s.acquire(request(record('t-ip9', 'rate', { clientIp: '192.0.2.8' }), { ipConnectsPerMinute: 3 }))).ok,
+      (await s.acquire(request(sessionRecord('t-ip9', 'rate', { clientIp: '192.0.2.8' }), { ipConnectsPerMinute: 3 })))
+        .ok,
     );
     for (const rec of await s.list()) await s.release(rec.tenant, rec.id);
     await closeAll();
@@ -211,12 +199,12 @@ describe('RedisStore against a private redis-server', () => {
 
   it('prunes expired entries and entries whose hash vanished before counting', async () => {
     const s = await store('prune');
-    const short = record('t-exp', 'prune', { expiresAt: Date.now() + 300 });
+    const short = sessionRecord('t-exp', 'prune', { expiresAt: Date.now() + 300 });
     assert.ok((await s.acquire(request(short, { maxConcurrent: 1 }))).ok);
-    const refused = await s.acquire(request(record('t-exp', 'prune'), { maxConcurrent: 1 }));
+    const refused = await s.acquire(request(sessionRecord('t-exp', 'prune'), { maxConcurrent: 1 }));
     assert.equal(refused.ok, false);
     await new Promise((r) => setTimeout(r, short.expiresAt - Date.now() + 20)); // wait for the expiry itself
-    const next = record('t-exp', 'prune');
+    const next = sessionRecord('t-exp', 'prune');
     assert.ok((await s.acquire(request(next, { maxConcurrent: 1 }))).ok);
     assert.equal(await s.get(short.id), null);
     // A hash gone before its expiry (evicted, deleted by hand) stops counting at the reaper's audit
@@ -235,14 +223,14 @@ describe('RedisStore against a private redis-server', () => {
   it('keeps the quota exact while a burst of expiries is pruned in bounded batches', async () => {
     const s = await store('burst', 60); // the reaper (every 15 s) stays out of the way until called
     const expiresAt = Date.now() + 400;
-    const burst = Array.from({ length: 3 * PRUNE_BATCH }, () => record('t-burst', 'burst', { expiresAt }));
+    const burst = Array.from({ length: 3 * PRUNE_BATCH }, () => sessionRecord('t-burst', 'burst', { expiresAt }));
     for (const rec of burst) assert.ok((await s.acquire(request(rec, { maxConcurrent: burst.length }))).ok);
     await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 20)); // wait for the expiry itself
     // One acquire prunes at most PRUNE_BATCH, yet none of the expired entries counts against quota 1.
-    const fresh = record('t-burst', 'burst');
+    const fresh = sessionRecord('t-burst', 'burst');
     assert.ok((await s.acquire(request(fresh, { maxConcurrent: 1 }))).ok);
     assert.equal(await redis.client().zcard('ps:{t-burst}:sessions'), burst.length - PRUNE_BATCH + 1);
-    assert.equal((await s.acquire(request(record('t-burst', 'burst'), { maxConcurrent: 1 }))).ok, false);
+    assert.equal((await s.acquire(request(sessionRecord('t-burst', 'burst'), { maxConcurrent: 1 }))).ok, false);
     assert.equal(await s.count('t-burst'), 1);
     assert.deepEqual(
       (await s.list({ tenant: 't-burst' })).map((r) => r.id),
@@ -275,7 +263,7 @@ describe('RedisStore against a private redis-server', () => {
         }),
       );
     }
-    const rec = record('t-ctl', 'pc');
+    const rec = sessionRecord('t-ctl', 'pc');
     assert.ok((await c.acquire(request(rec))).ok);
     await a.publish({ kind: 'kill', sessionId: rec.id, message: 'bye' });
     const shortened = Date.now() + 5000;
@@ -299,10 +287,10 @@ describe('RedisStore against a private redis-server', () => {
 
   it('applies kills, revokes and shortened expiries a replica missed while its connection was down', async () => {
     const [x, a] = [await store('mx'), await store('ma')];
-    const s1 = record('t-m', 'mx', { subject: 'alice' });
-    const s2 = record('t-m', 'mx', { subject: 'bob', startedAt: Date.now() - 1000 });
-    const s3 = record('t-m2', 'mx', { subject: 'carol', startedAt: Date.now() - 1000 });
-    const s4 = record('t-m', 'mx', { subject: 'dave' });
+    const s1 = sessionRecord('t-m', 'mx', { subject: 'alice' });
+    const s2 = sessionRecord('t-m', 'mx', { subject: 'bob', startedAt: Date.now() - 1000 });
+    const s3 = sessionRecord('t-m2', 'mx', { subject: 'carol', startedAt: Date.now() - 1000 });
+    const s4 = sessionRecord('t-m', 'mx', { subject: 'dave' });
     for (const r of [s1, s2, s3, s4]) assert.ok((await x.acquire(request(r))).ok);
     // x hears nothing (no handler) while a kills, revokes and shortens.
     await a.publish({ kind: 'kill', sessionId: s1.id, message: 'gone' });
@@ -311,7 +299,7 @@ describe('RedisStore against a private redis-server', () => {
     const shorter = s4.expiresAt - 30_000;
     await a.updateExpiry('t-m', s4.id, shorter);
     // bob's session opened after the revoke is not revoked by it.
-    const s5 = record('t-m', 'mx', { subject: 'bob', startedAt: Date.now() + 5 });
+    const s5 = sessionRecord('t-m', 'mx', { subject: 'bob', startedAt: Date.now() + 5 });
     assert.ok((await x.acquire(request(s5))).ok);
 
     const got: ControlCommand[] = [];
@@ -351,9 +339,9 @@ describe('RedisStore against a private redis-server', () => {
   it('reaps the sessions of a replica whose heartbeat lapsed within two periods', async () => {
     const [a, b] = [await store('alive'), await store('dies')];
     const reaped = new Promise<SessionRecord[]>((resolve) => a.onReaped(resolve));
-    const dying = [record('t-reap', 'dies'), record('t-reap', 'dies'), record('t-reap', 'dies')];
+    const dying = [sessionRecord('t-reap', 'dies'), sessionRecord('t-reap', 'dies'), sessionRecord('t-reap', 'dies')];
     for (const r of dying) assert.ok((await b.acquire(request(r))).ok);
-    assert.ok((await a.acquire(request(record('t-reap', 'alive')))).ok);
+    assert.ok((await a.acquire(request(sessionRecord('t-reap', 'alive')))).ok);
     await b.heartbeat();
     await b.close({ leave: false }); // a crash: no release, no goodbye
     const killedAt = Date.now();
@@ -387,8 +375,8 @@ describe('RedisStore against a private redis-server', () => {
     open.push(a);
     await a.connected();
     const b = await store('fb');
-    const aRecs = [record('t-f', 'fa'), record('t-f', 'fa'), record('t-f', 'fa')];
-    const bRecs = [record('t-f', 'fb'), record('t-f', 'fb')];
+    const aRecs = [sessionRecord('t-f', 'fa'), sessionRecord('t-f', 'fa'), sessionRecord('t-f', 'fa')];
+    const bRecs = [sessionRecord('t-f', 'fb'), sessionRecord('t-f', 'fb')];
     for (const r of aRecs) assert.ok((await a.acquire(request(r))).ok);
     for (const r of bRecs) assert.ok((await b.acquire(request(r))).ok);
     assert.equal((await metrics.storeUp.get()).values[0]!.value, 1);
@@ -396,7 +384,7 @@ describe('RedisStore against a private redis-server', () => {
     await redis.stop();
     const t0 = Date.now();
     await assert.rejects(
-      a.acquire(request(record('t-f', 'fa'))),
+      a.acquire(request(sessionRecord('t-f', 'fa'))),
       (err: unknown) => err instanceof PodShellError && err.closeCode === 4503,
     );
     assert.ok(Date.now() - t0 < 1000, `acquire failed in ${Date.now() - t0} ms`);
@@ -421,12 +409,12 @@ describe('RedisStore against a private redis-server', () => {
 
   it('times out against a hung Redis and reconciles lost releases when it answers again', async () => {
     const a = await store('ha');
-    const recs = [record('t-h', 'ha'), record('t-h', 'ha')];
+    const recs = [sessionRecord('t-h', 'ha'), sessionRecord('t-h', 'ha')];
     for (const r of recs) assert.ok((await a.acquire(request(r))).ok);
     redis.pause();
     try {
       const t0 = Date.now();
-      await assert.rejects(a.acquire(request(record('t-h', 'ha'))), PodShellError);
+      await assert.rejects(a.acquire(request(sessionRecord('t-h', 'ha'))), PodShellError);
       assert.ok(Date.now() - t0 < 1000, `acquire failed in ${Date.now() - t0} ms`);
       await a.release('t-h', recs[0]!.id); // times out; kept for reconcile
     } finally {

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { interpretStatus } from '@pod-shell/protocol';
-import { auditEvents, startHarness, type Harness } from './harness.js';
+import { auditEvents, useHarness } from './harness.js';
 
 /** The relay against kube-sim's real PTY shells: bytes, resize, UTF-8 across frames, exit codes, audit. */
 describe('relay through the broker', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    h.sim.setFaults({});
-    await h.waitIdle();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const harness = useHarness();
 
   test('echo $((6*7)) prints 42', async () => {
+    const h = harness();
     const c = await h.connect();
     const hello = await c.waitForControl('hello');
     assert.equal(hello.target.pod, 'demo');
@@ -29,6 +20,7 @@ describe('relay through the broker', () => {
   });
 
   test('a resize to 120x40 then stty size prints 40 120', async () => {
+    const h = harness();
     const c = await h.connect();
     await c.waitForControl('hello');
     c.resize(120, 40);
@@ -38,6 +30,7 @@ describe('relay through the broker', () => {
   });
 
   test("printf '中文' arrives byte-exact while the simulator splits stdout inside the characters", async () => {
+    const h = harness();
     h.sim.setFaults({ splitStdoutEvery: 1 });
     const c = await h.connect();
     await c.waitForControl('hello');
@@ -51,6 +44,7 @@ describe('relay through the broker', () => {
   });
 
   test('exit 3 gives the status frame with exit code 3, then closing and close 1000', async () => {
+    const h = harness();
     const c = await h.connect();
     await c.waitForControl('hello');
     c.stdin('exit 3\r');
@@ -66,6 +60,7 @@ describe('relay through the broker', () => {
   });
 
   test('stdin EOF ([0xFF,0]) reaches the process: cat ends and the shell exits 0', async () => {
+    const h = harness();
     const c = await h.connect();
     await c.waitForControl('hello');
     c.stdin('exec cat\r');
@@ -78,6 +73,7 @@ describe('relay through the broker', () => {
   });
 
   test('every session logs exactly one session.start and one session.end, without the token (threat 17, 2)', async () => {
+    const h = harness();
     const before = h.logs.length;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '../log/logger.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { SessionRecord } from '../store/session-store.js';
+import { sessionRecord } from './session-records.js';
 
 /**
  * What the shared Redis spends per session lifecycle (one acquire + one release) while one tenant holds
@@ -45,19 +46,7 @@ export interface ScaleOptions {
 const logger = createLogger({ level: 'error' });
 
 function record(tenant: string, replica: string): SessionRecord {
-  const now = Date.now();
-  return {
-    id: randomBytes(16).toString('base64url'),
-    tenant,
-    subject: 'load',
-    namespace: 'default',
-    pod: 'web-0',
-    container: 'app',
-    replica,
-    clientIp: '10.0.0.1',
-    startedAt: now,
-    expiresAt: now + 3_600_000,
-  };
+  return sessionRecord(tenant, replica, { subject: 'load', expiresAt: Date.now() + 3_600_000 });
 }
 
 /** INFO commandstats as name → calls. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { interpretStatus } from '@pod-shell/protocol';
 import { upstreamAccepts, upstreamProtocols } from '../kube/exec-client.js';
-import { startHarness, type Harness } from './harness.js';
+import { useHarness } from './harness.js';
 
 /**
  * The v4 fallback (issue 13 item 5): kube-sim behaving like a cluster before 1.30 / a kubelet-path proxy
@@ -13,19 +13,10 @@ const V4_KEY = 'GET /api/v1/namespaces/{ns}/pods/{name}/exec v4.channel.k8s.io';
 const V5_KEY = 'GET /api/v1/namespaces/{ns}/pods/{name}/exec v5.channel.k8s.io';
 
 describe('an upstream that speaks only v4.channel.k8s.io', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    h.sim.setFaults({});
-    await h.waitIdle();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const harness = useHarness();
 
   test('a TTY shell session works end to end: output, resize, a dropped half-close, exit code 3', async () => {
+    const h = harness();
     h.sim.setFaults({ maxExecProtocol: 'v4' });
     const before = h.sim.stats().requests;
     const c = await h.connect();
@@ -56,6 +47,7 @@ describe('an upstream that speaks only v4.channel.k8s.io', () => {
   });
 
   test('the same broker still gets v5 from a current cluster', async () => {
+    const h = harness();
     const before = h.sim.stats().requests[V5_KEY] ?? 0;
     const c = await h.connect();
     await c.waitForControl('hello');
