@@ -12,6 +12,7 @@ import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
+import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
 import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
 import { loadUwsBuild, type Uws } from './server/uws.js';
 import { BROKER_VERSION } from './version.js';
@@ -150,6 +151,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
           ),
         )
       : undefined;
+  const authFailures = new AuthFailureLimiter({
+    perIp: config.authFailuresPerMinutePerIp,
+    perTenant: config.authFailuresPerMinutePerTenant,
+  });
   const ctx: RouteContext = {
     config,
     logger,
@@ -158,6 +163,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     store,
     sessions,
     authenticator: deps.authenticator,
+    authFailures,
     isDraining: () => draining,
   };
 
@@ -167,6 +173,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     logger,
     metrics,
     authenticator: deps.authenticator,
+    authFailures,
     sessions,
     isDraining: () => draining,
   });

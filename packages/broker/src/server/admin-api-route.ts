@@ -1,6 +1,8 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { handleAdminRequest, isAdminApiPath, type AdminContext } from '../admin/admin-api.js';
-import { toPodShellError } from '../errors.js';
+import { ErrorCode, toPodShellError } from '../errors.js';
+import { clientIp, normalizeIp } from './upgrade-request.js';
+import { arrayBufferToText } from './uws.js';
 import { readBody } from './http-body.js';
 import { isAborted, replyJson } from './http-reply.js';
 import type { RouteContext, RouteHandler } from './routes.js';
@@ -60,12 +62,29 @@ export function adminApiRoute(
 export function tenantAdminAuthorizer(ctx: RouteContext): (res: HttpResponse, req: HttpRequest) => AdminScope | null {
   return (res, req) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.getHeader('authorization'));
+    const ip = clientIp(
+      (name) => req.getHeader(name),
+      normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())),
+      ctx.config.trustProxy,
+    );
+    const claimed = ctx.authenticator.claimedTenant(m?.[1] ?? null);
+    // The same caps as the WebSocket upgrade (threat 15): past one, refused before any signature check.
+    const throttled = ctx.authFailures.throttled(ip, claimed);
+    if (throttled !== null) {
+      ctx.metrics.authThrottled.inc({ scope: throttled });
+      replyJson(res, 429, {
+        error: ErrorCode.AUTH_RATE_LIMITED,
+        message: 'Too many failed authentications; try again in a minute.',
+      });
+      return null;
+    }
     try {
       if (!m) throw new Error('no bearer token');
       const admin = ctx.authenticator.verifyTenantAdmin(m[1]!);
       return { tenant: admin.tenant, actor: admin.subject };
     } catch (err) {
       const e = toPodShellError(err);
+      ctx.authFailures.failed(ip, claimed);
       ctx.metrics.authFailures.inc({ reason: 'admin_token_invalid' });
       ctx.logger.info('admin.refused', { reason: e.reason, message: m ? e.message : 'no bearer token' });
       replyJson(

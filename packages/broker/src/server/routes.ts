@@ -1,3 +1,4 @@
+import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Authenticator } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
@@ -22,6 +23,8 @@ export interface RouteContext {
   readonly store: SessionStore;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
+  /** Failed authentications per address and claimed tenant, shared by the upgrade and the tenant admin API. */
+  readonly authFailures: AuthFailureLimiter;
   isDraining(): boolean;
 }
 

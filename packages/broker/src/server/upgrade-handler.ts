@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets
 import { CloseCode, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
 import type { Authenticator } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
-import { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
+import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
@@ -32,6 +32,8 @@ export interface UpgradeDeps {
   logger: Logger;
   metrics: BrokerMetrics;
   authenticator: Authenticator;
+  /** Shared with the tenant admin API (broker.ts creates one per replica). */
+  authFailures: AuthFailureLimiter;
   sessions: SessionManager;
   isDraining(): boolean;
 }
@@ -138,10 +140,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     upgradeAndStart(res, data, r, context, logger);
   };
 
-  const authFailures = new AuthFailureLimiter({
-    perIp: config.authFailuresPerMinutePerIp,
-    perTenant: config.authFailuresPerMinutePerTenant,
-  });
+  const { authFailures } = deps;
 
   async function proceed(
     res: HttpResponse,

@@ -35,17 +35,28 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
   }
   if (token === '') token = null;
   const origin = header('origin');
-  let clientIp = remoteAddress;
-  if (trustProxy) {
-    const first = header('x-forwarded-for').split(',')[0]?.trim();
-    if (first) clientIp = first;
-  }
   return {
-    credentials: { token, origin: origin === '' ? null : origin, clientIp },
+    credentials: {
+      token,
+      origin: origin === '' ? null : origin,
+      clientIp: clientIp(header, remoteAddress, trustProxy),
+    },
     secWebSocketKey: header('sec-websocket-key'),
     secWebSocketExtensions: header('sec-websocket-extensions'),
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
   };
+}
+
+/**
+ * The client's address: the peer's, or with TRUST_PROXY the first `X-Forwarded-For` entry (the proxy in
+ * front is trusted to have set it). Upgrades and plain HTTP routes (the tenant admin API) use the same rule.
+ */
+export function clientIp(header: HeaderGetter, remoteAddress: string, trustProxy: boolean): string {
+  if (trustProxy) {
+    const first = header('x-forwarded-for').split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return remoteAddress;
 }
 
 /** uWS gives IPv4-mapped IPv6 text for IPv4 peers; logs and rate limits read better without the prefix. */

@@ -139,6 +139,31 @@ describe('failed-authentication limits', () => {
     assert.deepEqual(logged.sort(), ['token "kid" names no key of this tenant', 'token issuer is not a known tenant']);
   });
 
+  test('failed tenant admin tokens count toward the same per-address cap as upgrades: past it, both are refused unverified', async () => {
+    const ip = '203.0.113.99';
+    const adminCall = (token: string): Promise<Response> =>
+      fetch(`http://127.0.0.1:${h.broker.port}/v1/admin/sessions`, {
+        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip },
+      });
+    const bad = forgedFor({ iss: 'https://unknown-admin.example' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await adminCall(bad)).status);
+    // 30 refused after verification (401), the 31st refused by the cap before it (429).
+    assert.deepEqual([statuses.filter((s) => s === 401).length, statuses[30]], [30, 429]);
+    const refused = (await adminCall(bad).then((r) => r.json())) as { error: string };
+    assert.equal(refused.error, 'PS_ERR_AUTH_RATE_LIMITED');
+    // The upgrade shares the window: a valid token from that address is now refused unverified too.
+    authenticated = 0;
+    const c = await from(ip, h.token({ pod: 'echo-0' }));
+    await c.waitForClose();
+    assert.equal(c.closeEvent!.code, 4429);
+    assert.equal(authenticated, 0);
+    // Another address is unaffected.
+    const ok = await from('203.0.113.100', h.token({ pod: 'echo-0' }));
+    await ok.waitForControl('hello');
+    await ok.close();
+  });
+
   test('the public /readyz does not expose the session count; the admin port does', async () => {
     const c = await h.connect({ pod: 'echo-0' });
     await c.waitForControl('hello');

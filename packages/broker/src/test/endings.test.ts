@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { startBroker } from '../broker.js';
 import { loadConfig } from '../config/config.js';
@@ -93,6 +94,7 @@ describe('endings that cannot be missed', () => {
         logger: h.broker.logger,
         metrics: h.broker.metrics,
         authenticator: createAuthenticator({ tenants: h.tenants, config }),
+        authFailures: new AuthFailureLimiter({ perIp: 0, perTenant: 0 }),
         sessions: h.broker.sessions,
         isDraining: () => false,
       });
