@@ -1,9 +1,11 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { after, afterEach, before } from 'node:test';
 import { startKubeSim, type KubeSim } from '@pod-shell/kube-sim';
 import { stringify } from 'yaml';
 import { mintToken } from '../auth/token-mint.js';
@@ -210,4 +212,40 @@ export async function startReplicaCluster(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * One replica cluster for a whole test file: started before the first test; after each test every
+ * client the test opened through `connect` is closed and every replica is back to idle (gauges 0, no
+ * registry key in Redis); after the last, the replicas drain and must leave nothing in Redis.
+ */
+export function useReplicaCluster(options: Parameters<typeof startReplicaCluster>[0] = {}): {
+  cluster: () => ReplicaCluster;
+  connect: ReplicaCluster['connect'];
+} {
+  let c: ReplicaCluster | undefined;
+  const open: TestClient[] = [];
+  const cluster = (): ReplicaCluster => {
+    assert.ok(c, 'the cluster is started in before()');
+    return c;
+  };
+  before(async () => {
+    c = await startReplicaCluster(options);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => (t.closeEvent === null ? t.close() : Promise.resolve(t.closeEvent))));
+    await cluster().waitAllIdle();
+  });
+  after(async () => {
+    // Replicas that drained leave nothing in Redis: no sessions, no heartbeats, no indexes.
+    if (c !== undefined) assert.deepEqual(await c.close(), []);
+  });
+  return {
+    cluster,
+    connect: async (r, o = {}) => {
+      const client = await cluster().connect(r, o);
+      open.push(client);
+      return client;
+    },
+  };
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { LockRecord, SessionRecord } from '../store/session-store.js';
-import type { TestClient } from './client.js';
-import { startReplicaCluster, type Replica, type ReplicaCluster } from './replicas-cluster.js';
+import { useReplicaCluster, type Replica, type ReplicaCluster } from './replicas-cluster.js';
 
 /**
  * Issue 8 items 1 and 7 across three broker processes sharing one Redis: a lock created through one
@@ -11,25 +10,13 @@ import { startReplicaCluster, type Replica, type ReplicaCluster } from './replic
  * operator's shortening made through one replica caps a refresh on another.
  */
 describe('locks and operator limits across three replicas', () => {
+  const fx = useReplicaCluster({ replicas: 3 });
+  const connect = fx.connect;
   let c: ReplicaCluster;
   let A: Replica, B: Replica, C: Replica;
-  const open: TestClient[] = [];
-  const connect = async (r: Replica, o: Parameters<ReplicaCluster['connect']>[1] = {}): Promise<TestClient> => {
-    const client = await c.connect(r, o);
-    open.push(client);
-    return client;
-  };
-
-  before(async () => {
-    c = await startReplicaCluster({ replicas: 3 });
+  before(() => {
+    c = fx.cluster();
     [A, B, C] = c.replicas as [Replica, Replica, Replica];
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((t) => (t.closeEvent === null ? t.close() : Promise.resolve(t.closeEvent))));
-    await c.waitAllIdle();
-  });
-  after(async () => {
-    assert.deepEqual(await c.close(), []);
   });
 
   it("a subject lock made on A ends the subject's session on C and refuses it on B with 4403 and the lock's message; removed on C, it lets the subject back in", async () => {

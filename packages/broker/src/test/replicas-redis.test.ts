@@ -1,25 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { SessionRecord } from '../store/session-store.js';
 import type { TestClient } from './client.js';
 import { tenantDoc } from './harness.js';
 import { until } from './redis-harness.js';
-import { HEARTBEAT_SECONDS, startReplicaCluster, type Replica, type ReplicaCluster } from './replicas-cluster.js';
+import { HEARTBEAT_SECONDS, useReplicaCluster, type Replica, type ReplicaCluster } from './replicas-cluster.js';
 
 /**
  * Three broker processes, one private Redis, one kube-sim: quotas, kills, expiry and the Redis fault
  * policy across replicas (issue 4; threats 8, 12, 15, 16, 19).
  */
 describe('three broker replicas sharing one Redis', () => {
+  const fx = useReplicaCluster({
+    replicas: 3,
+    maxConcurrent: 10,
+    extraTenants: [tenantDoc({ name: 'other', issuer: 'https://other.example', endOrphanedShells: true })],
+  });
+  const connect = fx.connect;
   let c: ReplicaCluster;
   let A: Replica, B: Replica, C: Replica;
-  const open: TestClient[] = [];
-
-  const connect = async (r: Replica, o: Parameters<ReplicaCluster['connect']>[1] = {}): Promise<TestClient> => {
-    const client = await c.connect(r, o);
-    open.push(client);
-    return client;
-  };
+  before(() => {
+    c = fx.cluster();
+    [A, B, C] = c.replicas as [Replica, Replica, Replica];
+  });
   /** Waits for the session to open (hello) or be refused (close). */
   const settle = (t: TestClient): Promise<void> =>
     t.waitUntil(() => t.control('hello') !== undefined || t.closeEvent !== null, 'hello or close', 15_000);
@@ -30,24 +33,6 @@ describe('three broker replicas sharing one Redis', () => {
   };
   const shellsOf = (sessionId: string): number =>
     c.sim.stats().processes.filter((p) => p.command.join(' ').includes(sessionId)).length;
-
-  before(async () => {
-    c = await startReplicaCluster({
-      replicas: 3,
-      maxConcurrent: 10,
-      extraTenants: [tenantDoc({ name: 'other', issuer: 'https://other.example', endOrphanedShells: true })],
-    });
-    [A, B, C] = c.replicas as [Replica, Replica, Replica];
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((t) => (t.closeEvent === null ? t.close() : Promise.resolve(t.closeEvent))));
-    // Every test ends with all resource gauges at 0 on every live broker and no session keys in Redis.
-    await c.waitAllIdle();
-  });
-  after(async () => {
-    // Replicas that drained leave nothing in Redis: no sessions, no heartbeats, no indexes.
-    assert.deepEqual(await c.close(), []);
-  });
 
   it('keeps the quota exact under races: 100 parallel connects over 3 replicas → 10 open, 90 closed 4429, then free again', async () => {
     const clients = await Promise.all(Array.from({ length: 100 }, (_, i) => connect(c.replicas[i % 3]!)));
