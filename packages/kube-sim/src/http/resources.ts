@@ -35,6 +35,34 @@ function podCells(p: StoredPod): unknown[] {
   ];
 }
 
+/**
+ * The answer kubectl asked for: a meta.k8s.io/v1 Table of `rows()` when its Accept header wants one,
+ * otherwise the plain JSON object `json()`. Rows and JSON are built only for the answer sent.
+ */
+function sendTableOr(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  table: {
+    columns: Parameters<typeof buildTable>[0];
+    resourceVersion: string;
+    rows: () => Parameters<typeof buildTable>[1];
+  },
+  json: () => unknown,
+): void {
+  if (wantsTable(req.headers.accept)) {
+    const body = buildTable(
+      table.columns,
+      table.rows(),
+      table.resourceVersion,
+      includeObjectParam(query.get('includeObject')),
+    );
+    sendJson(res, 200, body, TABLE_CONTENT_TYPE);
+    return;
+  }
+  sendJson(res, 200, json());
+}
+
 export function getPod(
   req: IncomingMessage,
   res: ServerResponse,
@@ -46,21 +74,13 @@ export function getPod(
   const p = store.getPod(namespace, name);
   if (p === undefined) throw notFound('pods', name);
   const obj = podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion });
-  if (wantsTable(req.headers.accept)) {
-    sendJson(
-      res,
-      200,
-      buildTable(
-        POD_COLUMNS,
-        [{ cells: podCells(p), object: obj }],
-        p.resourceVersion,
-        includeObjectParam(query.get('includeObject')),
-      ),
-      TABLE_CONTENT_TYPE,
-    );
-    return;
-  }
-  sendJson(res, 200, obj);
+  sendTableOr(
+    req,
+    res,
+    query,
+    { columns: POD_COLUMNS, resourceVersion: p.resourceVersion, rows: () => [{ cells: podCells(p), object: obj }] },
+    () => obj,
+  );
 }
 
 export function listPods(
@@ -74,25 +94,26 @@ export function listPods(
   const fields = parseFieldSelector(query.get('fieldSelector'));
   const pods = store.listPods(namespace).filter((p) => labels(p.pod.labels) && fields(podFields(p)));
   const rv = store.listResourceVersion;
-  if (wantsTable(req.headers.accept)) {
-    const rows = pods.map((p) => ({
-      cells: podCells(p),
-      object: podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }),
-    }));
-    sendJson(
-      res,
-      200,
-      buildTable(POD_COLUMNS, rows, rv, includeObjectParam(query.get('includeObject'))),
-      TABLE_CONTENT_TYPE,
-    );
-    return;
-  }
-  sendJson(res, 200, {
-    kind: 'PodList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: rv },
-    items: pods.map((p) => podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }, false)),
-  });
+  sendTableOr(
+    req,
+    res,
+    query,
+    {
+      columns: POD_COLUMNS,
+      resourceVersion: rv,
+      rows: () =>
+        pods.map((p) => ({
+          cells: podCells(p),
+          object: podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }),
+        })),
+    },
+    () => ({
+      kind: 'PodList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: rv },
+      items: pods.map((p) => podJson(p.pod, { index: p.index, resourceVersion: p.resourceVersion }, false)),
+    }),
+  );
 }
 
 function namespaceJson(store: ClusterStore, ns: string, withTypeMeta: boolean): Record<string, unknown> {
@@ -127,21 +148,17 @@ export function getNamespace(
 ): void {
   if (!store.hasNamespace(name)) throw notFound('namespaces', name);
   const obj = namespaceJson(store, name, true);
-  if (wantsTable(req.headers.accept)) {
-    sendJson(
-      res,
-      200,
-      buildTable(
-        NAMESPACE_COLUMNS,
-        [{ cells: namespaceCells(obj, name), object: obj }],
-        '1',
-        includeObjectParam(query.get('includeObject')),
-      ),
-      TABLE_CONTENT_TYPE,
-    );
-    return;
-  }
-  sendJson(res, 200, obj);
+  sendTableOr(
+    req,
+    res,
+    query,
+    {
+      columns: NAMESPACE_COLUMNS,
+      resourceVersion: '1',
+      rows: () => [{ cells: namespaceCells(obj, name), object: obj }],
+    },
+    () => obj,
+  );
 }
 
 export function listNamespaces(
@@ -152,23 +169,24 @@ export function listNamespaces(
 ): void {
   const labels = parseLabelSelector(query.get('labelSelector'));
   const names = store.namespaces.filter((ns) => labels({ 'kubernetes.io/metadata.name': ns }));
-  if (wantsTable(req.headers.accept)) {
-    const rows = names.map((ns) => {
-      const obj = namespaceJson(store, ns, true);
-      return { cells: namespaceCells(obj, ns), object: obj };
-    });
-    sendJson(
-      res,
-      200,
-      buildTable(NAMESPACE_COLUMNS, rows, store.listResourceVersion, includeObjectParam(query.get('includeObject'))),
-      TABLE_CONTENT_TYPE,
-    );
-    return;
-  }
-  sendJson(res, 200, {
-    kind: 'NamespaceList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: store.listResourceVersion },
-    items: names.map((ns) => namespaceJson(store, ns, false)),
-  });
+  sendTableOr(
+    req,
+    res,
+    query,
+    {
+      columns: NAMESPACE_COLUMNS,
+      resourceVersion: store.listResourceVersion,
+      rows: () =>
+        names.map((ns) => {
+          const obj = namespaceJson(store, ns, true);
+          return { cells: namespaceCells(obj, ns), object: obj };
+        }),
+    },
+    () => ({
+      kind: 'NamespaceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: store.listResourceVersion },
+      items: names.map((ns) => namespaceJson(store, ns, false)),
+    }),
+  );
 }
