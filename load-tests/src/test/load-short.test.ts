@@ -61,7 +61,10 @@ describe('load tests at CI size (runner + real broker + Prometheus)', () => {
     const r = await loadRun({
       script: 'churn-leak',
       sessions: 300,
-      extraEnv: { VUS: '50', SETTLE_SECONDS: '3' },
+      // The broker's canary trips after a gauge stays above its bound for LEAK_WINDOW_SECONDS (5 here,
+      // checked every 1.25 s): the script must still be watching by then. The churn itself takes only
+      // 2–3 s on a fast machine, so a 3 s settle ended before the canary could trip.
+      extraEnv: { VUS: '50', SETTLE_SECONDS: '10' },
       stack: { leak: true },
       beforeStop: async (stack) => {
         const res = await fetch(`${stack.adminUrl}/debug/pprof/heap`, {
