@@ -17,7 +17,7 @@ export function openingSlot<T>(): OpeningSlot<T> {
  * Completes an upgrade that was answered asynchronously (after authentication and the upstream
  * dial), then lets the socket start (`start` sends `hello` or the refusal).
  *
- * Rule 1: never call `res.upgrade()` inside `res.cork()` with this uWS build (uWebSockets.js 20.30).
+ * Rule 1: never call `res.upgrade()` inside `res.cork()` (uWebSockets.js 20.30 and 20.57 alike).
  * Its HttpResponse::cork epilogue decides "was I upgraded?" with `this != corkedSocket`, but the
  * upgrade reallocs the socket to the smaller WebSocket size and glibc shrinks it in place, so the
  * address is unchanged and the check misses the upgrade. The epilogue then reads the HTTP
@@ -27,8 +27,8 @@ export function openingSlot<T>(): OpeningSlot<T> {
  * freed bytes hold depends on the allocator's state (tcache/bin metadata, earlier traffic), not on
  * anything the broker controls: with MALLOC_PERTURB_=16 (glibc fills freed memory with 0x10, the
  * "connection close" bit) 169 of 200 corked upgrades closed even though `open` allocated nothing.
- * Fixed upstream in uWebSockets (fe7c01a, "Fix cork() closing a WebSocket that was upgraded
- * asynchronously": it also compares the socket context); this build predates it.
+ * The 20.57 build the image ships still has it: 88 of 400 corked upgrades closed before `hello` under
+ * MALLOC_PERTURB_=16 (glibc), 0 of 400 uncorked (docs/operations.md has the measurement).
  * Uncorked, uWS writes the 101 response straight to the socket (a few small writes) and no epilogue
  * runs at all. The cost: the addon prints "uWS.HttpResponse writes must be made from within a
  * corked callback" to stderr for each upgrade (docs/operations.md).

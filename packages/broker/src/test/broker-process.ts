@@ -21,6 +21,17 @@ export function brokerLauncher(): string | undefined {
   return launcher === undefined || launcher === '' ? undefined : launcher;
 }
 
+/** The variables a launcher reads for itself (deploy/image/test-launcher.sh): forwarded only to a launcher. */
+function launcherEnv(launcher: string | undefined): Record<string, string> {
+  if (launcher === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const name of ['PODSHELL_TEST_IMAGE', 'CONTAINERS_CONF']) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
+}
+
 /** The real `pod-shell-broker` CLI as a child process, configured against a kube-sim; ports read from its log. */
 export interface BrokerProcess {
   child: ChildProcess;
@@ -48,6 +59,9 @@ export async function spawnBroker(
   const child = spawn(launcher ?? process.execPath, launcher === undefined ? [CLI, 'serve'] : ['serve'], {
     env: {
       PATH: process.env['PATH'] ?? '',
+      // The launcher's own settings (which image, podman's configuration) pass through; the broker's
+      // configuration is everything else below.
+      ...launcherEnv(launcher),
       ADMIN_TOKEN,
       TENANTS_FILE: tenantsFile,
       KUBECONFIG: kubeconfig,

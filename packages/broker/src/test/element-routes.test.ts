@@ -15,8 +15,8 @@ import { simFixture, TEST_ORIGIN } from './harness.js';
 const bundle = elementBundle(readFileSync(createRequire(import.meta.url).resolve('@pod-shell/element/pod-shell.js')));
 
 describe('the element bundle on every broker', () => {
-  let sim: KubeSim;
-  let b: BrokerProcess;
+  let sim: KubeSim | undefined;
+  let b: BrokerProcess | undefined;
   let base: string;
   before(async () => {
     sim = await startKubeSim({ fixtures: simFixture() });
@@ -24,10 +24,13 @@ describe('the element bundle on every broker', () => {
     base = `http://127.0.0.1:${b.port}`;
   });
   after(async () => {
-    b.child.kill('SIGTERM');
-    await b.exited;
-    b.cleanup();
-    await sim.close();
+    // When the broker failed to start, kube-sim must still close, or the file never exits.
+    if (b !== undefined) {
+      b.child.kill('SIGTERM');
+      await b.exited;
+      b.cleanup();
+    }
+    await sim?.close();
   });
 
   test('GET /pod-shell.js redirects (302, no-cache) to /v1/pod-shell.<hash>.js', async () => {
@@ -47,7 +50,7 @@ describe('the element bundle on every broker', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), TEST_ORIGIN);
     assert.equal(res.headers.get('vary'), 'origin');
     assert.equal(
-      b.logs.some((l) => l['event'] === 'demo.enabled'),
+      b!.logs.some((l) => l['event'] === 'demo.enabled'),
       false,
       'not a demo broker',
     );
