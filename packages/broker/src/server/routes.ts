@@ -6,6 +6,7 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { ResourceGauges } from '../session/resource-gauges.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { SessionStore } from '../store/session-store.js';
+import type { TransferRegistry } from '../files/file-transfer.js';
 import { guardResponse, isWritable, replyJson } from './http-reply.js';
 
 /**
@@ -22,6 +23,8 @@ export interface RouteContext {
   readonly store: SessionStore;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
+  /** The live file transfers (`/v1/files`), listed by /debug/sessions. */
+  readonly transfers?: TransferRegistry;
   isDraining(): boolean;
 }
 

@@ -1,0 +1,204 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { AuthorizedSession } from '../auth/authorized-session.js';
+import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
+import { impersonationHeaders } from '../kube/exec-request.js';
+import type { KubeClusters } from '../kube/kube-clusters.js';
+import { isAborted, onResponseAborted, replyJson, reply } from '../server/http-reply.js';
+import type { RouteApp, RouteContext } from '../server/routes.js';
+import { GENERIC_INVALID_TOKEN_MESSAGE } from '../server/upgrade-handler.js';
+import { normalizeIp, readUpgradeRequest } from '../server/upgrade-request.js';
+import { arrayBufferToText } from '../server/uws.js';
+import { podTarget } from '../session/session-identity.js';
+import { FILE_TRANSFER_DEFAULTS, type FileTransferPolicy } from '../tenants/file-transfer-policy.js';
+import { resolveIdentity } from '../tenants/identity.js';
+import { runDownload } from './download.js';
+import type { FileTransfer, TransferDirection, TransferRegistry } from './file-transfer.js';
+import { RequestBody } from './request-body.js';
+import { uploadFileName, userPath } from './transfer-commands.js';
+import type { TransferEnv } from './transfer-env.js';
+import { runUpload, type UploadBody } from './upload.js';
+
+/** The file transfer routes on the public port (docs/protocol.md "File transfer"). */
+export const UPLOAD_PATH = '/v1/files/upload';
+export const DOWNLOAD_PATH = '/v1/files/download';
+export const TAR_CONTENT_TYPE = 'application/x-tar';
+
+export interface FilesContext extends Pick<
+  RouteContext,
+  'config' | 'logger' | 'metrics' | 'authenticator' | 'isDraining'
+> {
+  clusters: KubeClusters;
+  transfers: TransferRegistry;
+  /** Every tenant's allowedOrigins: who may read responses cross-origin (the token still decides the tenant). */
+  allowedOrigins(): ReadonlySet<string>;
+}
+
+/** What the handler copies from the request before anything async (uWS reuses `req`). */
+interface FilesRequest {
+  method: string;
+  query: URLSearchParams;
+  contentType: string;
+  contentLength: number | null;
+  credentials: ReturnType<typeof readUpgradeRequest>['credentials'];
+}
+
+function readRequest(res: HttpResponse, req: HttpRequest, trustProxy: boolean): FilesRequest {
+  const r = readUpgradeRequest(
+    (name) => req.getHeader(name),
+    normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())),
+    trustProxy,
+  );
+  const length = req.getHeader('content-length');
+  return {
+    method: req.getMethod().toLowerCase(),
+    query: new URLSearchParams(req.getQuery() ?? ''),
+    contentType: req.getHeader('content-type').split(';')[0]!.trim().toLowerCase(),
+    contentLength: /^\d+$/.test(length) ? Number(length) : null,
+    credentials: r.credentials,
+  };
+}
+
+/** The policy a tenant's transfers follow (the loader always sets it; the defaults cover a hand-built tenant). */
+export function transferPolicy(auth: AuthorizedSession): FileTransferPolicy {
+  return auth.tenant.fileTransfer ?? FILE_TRANSFER_DEFAULTS;
+}
+
+/**
+ * Whether this token may transfer files in `direction`: the tenant's policy allows it, and the
+ * token opens the tenant's default command (its shell). A token for a restricted command (say, a
+ * read-only `top`) must not become a way to write or read arbitrary files.
+ */
+export function checkTransferAllowed(auth: AuthorizedSession, direction: TransferDirection): FileTransferPolicy {
+  const policy = transferPolicy(auth);
+  if (!policy[direction])
+    throw new AuthError(ErrorCode.FILE_TRANSFER_DISABLED, `File ${direction} is disabled for this tenant.`);
+  const shell = auth.tenant.defaultCommand;
+  if (shell !== undefined && (shell.length !== auth.command.length || shell.some((a, i) => a !== auth.command[i])))
+    throw new AuthError(
+      ErrorCode.FILE_TRANSFER_DISABLED,
+      "File transfer needs a token for the tenant's shell; this token names another command.",
+    );
+  return policy;
+}
+
+function corsHeaders(origin: string | null, allowed: ReadonlySet<string>): Record<string, string> {
+  if (origin === null || !allowed.has(origin)) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': 'content-disposition, x-pod-shell-kind, x-pod-shell-size, x-pod-shell-transfer',
+    vary: 'Origin',
+  };
+}
+
+/**
+ * `POST /v1/files/upload?dir=D[&name=N]` and `GET|POST /v1/files/download?path=P` (and their CORS
+ * preflights): authenticated exactly like a session upgrade (the token in `Authorization: Bearer`,
+ * never the URL; the Origin checked against the tenant's list; the target from the token). An
+ * upload's body is a tar archive (`Content-Type: application/x-tar`) or one file's bytes (`name`).
+ * Browsers send no Origin on a same-origin GET, so the element downloads with POST (empty body).
+ * See upload.ts / download.ts for the flows, FileTransfer for the accounting.
+ */
+export function registerFileRoutes(routes: RouteApp, ctx: FilesContext): void {
+  routes.any(UPLOAD_PATH, (res, req) => handle(ctx, res, req, 'upload'));
+  routes.any(DOWNLOAD_PATH, (res, req) => handle(ctx, res, req, 'download'));
+}
+
+function handle(
+  ctx: FilesContext,
+  res: HttpResponse,
+  req: HttpRequest,
+  direction: TransferDirection,
+): Promise<void> | void {
+  const r = readRequest(res, req, ctx.config.trustProxy);
+  const cors = corsHeaders(r.credentials.origin, ctx.allowedOrigins());
+  if (r.method === 'options') {
+    if (cors['access-control-allow-origin'] === undefined)
+      return replyJson(res, 403, { error: ErrorCode.ORIGIN_FORBIDDEN });
+    return reply(res, 204, '', {
+      ...cors,
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+    });
+  }
+  if (r.method !== 'post' && !(r.method === 'get' && direction === 'download'))
+    return replyJson(
+      res,
+      405,
+      { error: ErrorCode.BAD_REQUEST, message: `${direction} takes POST${direction === 'download' ? ' or GET' : ''}` },
+      cors,
+    );
+  // Before any await: uWS drops body bytes that arrive with no onData handler.
+  const body = direction === 'upload' ? new RequestBody(res) : null;
+  let transfer: FileTransfer | null = null;
+  onResponseAborted(res, () =>
+    transfer?.cancel(new PodShellError(ErrorCode.FILE_TRANSFER_CANCELLED, 'the client went away')),
+  );
+  return (async () => {
+    try {
+      if (ctx.isDraining())
+        throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; try another replica.');
+      const token = r.credentials.token;
+      if (token === null) throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send Authorization: Bearer <token>');
+      const auth = await ctx.authenticator.authenticate(r.credentials);
+      const policy = checkTransferAllowed(auth, direction);
+      const path = userPath(
+        r.query.get(direction === 'upload' ? 'dir' : 'path'),
+        direction === 'upload' ? 'dir' : 'path',
+      );
+      let upload: UploadBody | null = null;
+      if (body !== null) {
+        if (r.contentType === TAR_CONTENT_TYPE) upload = { kind: 'tar' };
+        else {
+          if (r.contentLength === null)
+            throw new PodShellError(ErrorCode.BAD_REQUEST, 'a single-file upload needs a Content-Length');
+          upload = { kind: 'file', name: uploadFileName(r.query.get('name')), size: r.contentLength };
+        }
+        if (upload.kind === 'file' && upload.size > policy.maxUploadBytes)
+          throw new PodShellError(
+            ErrorCode.FILE_TOO_LARGE,
+            `the file has ${upload.size} bytes; this tenant's limit is ${policy.maxUploadBytes}`,
+          );
+      }
+      if (isAborted(res)) return;
+      transfer = ctx.transfers.begin(auth, direction, path, r.credentials.clientIp, policy);
+      const t = transfer;
+      try {
+        const dial = await ctx.clusters.dial(auth.tenant.kubeContext);
+        const env: TransferEnv = {
+          dial,
+          headers: impersonationHeaders(resolveIdentity(auth.tenant.identity, auth.subject)),
+          target: podTarget(auth),
+          timeoutMs: ctx.config.upgradeTimeoutMs,
+        };
+        t.throwIfCancelled();
+        if (upload !== null && body !== null) {
+          const done = await runUpload(env, t, path, upload, body, policy.maxUploadBytes);
+          t.finish(null, { entries: done.entries, viaCat: done.viaCat });
+          replyJson(
+            res,
+            200,
+            { transfer: t.id, dir: done.dir, names: done.names, entries: done.entries, bytes: t.bytes },
+            cors,
+          );
+        } else {
+          const done = await runDownload(env, t, res, path, policy.maxDownloadBytes, cors);
+          t.finish(null, { kind: done.kind, entries: done.entries, skipped: done.skipped });
+        }
+      } catch (err) {
+        t.finish(toPodShellError(err));
+        throw err;
+      }
+    } catch (err) {
+      const e = toPodShellError(err);
+      if (e instanceof AuthError) ctx.metrics.authFailures.inc({ reason: e.reason });
+      if (e.code === ErrorCode.INTERNAL) ctx.logger.error('files.failed', { err });
+      else if (transfer === null)
+        ctx.logger.info('files.refused', { code: e.code, message: e.message, clientIp: r.credentials.clientIp });
+      const message = e.code === ErrorCode.TOKEN_INVALID ? GENERIC_INVALID_TOKEN_MESSAGE : e.message;
+      // A refused upload's remaining body is read and dropped, so the client gets to read the answer.
+      body?.start(() => undefined);
+      replyJson(res, e.httpStatus, { error: e.code, reason: e.reason, message }, cors);
+    }
+  })();
+}
