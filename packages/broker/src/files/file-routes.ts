@@ -1,5 +1,4 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
 import type { KubeClusters } from '../kube/kube-clusters.js';
@@ -9,9 +8,9 @@ import { GENERIC_INVALID_TOKEN_MESSAGE } from '../server/upgrade-handler.js';
 import { normalizeIp, readUpgradeRequest } from '../server/upgrade-request.js';
 import { arrayBufferToText } from '../server/uws.js';
 import { podTarget } from '../session/session-identity.js';
-import { FILE_TRANSFER_DEFAULTS, type FileTransferPolicy } from '../tenants/file-transfer-policy.js';
 import { resolveIdentity } from '../tenants/identity.js';
 import { runDownload } from './download.js';
+import { checkTransferAllowed } from './transfer-policy.js';
 import type { FileTransfer, TransferDirection, TransferRegistry } from './file-transfer.js';
 import { RequestBody } from './request-body.js';
 import { uploadFileName, userPath } from './transfer-commands.js';
@@ -56,29 +55,6 @@ function readRequest(res: HttpResponse, req: HttpRequest, trustProxy: boolean): 
     contentLength: /^\d+$/.test(length) ? Number(length) : null,
     credentials: r.credentials,
   };
-}
-
-/** The policy a tenant's transfers follow (the loader always sets it; the defaults cover a hand-built tenant). */
-export function transferPolicy(auth: AuthorizedSession): FileTransferPolicy {
-  return auth.tenant.fileTransfer ?? FILE_TRANSFER_DEFAULTS;
-}
-
-/**
- * Whether this token may transfer files in `direction`: the tenant's policy allows it, and the
- * token opens the tenant's default command (its shell). A token for a restricted command (say, a
- * read-only `top`) must not become a way to write or read arbitrary files.
- */
-export function checkTransferAllowed(auth: AuthorizedSession, direction: TransferDirection): FileTransferPolicy {
-  const policy = transferPolicy(auth);
-  if (!policy[direction])
-    throw new AuthError(ErrorCode.FILE_TRANSFER_DISABLED, `File ${direction} is disabled for this tenant.`);
-  const shell = auth.tenant.defaultCommand;
-  if (shell !== undefined && (shell.length !== auth.command.length || shell.some((a, i) => a !== auth.command[i])))
-    throw new AuthError(
-      ErrorCode.FILE_TRANSFER_DISABLED,
-      "File transfer needs a token for the tenant's shell; this token names another command.",
-    );
-  return policy;
 }
 
 function corsHeaders(origin: string | null, allowed: ReadonlySet<string>): Record<string, string> {

@@ -59,8 +59,7 @@ export function send(
     o.onRequest?.(req);
     if (body === null) {
       if (o.onRequest === undefined) req.end();
-    }
-    else if (Buffer.isBuffer(body)) req.end(body);
+    } else if (Buffer.isBuffer(body)) req.end(body);
     else body.pipe(req);
   });
 }

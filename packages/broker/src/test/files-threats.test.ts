@@ -17,9 +17,18 @@ let h: Harness;
 let work: string;
 let home: string;
 
-const SMALL = { name: 'small', issuer: 'https://small.example', fileTransfer: { maxUploadBytes: 65536, maxDownloadBytes: 65536 } };
+const SMALL = {
+  name: 'small',
+  issuer: 'https://small.example',
+  fileTransfer: { maxUploadBytes: 65536, maxDownloadBytes: 65536 },
+};
 const READONLY = { name: 'readonly', issuer: 'https://readonly.example', fileTransfer: { upload: false } };
-const OTHER = { name: 'other', issuer: 'https://other.example', namespaces: ['team-a'], allowedOrigins: ['https://other.example.org'] };
+const OTHER = {
+  name: 'other',
+  issuer: 'https://other.example',
+  namespaces: ['team-a'],
+  allowedOrigins: ['https://other.example.org'],
+};
 
 /** One tar entry built by hand: the archive a hostile client would send. */
 function entry(name: string, type: string, data: Buffer = Buffer.alloc(0), linkname = ''): Buffer {
@@ -75,11 +84,18 @@ async function refusedArchive(tar: Buffer, error: string, pattern: RegExp): Prom
 }
 
 test('path traversal: an entry with ".." is refused and nothing is written above the destination', async () => {
-  const tar = archive(entry('ok.txt', '0', Buffer.from('fine\n')), entry('../escaped.txt', '0', Buffer.from('pwned\n')));
+  const tar = archive(
+    entry('ok.txt', '0', Buffer.from('fine\n')),
+    entry('../escaped.txt', '0', Buffer.from('pwned\n')),
+  );
   await refusedArchive(tar, 'PS_ERR_FILE_ARCHIVE_INVALID', /leaves the destination/);
   assert.equal(existsSync(join(home, 'escaped.txt')), false);
   // The same name hidden in a pax header's path record.
-  await refusedArchive(archive(pax('a/../../escaped.txt'), entry('harmless', '0', Buffer.from('x'))), 'PS_ERR_FILE_ARCHIVE_INVALID', /leaves the destination/);
+  await refusedArchive(
+    archive(pax('a/../../escaped.txt'), entry('harmless', '0', Buffer.from('x'))),
+    'PS_ERR_FILE_ARCHIVE_INVALID',
+    /leaves the destination/,
+  );
   assert.equal(existsSync(join(home, 'escaped.txt')), false);
 });
 
@@ -98,7 +114,11 @@ test('zip-slip through links: symlink and hard-link entries are refused before a
     /is a link/,
   );
   assert.deepEqual(readdirSync(outside), []);
-  await refusedArchive(archive(entry('hard', '1', Buffer.alloc(0), '/etc/passwd')), 'PS_ERR_FILE_ARCHIVE_INVALID', /is a link/);
+  await refusedArchive(
+    archive(entry('hard', '1', Buffer.alloc(0), '/etc/passwd')),
+    'PS_ERR_FILE_ARCHIVE_INVALID',
+    /is a link/,
+  );
   await refusedArchive(archive(entry('fifo', '6')), 'PS_ERR_FILE_ARCHIVE_INVALID', /special file/);
 });
 
@@ -138,7 +158,10 @@ test('size exhaustion: the tenant limits refuse large uploads (before or while s
 
 test('cross-tenant and widening: wrong tenant origin, target outside the tenant, a restricted command, a disabled direction', async () => {
   // Tenant "other" may only reach team-a: its token for default/demo is refused.
-  const other = await download(h, 'probe.txt', { token: h.token({ tenant: 'other' }), origin: 'https://other.example.org' });
+  const other = await download(h, 'probe.txt', {
+    token: h.token({ tenant: 'other' }),
+    origin: 'https://other.example.org',
+  });
   assert.equal(other.status, 403);
   assert.equal(other.json!['error'], 'PS_ERR_TARGET_FORBIDDEN');
   // A genuine token sent from another tenant's origin.
@@ -154,7 +177,9 @@ test('cross-tenant and widening: wrong tenant origin, target outside the tenant,
   const restricted = await download(h, 'probe.txt', { token: h.token({ command: ['sh', '-c', 'yes'] }) });
   assert.equal(restricted.status, 403);
   assert.equal(restricted.json!['error'], 'PS_ERR_FILE_TRANSFER_DISABLED');
-  const disabled = await uploadFile(h, join(work, 'probe'), 'dest', 'p.txt', { token: h.token({ tenant: 'readonly' }) });
+  const disabled = await uploadFile(h, join(work, 'probe'), 'dest', 'p.txt', {
+    token: h.token({ tenant: 'readonly' }),
+  });
   assert.equal(disabled.status, 403);
   assert.equal(disabled.json!['error'], 'PS_ERR_FILE_TRANSFER_DISABLED');
   assert.equal(existsSync(join(home, 'dest', 'p.txt')), false);

@@ -24,7 +24,8 @@ let home: string;
 function randomFile(path: string, bytes: number): void {
   const chunk = 1024 * 1024;
   writeFileSync(path, '');
-  for (let done = 0; done < bytes; done += chunk) writeFileSync(path, randomBytes(Math.min(chunk, bytes - done)), { flag: 'a' });
+  for (let done = 0; done < bytes; done += chunk)
+    writeFileSync(path, randomBytes(Math.min(chunk, bytes - done)), { flag: 'a' });
 }
 
 function tarOf(dir: string): Buffer {
@@ -32,7 +33,9 @@ function tarOf(dir: string): Buffer {
 }
 
 function metric(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
@@ -74,7 +77,9 @@ test(`a ${LARGE_MB} MB file goes up and comes back byte-exact, audited, measured
     hash.update(c);
     if (!polled) {
       polled = true;
-      void h.admin('/debug/sessions').then((r) => (listed = (JSON.parse(r.text) as { transfers: unknown[] }).transfers));
+      void h
+        .admin('/debug/sessions')
+        .then((r) => (listed = (JSON.parse(r.text) as { transfers: unknown[] }).transfers));
     }
   });
   assert.equal(down.status, 200);
@@ -92,9 +97,7 @@ test(`a ${LARGE_MB} MB file goes up and comes back byte-exact, audited, measured
   const ends = h.logs.filter((l) => l['event'] === 'file.end' && String(l['path']).includes('large.bin'));
   assert.deepEqual(
     ends.map((l) => [l['direction'], l['outcome'], l['bytes']]),
-    [
-      ['download', 'ok', LARGE_MB * 1024 * 1024],
-    ],
+    [['download', 'ok', LARGE_MB * 1024 * 1024]],
   );
   const upEnds = h.logs.filter((l) => l['event'] === 'file.end' && l['direction'] === 'upload' && l['path'] === 'up');
   assert.deepEqual(
@@ -104,7 +107,9 @@ test(`a ${LARGE_MB} MB file goes up and comes back byte-exact, audited, measured
       ['ok', LARGE_MB * 1024 * 1024, 'alice', 'test'],
     ],
   );
-  const m = await (await fetch(`${h.adminUrl}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).text();
+  const m = await (
+    await fetch(`${h.adminUrl}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })
+  ).text();
   assert.ok(metric(m, 'podshell_file_transfer_bytes_total', 'direction="download"') >= LARGE_MB * 1024 * 1024);
   assert.ok(metric(m, 'podshell_file_transfers_total', 'direction="upload",outcome="file_not_found"') >= 1);
   assert.equal(metric(m, 'podshell_file_transfers_in_flight', ''), 0);
