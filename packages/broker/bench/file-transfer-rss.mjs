@@ -25,7 +25,8 @@ const doc = tenantDoc({ fileTransfer: { maxUploadBytes: 4 * bytes, maxDownloadBy
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
 const broker = await spawnBroker(sim, {}, [doc]);
 const base = `http://127.0.0.1:${broker.port}`;
-const token = () => mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo' }, ttlSeconds: 3600 });
+const token = () =>
+  mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo' }, ttlSeconds: 3600 });
 const work = mkdtempSync(join(tmpdir(), 'pod-shell-files-bench-'));
 
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
@@ -44,12 +45,16 @@ async function sampled(work) {
 
 function http(method, path, headers, body, onData) {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers: { authorization: `Bearer ${token()}`, origin: TEST_ORIGIN, ...headers }, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => (res.statusCode === 200 && onData ? onData(c) : chunks.push(c)));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${base}${path}`,
+      { method, headers: { authorization: `Bearer ${token()}`, origin: TEST_ORIGIN, ...headers }, agent: false },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => (res.statusCode === 200 && onData ? onData(c) : chunks.push(c)));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (body) body.pipe(req);
     else req.end();
@@ -76,7 +81,9 @@ async function directUpload(file, dest) {
 }
 async function directDownload(path) {
   const hash = createHash('sha256');
-  const exec = ExecStream.open(dial, { ...target, command: ['cat', path] }, {}, 10000, { stdout: (d) => hash.update(d) });
+  const exec = ExecStream.open(dial, { ...target, command: ['cat', path] }, {}, 10000, {
+    stdout: (d) => hash.update(d),
+  });
   await exec.opened;
   exec.closeStdin();
   const end = await exec.ended;
@@ -87,7 +94,8 @@ async function directDownload(path) {
 
 const src = join(work, 'src.bin');
 writeFileSync(src, '');
-for (let done = 0; done < bytes; done += 1 << 20) writeFileSync(src, randomBytes(Math.min(1 << 20, bytes - done)), { flag: 'a' });
+for (let done = 0; done < bytes; done += 1 << 20)
+  writeFileSync(src, randomBytes(Math.min(1 << 20, bytes - done)), { flag: 'a' });
 const want = createHash('sha256').update(readFileSync(src)).digest('hex');
 const mbps = (s) => (bytes / 1e6 / s).toFixed(1);
 console.log(JSON.stringify(machineInfo({}), null, 0));
@@ -97,11 +105,18 @@ try {
     const idle = rssOf(broker.child.pid);
     const name = `bench-${run}.bin`;
     const up = await sampled(() =>
-      http('POST', `/v1/files/upload?dir=&name=${name}`, { 'content-type': 'application/octet-stream', 'content-length': String(statSync(src).size) }, createReadStream(src)),
+      http(
+        'POST',
+        `/v1/files/upload?dir=&name=${name}`,
+        { 'content-type': 'application/octet-stream', 'content-length': String(statSync(src).size) },
+        createReadStream(src),
+      ),
     );
     if (up.status !== 200) throw new Error(`upload: ${up.status} ${up.text}`);
     const home = JSON.parse(up.text).dir;
-    const upHash = createHash('sha256').update(readFileSync(join(home, name))).digest('hex');
+    const upHash = createHash('sha256')
+      .update(readFileSync(join(home, name)))
+      .digest('hex');
     const hash = createHash('sha256');
     const down = await sampled(() => http('POST', `/v1/files/download?path=${name}`, {}, null, (c) => hash.update(c)));
     const downHash = hash.digest('hex');

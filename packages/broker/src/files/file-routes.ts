@@ -21,6 +21,8 @@ import { runUpload, type UploadBody } from './upload.js';
 export const UPLOAD_PATH = '/v1/files/upload';
 export const DOWNLOAD_PATH = '/v1/files/download';
 export const TAR_CONTENT_TYPE = 'application/x-tar';
+/** How much of a refused upload's body is read before answering (see RequestBody.discardThen). */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface FilesContext extends Pick<
   RouteContext,
@@ -172,9 +174,10 @@ function handle(
       else if (transfer === null)
         ctx.logger.info('files.refused', { code: e.code, message: e.message, clientIp: r.credentials.clientIp });
       const message = e.code === ErrorCode.TOKEN_INVALID ? GENERIC_INVALID_TOKEN_MESSAGE : e.message;
-      // A refused upload's remaining body is read and dropped, so the client gets to read the answer.
-      body?.start(() => undefined);
-      replyJson(res, e.httpStatus, { error: e.code, reason: e.reason, message }, cors);
+      const answer = (): void => replyJson(res, e.httpStatus, { error: e.code, reason: e.reason, message }, cors);
+      // A refused upload is answered once its body was read (up to 64 MiB), so the client can read the answer.
+      if (body !== null) body.discardThen(DISCARD_MAX_BYTES, answer);
+      else answer();
     }
   })();
 }

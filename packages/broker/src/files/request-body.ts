@@ -18,6 +18,7 @@ export class RequestBody {
   constructor(private readonly res: HttpResponse) {
     res.onData((chunk, isLast) => {
       this.received += chunk.byteLength;
+      if (isLast) this.ended = true;
       if (this.sink !== null) this.sink(new Uint8Array(chunk), isLast);
       else {
         this.early.push(new Uint8Array(chunk.slice(0)));
@@ -25,6 +26,34 @@ export class RequestBody {
       }
     });
     res.pause();
+  }
+
+  /** True once the last chunk arrived. */
+  ended = false;
+
+  /**
+   * Reads and drops the rest of the body, then calls `done` — or calls it at once past `maxBytes`.
+   * Rule: answer a refused upload only after its body was read: uWS closes a connection that is
+   * answered with body bytes still unread, and most clients (browsers' XHR, Node's http) then report
+   * a reset instead of the answer. Past `maxBytes` the answer goes out anyway (and the connection closes).
+   */
+  discardThen(maxBytes: number, done: () => void): void {
+    if (this.ended) {
+      done();
+      return;
+    }
+    let dropped = 0;
+    let called = false;
+    const finish = (): void => {
+      if (called) return;
+      called = true;
+      done();
+    };
+    this.start((chunk, isLast) => {
+      dropped += chunk.length;
+      if (isLast || dropped > maxBytes) finish();
+    });
+    if (this.ended) finish();
   }
 
   /** Attaches the sink, hands it what arrived so far, and lets the body flow. */

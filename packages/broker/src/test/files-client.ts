@@ -66,7 +66,7 @@ export function send(
 
 export function uploadFile(h: Pick<Harness, 'url'>, file: string, dir: string, name: string, o: SendOptions) {
   const q = new URLSearchParams({ dir, name });
-  return send(filesUrl(h, `/v1/files/upload?${q}`), 'POST', createReadStream(file), {
+  return send(filesUrl(h, `/v1/files/upload?${q.toString()}`), 'POST', createReadStream(file), {
     contentType: 'application/octet-stream',
     contentLength: statSync(file).size,
     ...o,
@@ -74,7 +74,7 @@ export function uploadFile(h: Pick<Harness, 'url'>, file: string, dir: string, n
 }
 
 export function uploadTar(h: Pick<Harness, 'url'>, tar: Readable | Buffer, dir: string, o: SendOptions) {
-  return send(filesUrl(h, `/v1/files/upload?${new URLSearchParams({ dir })}`), 'POST', tar, {
+  return send(filesUrl(h, `/v1/files/upload?${new URLSearchParams({ dir }).toString()}`), 'POST', tar, {
     contentType: 'application/x-tar',
     ...o,
   });
@@ -82,7 +82,7 @@ export function uploadTar(h: Pick<Harness, 'url'>, tar: Readable | Buffer, dir: 
 
 /** Downloads `path`; the body goes to `sink` as it arrives (answers other than 200 are collected). */
 export function download(h: Pick<Harness, 'url'>, path: string, o: SendOptions, sink?: (chunk: Buffer) => void) {
-  return send(filesUrl(h, `/v1/files/download?${new URLSearchParams({ path })}`), 'POST', null, o, sink);
+  return send(filesUrl(h, `/v1/files/download?${new URLSearchParams({ path }).toString()}`), 'POST', null, o, sink);
 }
 
 export function sha256File(file: string): string {

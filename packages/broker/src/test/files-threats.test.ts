@@ -77,7 +77,7 @@ after(async () => {
 async function refusedArchive(tar: Buffer, error: string, pattern: RegExp): Promise<void> {
   const r = await uploadTar(h, tar, 'dest', { token: h.token() });
   assert.equal(r.json?.['error'], error, JSON.stringify(r.json));
-  assert.match(String(r.json!['message']), pattern);
+  assert.match(String(r.json?.['message']), pattern);
   await h.waitIdle();
   assert.deepEqual(readdirSync(join(home, 'dest')), [], 'nothing reached the destination');
   assert.deepEqual(leftovers(join(home, 'dest')), []);

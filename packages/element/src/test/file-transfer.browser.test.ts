@@ -65,7 +65,8 @@ async function dropFiles(page: Page, names: string[]): Promise<string[]> {
 }
 
 const part = (page: Page, name: string) => page.locator(`pod-shell [part="${name}"]`);
-const textOf = async (page: Page, name: string): Promise<string> => (await part(page, name).innerText()).replace(/\s+/g, ' ');
+const textOf = async (page: Page, name: string): Promise<string> =>
+  (await part(page, name).innerText()).replace(/\s+/g, ' ');
 
 async function throttleUploads(page: Page): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
@@ -117,7 +118,10 @@ test('drag and drop upload with the destination prompt and a progress bar; cance
     const bar = part(page, 'transfer-progress');
     await bar.waitFor();
     await waitForEvent(page, 'pod-shell-transfer-progress', 1, 15_000);
-    assert.match(await textOf(page, 'transfer-progress'), /Uploading dropped\.bin: [\d.]+ (kB|MB) of 12\.6 MB · [\d.]+ (kB|MB)\/s/);
+    assert.match(
+      await textOf(page, 'transfer-progress'),
+      /Uploading dropped\.bin: [\d.]+ (kB|MB) of 12\.6 MB · [\d.]+ (kB|MB)\/s/,
+    );
     assert.ok(Number(await part(page, 'progress-bar').getAttribute('value')) > 0);
     if (process.env['POD_SHELL_SCREENSHOT'] !== undefined)
       await page

@@ -37,10 +37,11 @@ export function collectDrop(dt: DataTransfer): Promise<DroppedUpload | null> {
     .map((i) => (typeof i.webkitGetAsEntry === 'function' ? i.webkitGetAsEntry() : null));
   const files = [...dt.files];
   return (async () => {
-    if (roots.length > 0 && roots.every((r) => r !== null) && roots.some((r) => r!.isDirectory)) {
-      const entries: UploadEntry[] = [];
-      for (const r of roots) await walk(r!, '', entries);
-      return { kind: 'tree', entries };
+    const entries = roots.filter((r): r is FileSystemEntry => r !== null);
+    if (entries.length > 0 && entries.length === roots.length && entries.some((r) => r.isDirectory)) {
+      const tree: UploadEntry[] = [];
+      for (const r of entries) await walk(r, '', tree);
+      return { kind: 'tree', entries: tree };
     }
     return fromFiles(files);
   })();

@@ -62,7 +62,6 @@ export function tarBlob(entries: readonly UploadEntry[]): Blob {
     if (!validEntryPath(e.path)) throw new TypeError(`cannot upload ${JSON.stringify(e.path)}: not a relative path`);
     const name = e.file === undefined ? `${e.path.replace(/\/+$/, '')}/` : e.path;
     const mtime = (e.file?.lastModified ?? Date.now()) / 1000;
-    // eslint-disable-next-line no-control-regex
     if (encoder.encode(name).length > 100 || /[^\x20-\x7e]/.test(name)) {
       const record = paxRecord(name);
       parts.push(header('PaxHeader', record.length, 'x', 0o644, mtime), record, padding(record.length));

@@ -19,7 +19,7 @@ export type RunOutcome =
 function failureOf(status: number, text: string): BrokerFailure {
   try {
     const j = JSON.parse(text) as { error?: unknown; message?: unknown };
-    if (typeof j.error === 'string') return { code: j.error, message: String(j.message ?? '') };
+    if (typeof j.error === 'string') return { code: j.error, message: typeof j.message === 'string' ? j.message : '' };
   } catch {
     // not the broker's JSON: a proxy's page
   }
