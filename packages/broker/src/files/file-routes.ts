@@ -9,6 +9,8 @@ import { normalizeIp, readUpgradeRequest } from '../server/upgrade-request.js';
 import { arrayBufferToText } from '../server/uws.js';
 import { podTarget } from '../session/session-identity.js';
 import { resolveIdentity } from '../tenants/identity.js';
+import type { AuthorizedSession } from '../auth/authorized-session.js';
+import { lockMatches, type LockRecord } from '../store/session-store.js';
 import { runDownload } from './download.js';
 import { checkTransferAllowed } from './transfer-policy.js';
 import type { FileTransfer, TransferDirection, TransferRegistry } from './file-transfer.js';
@@ -26,7 +28,7 @@ const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface FilesContext extends Pick<
   RouteContext,
-  'config' | 'logger' | 'metrics' | 'authenticator' | 'isDraining'
+  'config' | 'logger' | 'metrics' | 'authenticator' | 'isDraining' | 'store'
 > {
   clusters: KubeClusters;
   transfers: TransferRegistry;
@@ -57,6 +59,25 @@ function readRequest(res: HttpResponse, req: HttpRequest, trustProxy: boolean): 
     contentLength: /^\d+$/.test(length) ? Number(length) : null,
     credentials: r.credentials,
   };
+}
+
+/**
+ * An operator's or tenant admin's lock (docs/admin-api.md "Locks") keeps its subject or pod out of
+ * file transfer as it keeps them out of sessions. Fails closed: a store that does not answer refuses.
+ */
+async function refuseLocked(ctx: FilesContext, auth: AuthorizedSession): Promise<void> {
+  let locks: LockRecord[];
+  try {
+    locks = await ctx.store.listLocks(auth.tenant.name);
+  } catch (err) {
+    throw new PodShellError(ErrorCode.STORE_UNAVAILABLE, 'The session store does not answer; try again shortly.', {
+      cause: err,
+    });
+  }
+  const who = { tenant: auth.tenant.name, subject: auth.subject, namespace: auth.namespace, pod: auth.pod };
+  const lock = locks.find((l) => lockMatches(l, who, Date.now()));
+  if (lock !== undefined)
+    throw new PodShellError(ErrorCode.LOCKED, lock.message || 'Access is locked by an administrator.');
 }
 
 function corsHeaders(origin: string | null, allowed: ReadonlySet<string>): Record<string, string> {
@@ -120,6 +141,7 @@ function handle(
       if (token === null) throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send Authorization: Bearer <token>');
       const auth = await ctx.authenticator.authenticate(r.credentials);
       const policy = checkTransferAllowed(auth, direction);
+      await refuseLocked(ctx, auth);
       const path = userPath(
         r.query.get(direction === 'upload' ? 'dir' : 'path'),
         direction === 'upload' ? 'dir' : 'path',

@@ -156,7 +156,7 @@ test('size exhaustion: the tenant limits refuse large uploads (before or while s
   await h.waitIdle();
 });
 
-test('cross-tenant and widening: wrong tenant origin, target outside the tenant, a restricted command, a disabled direction', async () => {
+test('cross-tenant and widening: wrong tenant origin, target outside the tenant, a restricted command, a disabled direction, a lock', async () => {
   // Tenant "other" may only reach team-a: its token for default/demo is refused.
   const other = await download(h, 'probe.txt', {
     token: h.token({ tenant: 'other' }),
@@ -183,6 +183,15 @@ test('cross-tenant and widening: wrong tenant origin, target outside the tenant,
   assert.equal(disabled.status, 403);
   assert.equal(disabled.json!['error'], 'PS_ERR_FILE_TRANSFER_DISABLED');
   assert.equal(existsSync(join(home, 'dest', 'p.txt')), false);
+  // A lock on the subject keeps it out of file transfer as it does out of sessions.
+  const lock = await h.admin('/admin/locks', {
+    method: 'POST',
+    body: JSON.stringify({ tenant: 'test', subject: 'mallory', message: 'Access under review.' }),
+  });
+  assert.equal(lock.status, 201, lock.text);
+  const locked = await download(h, 'probe.txt', { token: h.token({ sub: 'mallory' }) });
+  assert.equal(locked.status, 403);
+  assert.deepEqual([locked.json!['error'], locked.json!['message']], ['PS_ERR_LOCKED', 'Access under review.']);
   const allowed = await download(h, 'probe.txt', { token: h.token({ tenant: 'readonly' }) });
   assert.equal(allowed.status, 200, 'download stays allowed for the read-only tenant');
   assert.equal(allowed.body.toString(), 'x');
