@@ -60,7 +60,17 @@ function leftovers(dir: string): string[] {
 }
 
 before(async () => {
-  h = await startHarness({ tenants: [tenantDoc(SMALL), tenantDoc(READONLY), tenantDoc(OTHER)] });
+  h = await startHarness({
+    tenants: [tenantDoc(SMALL), tenantDoc(READONLY), tenantDoc(OTHER)],
+    // Read lazily (after start): the tenants' origins decide the CORS answers.
+    deps: {
+      tenants: {
+        byIssuer: (iss) => h.tenants.find((t) => t.issuer === iss),
+        get: (name) => h.tenants.find((t) => t.name === name),
+        current: () => h.tenants,
+      },
+    },
+  });
   work = mkdtempSync(join(tmpdir(), 'pod-shell-files-threats-'));
   writeFileSync(join(work, 'probe'), 'x');
   const probe = await uploadFile(h, join(work, 'probe'), '', 'probe.txt', { token: h.token() });
@@ -195,5 +205,24 @@ test('cross-tenant and widening: wrong tenant origin, target outside the tenant,
   const allowed = await download(h, 'probe.txt', { token: h.token({ tenant: 'readonly' }) });
   assert.equal(allowed.status, 200, 'download stays allowed for the read-only tenant');
   assert.equal(allowed.body.toString(), 'x');
+  await h.waitIdle();
+});
+
+test('CORS: the preflight and the answers name only a tenant origin', async () => {
+  const preflight = async (origin: string): Promise<Response> =>
+    fetch(filesUrl(h, '/v1/files/upload?dir=x'), {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+  const ok = await preflight('https://other.example.org');
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'https://other.example.org');
+  assert.match(String(ok.headers.get('access-control-allow-headers')), /authorization/);
+  const evil = await preflight('https://evil.example');
+  assert.equal(evil.status, 403);
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  const answer = await download(h, 'probe.txt', { token: h.token() });
+  assert.equal(answer.headers['access-control-allow-origin'], 'https://app.example.com');
+  assert.match(String(answer.headers['access-control-expose-headers']), /x-pod-shell-size/);
   await h.waitIdle();
 });
