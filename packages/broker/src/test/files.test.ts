@@ -214,3 +214,33 @@ test('without tar: one file goes up and down through cat; a directory is a typed
   );
   await h.waitIdle();
 });
+
+// Last: it drains the harness's broker.
+test('drain cancels a running upload and still removes its partial files', async () => {
+  const dest = join(home, 'drain');
+  mkdirSync(dest);
+  let req: ReturnType<typeof import('node:http').request> | undefined;
+  const answer = send(filesUrl(h, `/v1/files/upload?dir=drain&name=partial.bin`), 'POST', null, {
+    token: h.token(),
+    contentType: 'application/octet-stream',
+    contentLength: 64 * 1024 * 1024,
+    onRequest: (r) => {
+      req = r;
+    },
+  }).catch((e: unknown) => e);
+  const block = randomBytes(256 * 1024);
+  for (let sent = 0; sent < 2 * 1024 * 1024; sent += block.length)
+    if (!req!.write(block)) await new Promise((r) => req!.once('drain', r));
+  for (;;) {
+    const r = JSON.parse((await h.admin('/debug/sessions')).text) as { transfers: { state: string; bytes: number }[] };
+    if (r.transfers.some((t) => t.state === 'streaming' && t.bytes > 0)) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  await h.broker.drain();
+  req!.destroy();
+  await answer;
+  assert.equal(h.broker.gauges.value('fileTransfers'), 0, 'drain waited for the transfer to end');
+  assert.deepEqual(readdirSync(dest), []);
+  const end = h.logs.filter((l) => l['event'] === 'file.end' && l['path'] === 'drain').pop()!;
+  assert.equal(end['outcome'], 'draining');
+});
