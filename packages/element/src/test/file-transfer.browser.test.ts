@@ -114,6 +114,10 @@ test('drag and drop upload with the destination prompt and a progress bar; cance
     );
     await part(page, 'transfer-prompt').waitFor();
     assert.match(await textOf(page, 'transfer-prompt'), /Upload dropped\.bin \(12\.6 MB\) to directory/);
+    if (process.env['POD_SHELL_SCREENSHOT'] !== undefined)
+      await page
+        .locator('pod-shell')
+        .screenshot({ path: join(ELEMENT_ROOT, '..', '..', 'docs', 'images', 'file-transfer-prompt.png') });
     await part(page, 'transfer-confirm').click();
     const bar = part(page, 'transfer-progress');
     await bar.waitFor();
