@@ -9,6 +9,7 @@ import { normalizeIp, readUpgradeRequest } from '../server/upgrade-request.js';
 import { arrayBufferToText } from '../server/uws.js';
 import { podTarget } from '../session/session-identity.js';
 import { resolveIdentity } from '../tenants/identity.js';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { lockMatches, type LockRecord } from '../store/session-store.js';
 import { runDownload } from './download.js';
@@ -98,12 +99,18 @@ function corsHeaders(origin: string | null, allowed: ReadonlySet<string>): Recor
  * See upload.ts / download.ts for the flows, FileTransfer for the accounting.
  */
 export function registerFileRoutes(routes: RouteApp, ctx: FilesContext): void {
-  routes.any(UPLOAD_PATH, (res, req) => handle(ctx, res, req, 'upload'));
-  routes.any(DOWNLOAD_PATH, (res, req) => handle(ctx, res, req, 'download'));
+  // Its own caps, the upgrade's numbers (threat 15): a forged-token flood here is refused unverified too.
+  const authFailures = new AuthFailureLimiter({
+    perIp: ctx.config.authFailuresPerMinutePerIp,
+    perTenant: ctx.config.authFailuresPerMinutePerTenant,
+  });
+  routes.any(UPLOAD_PATH, (res, req) => handle(ctx, authFailures, res, req, 'upload'));
+  routes.any(DOWNLOAD_PATH, (res, req) => handle(ctx, authFailures, res, req, 'download'));
 }
 
 function handle(
   ctx: FilesContext,
+  authFailures: AuthFailureLimiter,
   res: HttpResponse,
   req: HttpRequest,
   direction: TransferDirection,
@@ -139,7 +146,17 @@ function handle(
         throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; try another replica.');
       const token = r.credentials.token;
       if (token === null) throw new AuthError(ErrorCode.TOKEN_MISSING, 'no token: send Authorization: Bearer <token>');
-      const auth = await ctx.authenticator.authenticate(r.credentials);
+      const ip = r.credentials.clientIp;
+      const claimed = ctx.authenticator.claimedTenant(token);
+      const throttled = authFailures.throttled(ip, claimed);
+      if (throttled !== null) {
+        ctx.metrics.authThrottled.inc({ scope: throttled });
+        throw new AuthError(ErrorCode.AUTH_RATE_LIMITED, 'Too many failed authentications; try again in a minute.');
+      }
+      const auth = await ctx.authenticator.authenticate(r.credentials).catch((err: unknown) => {
+        if (err instanceof AuthError && err.httpStatus === 401) authFailures.failed(ip, claimed);
+        throw err;
+      });
       const policy = checkTransferAllowed(auth, direction);
       await refuseLocked(ctx, auth);
       const path = userPath(

@@ -226,3 +226,17 @@ test('CORS: the preflight and the answers name only a tenant origin', async () =
   assert.match(String(answer.headers['access-control-expose-headers']), /x-pod-shell-size/);
   await h.waitIdle();
 });
+
+// Last: it leaves 127.0.0.1 throttled on the files route for a minute.
+test('forged tokens: past AUTH_FAILURES_PER_MINUTE_PER_IP the files route refuses unverified with 429', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 40; i++) statuses.push((await download(h, 'probe.txt', { token: h.token() + 'x' })).status);
+  const firstRefusal = statuses.indexOf(429);
+  assert.ok(firstRefusal > 0 && firstRefusal <= 30, `401s then 429s: ${statuses.join(',')}`);
+  assert.ok(statuses.slice(0, firstRefusal).every((s) => s === 401));
+  assert.ok(statuses.slice(firstRefusal).every((s) => s === 429));
+  const genuine = await download(h, 'probe.txt', { token: h.token() });
+  assert.equal(genuine.status, 429, 'the address is capped, whatever it sends');
+  assert.equal(genuine.json!['error'], 'PS_ERR_AUTH_RATE_LIMITED');
+  await h.waitIdle();
+});
