@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './log/logger.js';
 import { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
 import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
+import { registerFileRoutes } from './files/file-routes.js';
+import { routeApp } from './server/routes.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
 import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
@@ -24,6 +26,7 @@ import { ShellCleanups } from './session/shell-cleanups.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SessionStore } from './store/session-store.js';
 import { StoreSubscriptions } from './store/store-subscriptions.js';
+import { TransferRegistry } from './files/file-transfer.js';
 import type { TenantLookup } from './tenants/tenant-registry.js';
 
 /** What `startBroker` may be given instead of building it from the config. */
@@ -155,6 +158,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     perIp: config.authFailuresPerMinutePerIp,
     perTenant: config.authFailuresPerMinutePerTenant,
   });
+  const transfers = new TransferRegistry({ logger, metrics, gauges });
   const ctx: RouteContext = {
     config,
     logger,
@@ -164,6 +168,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     sessions,
     authenticator: deps.authenticator,
     authFailures,
+    transfers,
     isDraining: () => draining,
   };
 
@@ -186,6 +191,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     bundle: element,
     allowedOrigins: elementOrigins,
   });
+  registerFileRoutes(routeApp(publicApp, logger), { ...ctx, clusters, transfers, allowedOrigins: elementOrigins });
   const adminApp = uws.App();
   buildAdminApp(adminApp, ctx, {
     debugRoutes: deps.debugRoutes ?? registerDebugRoutes,
@@ -243,6 +249,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         publicSocket = null;
       }
       const n = sessions.drainAll();
+      transfers.cancelAll();
       logger.info('broker.draining', { sessions: n });
       stopListening();
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.

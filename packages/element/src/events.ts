@@ -43,7 +43,47 @@ export interface PodShellErrorDetail {
   message: string;
 }
 
+/** `pod-shell-transfer-start`: an upload or download began. */
+export interface PodShellTransferStartDetail {
+  /** The element's id for this transfer (matches the progress and end events). */
+  id: string;
+  direction: 'upload' | 'download';
+  /** The file or directory name (for a drop of several items, "N items"). */
+  name: string;
+  /** The destination directory of an upload, the path of a download, as the user gave it. */
+  path: string;
+  /** Bytes to move, when known (a directory download's size is not). */
+  total: number | null;
+}
+
+/** `pod-shell-transfer-progress`: bytes moved so far (at most every 100 ms, and once at the end). */
+export interface PodShellTransferProgressDetail {
+  id: string;
+  direction: 'upload' | 'download';
+  loaded: number;
+  total: number | null;
+  /** Bytes per second since the transfer started. */
+  rate: number;
+}
+
+/** `pod-shell-transfer-end`: the transfer finished, failed, or was cancelled. */
+export interface PodShellTransferEndDetail {
+  id: string;
+  direction: 'upload' | 'download';
+  ok: boolean;
+  cancelled: boolean;
+  loaded: number;
+  /** The broker's error (`PS_ERR_FILE_…`, docs/errors.md) when it refused or failed the transfer. */
+  error?: { code: string; message: string };
+  /** An upload's absolute destination in the container and the names put there. */
+  dir?: string;
+  names?: string[];
+}
+
 export type PodShellOpenEvent = CustomEvent<PodShellOpenDetail>;
+export type PodShellTransferStartEvent = CustomEvent<PodShellTransferStartDetail>;
+export type PodShellTransferProgressEvent = CustomEvent<PodShellTransferProgressDetail>;
+export type PodShellTransferEndEvent = CustomEvent<PodShellTransferEndDetail>;
 export type PodShellExpiringEvent = CustomEvent<PodShellExpiringDetail>;
 export type PodShellExtendedEvent = CustomEvent<PodShellExtendedDetail>;
 export type PodShellCloseEvent = CustomEvent<PodShellCloseDetail>;
@@ -56,6 +96,9 @@ export interface PodShellEventMap {
   'pod-shell-extended': PodShellExtendedEvent;
   'pod-shell-close': PodShellCloseEvent;
   'pod-shell-error': PodShellErrorEvent;
+  'pod-shell-transfer-start': PodShellTransferStartEvent;
+  'pod-shell-transfer-progress': PodShellTransferProgressEvent;
+  'pod-shell-transfer-end': PodShellTransferEndEvent;
 }
 
 declare global {

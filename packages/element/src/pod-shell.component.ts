@@ -16,7 +16,11 @@ import { closeMessage, sanitizeStatusText } from './status/close-message.js';
 import { debugBannerText } from './status/debug-banner.js';
 import { renderStatusLayer } from './status/status-layer.js';
 import { paletteFor, resolvePalette, type ThemeName } from './theme/palettes.js';
-import { podShellEvent, type PodShellCloseDetail } from './events.js';
+import { podShellEvent, type PodShellCloseDetail, type PodShellTransferEndDetail } from './events.js';
+import { TransferController } from './transfer/transfer-controller.js';
+import { renderTransferLayer } from './transfer/transfer-layer.js';
+import { transferStyles } from './transfer/transfer.styles.js';
+import { collectDrop, fromFiles } from './transfer/collect-drop.js';
 
 /** The element's connection state, reflected as the read-only `status` attribute. */
 export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'closed';
@@ -35,11 +39,21 @@ const DEFAULT_FONT_FAMILY =
  * @event {CustomEvent<PodShellExtendedDetail>} pod-shell-extended - A refreshed token was accepted; the session now lasts until `detail.expiresAt`.
  * @event {CustomEvent<PodShellCloseDetail>} pod-shell-close - The session ended: `detail` has `code`, `reason`, `message` and, when the command exited, `exitCode`.
  * @event {CustomEvent<PodShellErrorDetail>} pod-shell-error - A non-fatal refusal, for example a token refresh the broker rejected.
+ * @event {CustomEvent<PodShellTransferStartDetail>} pod-shell-transfer-start - An upload (files dropped on the terminal, or `upload()`) or a download began: `id`, `direction`, `name`, `path`, `total`.
+ * @event {CustomEvent<PodShellTransferProgressDetail>} pod-shell-transfer-progress - Bytes moved so far (`loaded`, `total`, `rate` in bytes/s), at most every 100 ms.
+ * @event {CustomEvent<PodShellTransferEndDetail>} pod-shell-transfer-end - The transfer ended: `ok`, `cancelled`, `loaded`, the broker's `error` when it failed, an upload's `dir` and `names`.
  *
  * @csspart base - The element's inner box.
  * @csspart terminal - The box xterm renders into (its padding is the terminal's padding).
  * @csspart status - The status layer: connecting, closed (with the reason) and expiry warnings.
  * @csspart reconnect-button - The Reconnect button shown after a session ends.
+ * @csspart download-button - The download action (top right) while connected, unless downloads are disabled.
+ * @csspart drop-zone - The hint shown while files are dragged over the terminal.
+ * @csspart transfer-prompt - The destination (upload) or path (download) prompt.
+ * @csspart transfer-progress - The running transfer: name, bytes, rate, progress bar and Cancel.
+ * @csspart progress-bar - The `<progress>` of the running transfer.
+ * @csspart transfer-cancel - The Cancel button of the running transfer.
+ * @csspart transfer-result - The outcome of the last transfer.
  *
  * @cssproperty --pod-shell-background - Terminal background color.
  * @cssproperty --pod-shell-foreground - Default text color.
@@ -70,7 +84,7 @@ const DEFAULT_FONT_FAMILY =
  * @cssproperty --pod-shell-status-font - Status layer font family.
  */
 export class PodShell extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, transferStyles];
 
   /**
    * The session token your backend minted (a JWT). Setting a new token while connected sends it
@@ -108,6 +122,12 @@ export class PodShell extends LitElement {
   /** Focus the terminal as soon as the shell is attached. */
   @property({ type: Boolean }) override autofocus = false;
 
+  /** Disables uploads (drag and drop, `upload()`), whatever the tenant allows. */
+  @property({ attribute: 'no-upload', type: Boolean }) noUpload = false;
+
+  /** Disables downloads (the download action, `download()`), whatever the tenant allows. */
+  @property({ attribute: 'no-download', type: Boolean }) noDownload = false;
+
   /** The connection state (read-only): `idle`, `connecting`, `connected` or `closed`. */
   @property({ reflect: true }) status: PodShellStatus = 'idle';
 
@@ -116,6 +136,8 @@ export class PodShell extends LitElement {
   /** Set from `hello` while the session runs in a debug container. */
   @state() private debugBanner = '';
   @state() private background = '';
+  /** Files are being dragged over the terminal (and upload is allowed). */
+  @state() private dragging = false;
 
   @query('.terminal-box') private container!: HTMLDivElement;
 
@@ -141,6 +163,7 @@ export class PodShell extends LitElement {
   private readonly colorScheme = new ColorSchemeController(this, () => {
     if (this.theme === 'auto') this.applyTheme();
   });
+  private readonly transfers = new TransferController(this);
   private readonly flow = new OutputAcks((bytes) => {
     this.connection.sendControl({ type: 'ack', bytes });
   });
@@ -218,6 +241,67 @@ export class PodShell extends LitElement {
     }
   }
 
+  /**
+   * Uploads files into the container (as the drop does, without the prompt): one file as is, several
+   * as a tar archive, into `dir` (default the shell's home). Resolves with the `pod-shell-transfer-end`
+   * detail, or null when uploads are not possible now (not connected, disabled, another transfer running).
+   */
+  upload(files: FileList | readonly File[], dir = '~'): Promise<PodShellTransferEndDetail | null> {
+    const upload = fromFiles([...files]);
+    if (upload === null || !this.transfers.allowed('upload', this.noUpload)) return Promise.resolve(null);
+    return this.transfers.upload(upload, dir);
+  }
+
+  /** Downloads a file (as is) or a directory (as `.tar`) from the container; resolves like `upload()`. */
+  download(path: string): Promise<PodShellTransferEndDetail | null> {
+    if (!this.transfers.allowed('download', this.noDownload)) return Promise.resolve(null);
+    return this.transfers.download(path);
+  }
+
+  /** Cancels the running upload or download (an upload's partial files are removed by the broker). */
+  cancelTransfer(): void {
+    this.transfers.cancel();
+  }
+
+  /** What the transfer controller needs to reach the broker: null while no session is open. */
+  transferTarget(): { token: string; sessionUrl: string } | null {
+    if (this.status !== 'connected' || !this.token) return null;
+    try {
+      return { token: this.sessionToken || this.token, sessionUrl: resolveBrokerUrl(this.broker, window.location) };
+    } catch {
+      return null;
+    }
+  }
+
+  private dragHasFiles(e: DragEvent): boolean {
+    return (
+      e.dataTransfer !== null &&
+      [...e.dataTransfer.types].includes('Files') &&
+      this.transfers.allowed('upload', this.noUpload) &&
+      !this.transfers.busy
+    );
+  }
+
+  private onDragOver(e: DragEvent): void {
+    if (!this.dragHasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer!.dropEffect = 'copy';
+    this.dragging = true;
+  }
+
+  private onDragLeave(e: DragEvent): void {
+    if (e.relatedTarget === null || !this.renderRoot.contains(e.relatedTarget as Node)) this.dragging = false;
+  }
+
+  private onDrop(e: DragEvent): void {
+    this.dragging = false;
+    if (!this.dragHasFiles(e)) return;
+    e.preventDefault();
+    void collectDrop(e.dataTransfer!).then((upload) => {
+      if (upload !== null) this.transfers.promptUpload(upload);
+    });
+  }
+
   /** Ends the current session (if any) and opens a new one with the current token. */
   reconnect(): void {
     this.terminal?.reset();
@@ -238,8 +322,30 @@ export class PodShell extends LitElement {
   protected override render(): TemplateResult {
     // The grid's background also fills the padding around it (on the inner box: the host's own
     // style attribute belongs to the page).
-    return html`<div part="base" class="base" style=${styleMap({ background: this.background })}>
+    const view = this.transfers.view;
+    return html`<div
+      part="base"
+      class="base"
+      style=${styleMap({ background: this.background })}
+      @dragenter=${(e: DragEvent) => this.onDragOver(e)}
+      @dragover=${(e: DragEvent) => this.onDragOver(e)}
+      @dragleave=${(e: DragEvent) => this.onDragLeave(e)}
+      @drop=${(e: DragEvent) => this.onDrop(e)}
+    >
       <div part="terminal" class="terminal-box"></div>
+      ${renderTransferLayer({
+        view,
+        dragging: this.dragging,
+        connected: this.status === 'connected',
+        canDownload: this.transfers.allowed('download', this.noDownload),
+        onUpload: (dir) => {
+          if (view.kind === 'upload-prompt') void this.transfers.upload(view.upload, dir || '~');
+        },
+        onDownload: (path) => void this.transfers.download(path),
+        onDismiss: () => this.transfers.dismiss(),
+        onCancel: () => this.transfers.cancel(),
+        onDownloadButton: () => this.transfers.promptDownload(),
+      })}
       ${renderStatusLayer({
         status: this.status,
         hasToken: this.token !== '',
@@ -346,6 +452,7 @@ export class PodShell extends LitElement {
         this.status = 'connected';
         this.sessionExpiresAt = message.expiresAt;
         this.debugBanner = debugBannerText(message.debugContainer);
+        this.transfers.capabilities = message.files ?? null;
         this.dispatchEvent(
           podShellEvent('pod-shell-open', {
             session: message.session,
@@ -397,6 +504,8 @@ export class PodShell extends LitElement {
 
   private finish(detail: PodShellCloseDetail): void {
     this.connection.close();
+    // A running transfer goes on (its own HTTP request); new ones need a session again.
+    this.transfers.capabilities = null;
     this.flow.reset();
     this.countdown.stop();
     this.notice = '';

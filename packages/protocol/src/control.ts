@@ -21,6 +21,16 @@ export interface HelloMessage {
    * processes it shares ('' when it shares none); `reused` = the owner's running one was attached.
    */
   debugContainer?: { name: string; image: string; targetContainer: string; reused: boolean };
+  /** What this session's token may do through the broker's file transfer routes (absent: a broker without them). */
+  files?: FileCapabilities;
+}
+
+/** `hello.files`: the tenant policy for this token's uploads and downloads (`/v1/files/upload`, `/v1/files/download`). */
+export interface FileCapabilities {
+  upload: boolean;
+  download: boolean;
+  maxUploadBytes: number;
+  maxDownloadBytes: number;
 }
 /** broker → client, sent ahead of a forced close so the host page can refresh the token. */
 export interface ExpiringMessage {

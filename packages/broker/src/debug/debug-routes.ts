@@ -101,6 +101,7 @@ export const registerDebugRoutes: RouteRegistrar = (app, ctx) => {
     const snapshots = ctx.sessions.list().map((s) => s.info() as SessionSnapshot);
     const opts: Parameters<typeof sessionsReport>[1] = { tenant: tenant || null };
     if (limit !== undefined) opts.limit = limit;
+    if (ctx.transfers !== undefined) opts.transfers = ctx.transfers.list();
     sendDebugResponse(res, sessionsReport(snapshots, opts));
   });
 

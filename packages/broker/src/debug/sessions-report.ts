@@ -21,6 +21,8 @@ export interface SessionsReportOptions {
   tenant?: string | null;
   /** At most this many sessions in the listing (default 1000); counts cover all. */
   limit?: number;
+  /** The replica's file transfers (`/v1/files`), listed beside the sessions. */
+  transfers?: ReadonlyArray<{ tenant: string; startedAt: number }>;
 }
 
 const secondsBetween = (from: number | undefined, to: number): number | null =>
@@ -42,5 +44,8 @@ export function sessionsReport(
     idleSeconds: secondsBetween(s.lastActivityAt, now),
     expiresInSeconds: typeof s.expiresAt === 'number' ? Math.round((s.expiresAt - now) / 100) / 10 : null,
   }));
-  return jsonResponse(200, { now, count: all.length, shown: listed.length, byTenant, sessions: listed });
+  const transfers = (options.transfers ?? [])
+    .filter((t) => !options.tenant || t.tenant === options.tenant)
+    .map((t) => ({ ...t, ageSeconds: secondsBetween(t.startedAt, now) }));
+  return jsonResponse(200, { now, count: all.length, shown: listed.length, byTenant, sessions: listed, transfers });
 }

@@ -34,6 +34,10 @@ export interface BrokerMetrics {
   readonly storeSubscriptions: Gauge;
   readonly logLinesDropped: Counter;
   readonly auditBacklogBytes: Gauge;
+  readonly fileTransfers: Gauge;
+  readonly fileTransfersTotal: Counter<'direction' | 'outcome'>;
+  readonly fileTransferBytes: Counter<'direction'>;
+  readonly fileTransferSeconds: Histogram<'direction'>;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -44,9 +48,11 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
  * Work that outlives no owner but is not bounded per live session: a session between its creation and
  * its start or dispose, and the orphaned-shell cleanup execs that run after a session ended. Both
  * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
- * not compare them with the live session count (a cleanup runs after its session is gone).
+ * not compare them with the live session count (a cleanup runs after its session is gone). File
+ * transfers (`/v1/files`) are not sessions either: each holds at most one exec at a time until it ended
+ * and, for an upload, its partial files are removed.
  */
-export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups'] as const;
+export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups', 'fileTransfers'] as const;
 /** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
 export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
@@ -201,6 +207,30 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     storeSubscriptions: new Gauge({
       name: 'podshell_store_subscriptions',
       help: 'Store subscriptions held by this broker (control channel, reaped sessions); 0 once it stopped or failed to start.',
+      registers: r,
+    }),
+    fileTransfers: new Gauge({
+      name: 'podshell_file_transfers_in_flight',
+      help: 'File transfers (/v1/files uploads and downloads) running, their cleanup included.',
+      registers: r,
+    }),
+    fileTransfersTotal: new Counter({
+      name: 'podshell_file_transfers_total',
+      help: 'File transfers ended, by direction (upload, download) and outcome (ok, cancelled, or the failure reason).',
+      labelNames: ['direction', 'outcome'],
+      registers: r,
+    }),
+    fileTransferBytes: new Counter({
+      name: 'podshell_file_transfer_bytes_total',
+      help: 'Bytes moved by file transfers, by direction (upload: request body; download: response body).',
+      labelNames: ['direction'],
+      registers: r,
+    }),
+    fileTransferSeconds: new Histogram({
+      name: 'podshell_file_transfer_seconds',
+      help: 'How long file transfers took, by direction.',
+      labelNames: ['direction'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
       registers: r,
     }),
   };

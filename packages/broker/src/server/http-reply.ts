@@ -13,6 +13,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 interface TrackedResponse extends HttpResponse {
   psAborted?: boolean;
   psDone?: boolean;
+  psAbortHooks?: (() => void)[];
 }
 
 export function guardResponse(res: HttpResponse, onAbort?: () => void): void {
@@ -23,7 +24,15 @@ export function guardResponse(res: HttpResponse, onAbort?: () => void): void {
   res.onAborted(() => {
     r.psAborted = true;
     onAbort?.();
+    for (const hook of r.psAbortHooks?.splice(0) ?? []) hook();
   });
+}
+
+/** Runs `hook` when the client aborts this (guarded) response; at once when it already did. */
+export function onResponseAborted(res: HttpResponse, hook: () => void): void {
+  const r = res as TrackedResponse;
+  if (r.psAborted === true) hook();
+  else (r.psAbortHooks ??= []).push(hook);
 }
 
 export function isAborted(res: HttpResponse): boolean {

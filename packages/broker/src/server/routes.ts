@@ -7,6 +7,7 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { ResourceGauges } from '../session/resource-gauges.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { SessionStore } from '../store/session-store.js';
+import type { TransferRegistry } from '../files/file-transfer.js';
 import { guardResponse, isWritable, replyJson } from './http-reply.js';
 
 /**
@@ -25,6 +26,8 @@ export interface RouteContext {
   readonly authenticator: Authenticator;
   /** Failed authentications per address and claimed tenant, shared by the upgrade and the tenant admin API. */
   readonly authFailures: AuthFailureLimiter;
+  /** The live file transfers (`/v1/files`), listed by /debug/sessions. */
+  readonly transfers?: TransferRegistry;
   isDraining(): boolean;
 }
 

@@ -16,6 +16,7 @@ export class ResourceGauges {
     sessionsConnecting: 0,
     shellCleanups: 0,
     storeSubscriptions: 0,
+    fileTransfers: 0,
   };
 
   constructor(private readonly metrics: BrokerMetrics) {}
@@ -50,7 +51,7 @@ export class ResourceGauges {
     return { ...this.values };
   }
 
-  /** True when every resource gauge, every connecting session and every shell cleanup is back to zero (an idle broker). */
+  /** True when every resource gauge, every connecting session, shell cleanup and file transfer is back to zero (an idle broker). */
   allZero(): boolean {
     return [...RESOURCE_GAUGES, ...ENDING_GAUGES].every((k) => this.values[k] === 0);
   }

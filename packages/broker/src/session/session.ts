@@ -24,6 +24,7 @@ import { SessionTimers } from './session-timers.js';
 import { SessionTraffic } from './session-traffic.js';
 import { refusalError, StoreEntry } from './store-entry.js';
 import { UpstreamLink } from './upstream-link.js';
+import { transferCapabilities } from '../files/transfer-policy.js';
 
 /** Largest upstream frame accepted: the apiserver writes stdout in ≤ 32 KiB frames, kube-sim coalesces up to 1 MiB. */
 const UPSTREAM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -253,6 +254,7 @@ export class Session {
         pod: this.auth.pod,
         container: this.debug?.name ?? this.auth.container ?? '',
       },
+      files: transferCapabilities(this.auth),
       ...(this.debug === undefined
         ? {}
         : {

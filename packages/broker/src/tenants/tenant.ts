@@ -1,4 +1,5 @@
 import type { DebugContainerPolicy } from './debug-policy.js';
+import type { FileTransferPolicy } from './file-transfer-policy.js';
 
 /** One tenant, as loaded and validated from the tenants file (see docs/tenants.md). Frozen after load. */
 export interface TenantKey {
@@ -66,4 +67,6 @@ export interface Tenant {
   defaultCommand?: string[];
   /** The debug-container fallback for images without a shell (off unless enabled). Always set by the loader. */
   debugContainers?: DebugContainerPolicy;
+  /** Upload and download through `/v1/files` (docs/tenants.md "fileTransfer"). Always set by the loader. */
+  fileTransfer?: FileTransferPolicy;
 }

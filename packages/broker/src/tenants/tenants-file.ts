@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { DEFAULT_SHELL_COMMAND } from '../auth/default-command.js';
 import { ConfigError } from '../errors.js';
+import { loadFileTransferPolicy } from './file-transfer-policy.js';
 import { loadDebugPolicy } from './debug-policy.js';
 import { Fields } from './field-checks.js';
 import { NAMESPACE_GLOB_PATTERN } from './glob.js';
@@ -41,6 +42,7 @@ const TENANT_FIELDS = [
   'limits',
   'endOrphanedShells',
   'debugContainers',
+  'fileTransfer',
 ];
 
 /**
@@ -166,6 +168,7 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
     limits: loadLimits(f.object('limits')),
     endOrphanedShells: f.bool('endOrphanedShells', true),
     debugContainers: loadDebugPolicy(f.object('debugContainers')),
+    fileTransfer: loadFileTransferPolicy(f.object('fileTransfer')),
   };
   const kubeContext = f.optionalString('kubeContext', { maxLength: 253 });
   if (kubeContext !== undefined) tenant.kubeContext = kubeContext;

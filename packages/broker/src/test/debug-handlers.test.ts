@@ -90,6 +90,7 @@ describe('/debug/resources', () => {
       sessionTimers: 5,
       sessionsConnecting: 0,
       shellCleanups: 0,
+      fileTransfers: 0,
       storeSubscriptions: 0,
       sessionsActive: 1,
       leakSuspected: 0,

@@ -49,6 +49,14 @@ export function simFixture(): ReturnType<typeof defaultFixture> {
     },
   ];
   f.rbac.push(...rbac);
+  // An image without tar (file transfer falls back to cat for a single file, and says so otherwise).
+  f.pods.push({
+    ...structuredClone(f.pods.find((p) => p.namespace === 'default' && p.name === 'demo')!),
+    name: 'no-tar',
+    uid: '6f1c2a1e-0000-4000-8000-00000000a7a2',
+    labels: { app: 'no-tar' },
+  });
+  f.pods.at(-1)!.containers[0]!.missingBinaries = ['tar'];
   return f;
 }
 
