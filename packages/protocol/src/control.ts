@@ -21,6 +21,18 @@ export interface HelloMessage {
    * processes it shares ('' when it shares none); `reused` = the owner's running one was attached.
    */
   debugContainer?: { name: string; image: string; targetContainer: string; reused: boolean };
+  /**
+   * Resume extension (only for a client that offered `pod-shell.resumable.v1` or resumed): the
+   * credential for the next resume (single use, replaced by every successful attach) and how long
+   * the broker keeps the shell after the connection drops.
+   */
+  resume?: { credential: string; graceMs: number };
+  /** Resume extension: the output offset (stdout + stderr payload bytes) of the next output byte sent. */
+  offset?: number;
+  /** Resume extension: true when this `hello` continues a session after a resume. */
+  resumed?: boolean;
+  /** Resume extension: output bytes after the client's offset that were no longer buffered (lost). */
+  skipped?: number;
 }
 /** broker → client, sent ahead of a forced close so the host page can refresh the token. */
 export interface ExpiringMessage {

@@ -34,6 +34,9 @@ export interface BrokerMetrics {
   readonly storeSubscriptions: Gauge;
   readonly logLinesDropped: Counter;
   readonly auditBacklogBytes: Gauge;
+  readonly sessionsInGrace: Gauge;
+  readonly resumes: Counter<'outcome'>;
+  readonly resumeReplayedBytes: Counter;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -44,9 +47,10 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
  * Work that outlives no owner but is not bounded per live session: a session between its creation and
  * its start or dispose, and the orphaned-shell cleanup execs that run after a session ended. Both
  * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
- * not compare them with the live session count (a cleanup runs after its session is gone).
+ * not compare them with the live session count (a cleanup runs after its session is gone). A session in
+ * its resume grace period (client gone, shell kept) is counted too: an idle broker holds none.
  */
-export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups'] as const;
+export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups', 'sessionsInGrace'] as const;
 /** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
 export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
@@ -196,6 +200,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     auditBacklogBytes: new Gauge({
       name: 'podshell_audit_backlog_bytes',
       help: 'Log and audit bytes written to stdout that it has not taken yet; above AUDIT_BACKLOG_BYTES new sessions are refused.',
+      registers: r,
+    }),
+    sessionsInGrace: new Gauge({
+      name: 'podshell_sessions_in_grace',
+      help: 'Resumable sessions whose client connection dropped: the shell and its output buffer are kept for the tenant grace period.',
+      registers: r,
+    }),
+    resumes: new Counter({
+      name: 'podshell_resumes_total',
+      help: 'Resume attempts, by outcome: resumed, refused (ended session or invalid credential), grace_expired (nobody came back).',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    resumeReplayedBytes: new Counter({
+      name: 'podshell_resume_replayed_bytes_total',
+      help: 'Output bytes replayed from session buffers to resuming clients.',
       registers: r,
     }),
     storeSubscriptions: new Gauge({

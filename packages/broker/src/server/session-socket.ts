@@ -46,7 +46,13 @@ export function startClientSocket(ws: WebSocket<SocketData>, logger: Logger): vo
   try {
     ws.cork(() => {
       if (data.session !== null) {
-        data.session.attachClient(ws);
+        data.session.attachClient(ws, {
+          resumeFrom: data.resumeFrom ?? null,
+          // A later resume that takes the session over unhooks this socket: its close and messages then reach no session.
+          detach: () => {
+            data.session = null;
+          },
+        });
       } else {
         const info = data.failure ?? closeInfoFor(new Error('no session'));
         ws.send(closingFrame(info), true);

@@ -25,6 +25,8 @@ export interface SocketData {
   closed: boolean;
   /** Where `open` leaves the socket for the upgrade to start it once `res.upgrade()` returned (async-upgrade.ts). */
   opening: OpeningSlot<SocketData>;
+  /** Set when this socket resumes `session`: the output offset the client had received. */
+  resumeFrom?: number;
 }
 
 export interface UpgradeDeps {
@@ -72,7 +74,10 @@ function upgradeAndStart(
     r.secWebSocketExtensions,
     context,
     (ws) => startClientSocket(ws, logger),
-    () => data.session?.dispose(CLIENT_GONE),
+    // A resumed session stays in its grace period (its timer ends it); only a new one is ended here.
+    () => {
+      if (data.resumeFrom === undefined) data.session?.dispose(CLIENT_GONE);
+    },
   );
 }
 
@@ -174,12 +179,37 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (isAborted(res)) return;
       if (deps.isDraining())
         throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
-      session = deps.sessions.create(auth, r.credentials.clientIp);
+      if (r.badResume)
+        throw new PodShellError(
+          ErrorCode.BAD_REQUEST,
+          'malformed resume subprotocol: expected pod-shell.resume.<credential>.<offset>',
+        );
+      if (r.resume !== null) {
+        session = await deps.sessions.claimResume(auth, r.resume);
+        if (isAborted(res)) return; // FIXME: the credential was rotated and never delivered; the session stays in grace until it ends.
+        const data: SocketData = {
+          session,
+          failure: null,
+          closed: false,
+          opening: openingSlot(),
+          resumeFrom: r.resume.offset,
+        };
+        markDone(res);
+        upgradeAndStart(res, data, r, context, logger);
+        return;
+      }
+      session = deps.sessions.create(auth, r.credentials.clientIp, { resumable: r.resumable });
     } catch (err) {
       if (isAborted(res)) return;
       const e = toPodShellError(err);
-      if (e.closeCode === CloseCode.Unauthorized) authFailures.failed(ip, claimed);
-      if (e.closeCode === CloseCode.Unauthorized && !deps.isDraining()) refuseInBand(res, e, r, context);
+      // A refused resume counts as a failed authentication: guessing credentials is throttled like guessing tokens.
+      if (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED)
+        authFailures.failed(ip, claimed);
+      if (
+        (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED || r.resume !== null) &&
+        !deps.isDraining()
+      )
+        refuseInBand(res, e, r, context);
       else refuse(res, e, r);
       return;
     }

@@ -1,4 +1,11 @@
-import { POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import {
+  parseResumeSubprotocol,
+  POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_RESUMABLE,
+  POD_SHELL_RESUME_PREFIX,
+  POD_SHELL_SUBPROTOCOL,
+  type ResumeRequest,
+} from '@pod-shell/protocol';
 import type { UpgradeCredentials } from '../auth/authorized-session.js';
 
 /** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
@@ -8,6 +15,12 @@ export interface UpgradeRequest {
   secWebSocketExtensions: string;
   /** Whether the client offered `pod-shell.v1` (the only subprotocol the broker answers). */
   offersProtocol: boolean;
+  /** The client offered `pod-shell.resumable.v1` (or is resuming): its session may survive a dropped connection. */
+  resumable: boolean;
+  /** A `pod-shell.resume.<credential>.<offset>` entry: this upgrade resumes a session instead of opening one. */
+  resume: ResumeRequest | null;
+  /** A resume entry was offered but is malformed (refused with BAD_REQUEST, never treated as a new session). */
+  badResume: boolean;
 }
 
 export type HeaderGetter = (lowerCaseName: string) => string;
@@ -29,6 +42,8 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
       break;
     }
   }
+  const resumeEntry = offered.find((p) => p.startsWith(POD_SHELL_RESUME_PREFIX));
+  const resume = resumeEntry === undefined ? null : parseResumeSubprotocol(resumeEntry);
   if (token === null) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header('authorization'));
     if (m) token = m[1]!;
@@ -45,6 +60,9 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     secWebSocketKey: header('sec-websocket-key'),
     secWebSocketExtensions: header('sec-websocket-extensions'),
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
+    resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
+    resume,
+    badResume: resumeEntry !== undefined && resume === null,
   };
 }
 

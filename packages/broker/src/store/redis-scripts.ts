@@ -5,7 +5,8 @@
  * restart or SCRIPT FLUSH).
  *
  * Key layout (docs/architecture.md, "Data model"); `{t}` is the tenant, used as a Redis Cluster hash tag:
- *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap); TTL = expiresAt + grace
+ *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap, + `resumeHash`, the
+ *                                      SHA-256 of its current resume secret); TTL = expiresAt + grace
  *   ps:{t}:sessions              zset   member = session id, score = expiresAt (epoch ms)
  *   ps:{t}:rate:<minute>         string tenant connects in that minute; TTL 120 s
  *   ps:ip:<ip>:rate:<minute>     string connects from one client IP in that minute; TTL 120 s
@@ -154,6 +155,7 @@ local function register(rec, now, grace)
   redis.call('HSET', h, 'id', id, 'tenant', t, 'subject', rec.subject, 'namespace', rec.namespace,
     'pod', rec.pod, 'container', rec.container, 'replica', rec.replica, 'clientIp', rec.clientIp,
     'startedAt', tostring(rec.startedAt), 'expiresAt', tostring(rec.expiresAt))
+  if type(rec.resumeHash) == 'string' then redis.call('HSET', h, 'resumeHash', rec.resumeHash) end
   local ttl = math.max(tonumber(rec.expiresAt) - now, 0) + grace
   redis.call('PEXPIRE', h, ttl)
   redis.call('ZADD', k_sessions(t), rec.expiresAt, id)
@@ -256,6 +258,22 @@ local fields = redis.call('HMGET', h, 'namespace', 'pod')
 local locked = lock_for(t, subject, fields[1] or '', fields[2] or '', now_ms())
 if locked then return {'locked', locked} end
 return {'ok', string.format('%d', set_expiry(t, id, capped(h, want), grace))}
+`;
+
+/**
+ * takeResume: ARGV tenant, id, subject, presentedHash, nextHash. A resume credential works once: when
+ * the session is live, belongs to the subject and holds the presented hash, the hash becomes nextHash.
+ * Returns {'ok', replica} | {'gone'} | {'mismatch'}.
+ */
+export const TAKE_RESUME_LUA = `${PRELUDE}
+local t, id, sub, presented, nxt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return {'gone'} end
+local f = redis.call('HMGET', h, 'subject', 'resumeHash', 'replica', 'expiresAt')
+if tonumber(f[4] or '0') <= now_ms() then return {'gone'} end
+if f[1] ~= sub or not f[2] or f[2] ~= presented then return {'mismatch'} end
+redis.call('HSET', h, 'resumeHash', nxt)
+return {'ok', f[3] or ''}
 `;
 
 /** createLock: ARGV tenant, id, lock JSON. Stores it in the tenant's lock hash. */

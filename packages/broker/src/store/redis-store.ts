@@ -7,6 +7,7 @@ import type {
   ControlCommand,
   ExtendResult,
   LockRecord,
+  ResumeClaim,
   SessionFilter,
   SessionRecord,
   SessionStore,
@@ -136,7 +137,9 @@ export class RedisStore implements SessionStore {
       reply = await this.redis.psAcquire(
         keys.tenantRate(rec.tenant),
         keys.ipRate(rec.clientIp),
-        JSON.stringify(encodeRecord(rec)),
+        JSON.stringify(
+          req.resumeHash === undefined ? encodeRecord(rec) : { ...encodeRecord(rec), resumeHash: req.resumeHash },
+        ),
         req.maxConcurrent,
         req.tenantConnectsPerMinute,
         req.ipConnectsPerMinute,
@@ -167,6 +170,20 @@ export class RedisStore implements SessionStore {
       reason: 'quota_exceeded',
       message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.`,
     };
+  }
+
+  async takeResume(
+    tenant: string,
+    sessionId: string,
+    subject: string,
+    presentedHash: string,
+    nextHash: string,
+  ): Promise<ResumeClaim> {
+    const reply = await orUnavailable('resume', () =>
+      this.redis.psTakeResume(tenant, sessionId, subject, presentedHash, nextHash),
+    );
+    if (reply[0] === 'ok') return { ok: true, replica: reply[1] ?? '' };
+    return { ok: false, reason: reply[0] === 'gone' ? 'gone' : 'mismatch' };
   }
 
   async release(tenant: string, sessionId: string): Promise<void> {
