@@ -12,6 +12,8 @@ import { buildAdminApp } from './server/admin-server.js';
 import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
+import { ReplicaRelays } from './server/replica-relay.js';
+import { closeInfoFor } from './session/closing.js';
 import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
 import { loadUwsBuild, type Uws } from './server/uws.js';
 import { BROKER_VERSION } from './version.js';
@@ -162,12 +164,14 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   };
 
   const publicApp = uws.App();
+  const relays = new ReplicaRelays({ config, store, logger, metrics });
   const upgrade = createUpgradeHandler({
     config,
     logger,
     metrics,
     authenticator: deps.authenticator,
     sessions,
+    relays,
     isDraining: () => draining,
   });
   const element = deps.elementBundle ?? loadElementBundle();
@@ -200,6 +204,12 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const port = uws.us_socket_local_port(publicSocket);
   const adminPort = uws.us_socket_local_port(adminSocket);
 
+  // Other replicas reach this one here for resumes of the sessions it holds (replica-relay.ts).
+  if (config.replicaLinkSecret !== undefined && shared.advertise !== undefined)
+    shared.advertise(
+      config.replicaLinkUrl ??
+        `ws://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`,
+    );
   const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
   canary.start(deps.leakCheckPeriodMs);
   const trim = new MemoryTrim({
@@ -236,7 +246,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         publicSocket = null;
       }
       const n = sessions.drainAll();
-      logger.info('broker.draining', { sessions: n });
+      const relayed = relays.closeAll(
+        closeInfoFor(new PodShellError(ErrorCode.DRAINING, 'The broker is restarting; reconnect to continue.')),
+      );
+      logger.info('broker.draining', { sessions: n, relayed });
       stopListening();
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.
       const clean = await waitFor(() => sessions.size === 0 && gauges.allZero(), deadline);

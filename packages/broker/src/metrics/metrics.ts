@@ -35,6 +35,7 @@ export interface BrokerMetrics {
   readonly logLinesDropped: Counter;
   readonly auditBacklogBytes: Gauge;
   readonly sessionsInGrace: Gauge;
+  readonly replicaLinks: Gauge;
   readonly resumes: Counter<'outcome'>;
   readonly resumeReplayedBytes: Counter;
 }
@@ -48,9 +49,10 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
  * its start or dispose, and the orphaned-shell cleanup execs that run after a session ended. Both
  * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
  * not compare them with the live session count (a cleanup runs after its session is gone). A session in
- * its resume grace period (client gone, shell kept) is counted too: an idle broker holds none.
+ * its resume grace period (client gone, shell kept) is counted too, and so is a client this replica
+ * relays to the replica holding its session (replica-relay.ts): an idle broker holds none.
  */
-export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups', 'sessionsInGrace'] as const;
+export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups', 'sessionsInGrace', 'replicaLinks'] as const;
 /** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
 export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
@@ -205,6 +207,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     sessionsInGrace: new Gauge({
       name: 'podshell_sessions_in_grace',
       help: 'Resumable sessions whose client connection dropped: the shell and its output buffer are kept for the tenant grace period.',
+      registers: r,
+    }),
+    replicaLinks: new Gauge({
+      name: 'podshell_replica_links',
+      help: 'Client connections this replica relays to the replica holding their session (a resume that reached another replica).',
       registers: r,
     }),
     resumes: new Counter({

@@ -11,6 +11,8 @@ import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
 import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
+import { verifyReplicaLink } from './replica-link-auth.js';
+import type { ReplicaLink, ReplicaRelays } from './replica-relay.js';
 import { startClientSocket } from './session-socket.js';
 import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
 import { arrayBufferToText } from './uws.js';
@@ -27,6 +29,8 @@ export interface SocketData {
   opening: OpeningSlot<SocketData>;
   /** Set when this socket resumes `session`: the output offset the client had received. */
   resumeFrom?: number;
+  /** Set when this socket is relayed to the replica holding its session (resume through another replica). */
+  relay?: ReplicaLink;
 }
 
 export interface UpgradeDeps {
@@ -35,6 +39,8 @@ export interface UpgradeDeps {
   metrics: BrokerMetrics;
   authenticator: Authenticator;
   sessions: SessionManager;
+  /** Resume through another replica (absent or disabled: such a resume is refused with 4410). */
+  relays?: ReplicaRelays;
   isDraining(): boolean;
 }
 
@@ -75,7 +81,9 @@ function upgradeAndStart(
     context,
     (ws) => startClientSocket(ws, logger),
     // A resumed session stays in its grace period (its timer ends it); only a new one is ended here.
+    // A relayed client that never opened drops its link: the owner's session waits in grace.
     () => {
+      data.relay?.clientClosed(1006);
       if (data.resumeFrom === undefined) data.session?.dispose(CLIENT_GONE);
     },
   );
@@ -185,6 +193,21 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           'malformed resume subprotocol: expected pod-shell.resume.<credential>.<offset>',
         );
       if (r.resume !== null) {
+        // Held by another replica: relay to it over an authenticated replica link. A link itself is
+        // never relayed again (no loops): the owner answers it, or refuses.
+        if (deps.sessions.get(r.resume.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
+          const url = await deps.relays.locate(auth, r.resume.sessionId);
+          if (isAborted(res)) return;
+          const relay = await deps.relays.open(url, r);
+          if (isAborted(res)) {
+            relay.clientClosed(1006);
+            return;
+          }
+          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
+          markDone(res);
+          upgradeAndStart(res, data, r, context, logger);
+          return;
+        }
         session = await deps.sessions.claimResume(auth, r.resume);
         if (isAborted(res)) return; // FIXME: the credential was rotated and never delivered; the session stays in grace until it ends.
         const data: SocketData = {
@@ -241,7 +264,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const abort: { onAbort: (() => void) | null } = { onAbort: null };
       guardResponse(res, () => abort.onAbort?.());
       // Copy before any await: uWS reuses `req` once this callback returns.
-      const r = readUpgradeRequest(
+      let r = readUpgradeRequest(
         (name) => req.getHeader(name),
         normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())),
         config.trustProxy,
@@ -264,6 +287,24 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           r,
         );
         return;
+      }
+      if (r.replicaLink !== '') {
+        // A replica link: only another replica holding REPLICA_LINK_SECRET may send one, and only for a
+        // resume; then (and only then) the client address it forwards is the one used for limits and logs.
+        const secret = config.replicaLinkSecret;
+        const from =
+          secret === undefined || r.resume === null
+            ? null
+            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.resumeEntry);
+        if (from === null) {
+          refuse(
+            res,
+            new PodShellError(ErrorCode.REPLICA_LINK_FORBIDDEN, 'This replica link is not authenticated.'),
+            r,
+          );
+          return;
+        }
+        r = { ...r, fromReplica: from, credentials: { ...r.credentials, clientIp: r.linkedClientIp } };
       }
       proceed(res, r, context, abort).catch((err: unknown) => {
         logger.error('upgrade.failed', { err });

@@ -7,6 +7,7 @@ import {
   type ResumeRequest,
 } from '@pod-shell/protocol';
 import type { UpgradeCredentials } from '../auth/authorized-session.js';
+import { REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
 
 /** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
 export interface UpgradeRequest {
@@ -21,6 +22,14 @@ export interface UpgradeRequest {
   resume: ResumeRequest | null;
   /** A resume entry was offered but is malformed (refused with BAD_REQUEST, never treated as a new session). */
   badResume: boolean;
+  /** The offered resume subprotocol entry as sent ('' when none): a replica link forwards it and MACs it. */
+  resumeEntry: string;
+  /** The replica-link header ('' when absent): this upgrade claims to come from another replica. */
+  replicaLink: string;
+  /** The client address a replica link forwards (trusted only once the link's MAC checked out). */
+  linkedClientIp: string;
+  /** Set once the replica-link header was verified: the relaying replica's id. */
+  fromReplica: string | null;
 }
 
 export type HeaderGetter = (lowerCaseName: string) => string;
@@ -63,6 +72,10 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
     resume,
     badResume: resumeEntry !== undefined && resume === null,
+    resumeEntry: resumeEntry ?? '',
+    replicaLink: header(REPLICA_LINK_HEADER),
+    linkedClientIp: header(REPLICA_CLIENT_IP_HEADER),
+    fromReplica: null,
   };
 }
 

@@ -17,6 +17,7 @@ export class ResourceGauges {
     shellCleanups: 0,
     storeSubscriptions: 0,
     sessionsInGrace: 0,
+    replicaLinks: 0,
   };
 
   constructor(private readonly metrics: BrokerMetrics) {}

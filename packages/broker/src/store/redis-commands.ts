@@ -41,7 +41,7 @@ export interface ScriptCommands {
   psCount(tenant: string): Promise<number>;
   psLiveIds(tenant: string): Promise<string[]>;
   psAudit(budget: number, periodMs: number): Promise<number>;
-  psHeartbeat(replica: string, ttlMs: number): Promise<number>;
+  psHeartbeat(replica: string, ttlMs: number, linkUrl: string): Promise<number>;
   psReap(replica: string): Promise<number | Array<Array<string | null>>>;
   psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
   psLeave(replica: string): Promise<number>;

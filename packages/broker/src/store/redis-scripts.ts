@@ -13,6 +13,7 @@
  *   ps:sid:<id>                  string session id → tenant (admin lookups by id); same TTL as the hash
  *   ps:tenants                   set    tenants that hold at least one session
  *   ps:replica:<r>               string heartbeat; TTL = 2 × HEARTBEAT_SECONDS
+ *   ps:replica:<r>:url           string where other replicas reach r for replica links (resume); same TTL
  *   ps:replica:<r>:sessions      set    "<id> <tenant>" of every session replica r holds
  *   ps:replicas                  set    replicas known to hold (or have held) sessions
  *   ps:reaper:lock               string short lock so one replica reaps at a time
@@ -373,13 +374,16 @@ return removed
 `;
 
 /**
- * heartbeat: ARGV replica, ttlMs. Refreshes the heartbeat key. Returns 1 when the key still existed,
- * 0 when it had lapsed (Redis restarted or this replica was reaped): the caller then reconciles.
+ * heartbeat: ARGV replica, ttlMs, linkUrl ('' = none). Refreshes the heartbeat key (and the replica's
+ * advertised link URL, `ps:replica:<r>:url`, with the same TTL: it lapses with the replica). Returns 1
+ * when the key still existed, 0 when it had lapsed (Redis restarted or this replica was reaped): the
+ * caller then reconciles.
  */
 export const HEARTBEAT_LUA = `${PRELUDE}
 local hb = P .. 'replica:' .. ARGV[1]
 local existed = redis.call('EXISTS', hb)
 redis.call('SET', hb, tostring(now_ms()), 'PX', tonumber(ARGV[2]))
+if ARGV[3] ~= '' then redis.call('SET', hb .. ':url', ARGV[3], 'PX', tonumber(ARGV[2])) end
 redis.call('SADD', P .. 'replicas', ARGV[1])
 return existed
 `;
@@ -442,7 +446,7 @@ return {removed, #live}
  */
 export const LEAVE_LUA = `${PRELUDE}
 local r = ARGV[1]
-redis.call('DEL', P .. 'replica:' .. r)
+redis.call('DEL', P .. 'replica:' .. r, P .. 'replica:' .. r .. ':url')
 if redis.call('SCARD', k_rsessions(r)) == 0 then redis.call('SREM', P .. 'replicas', r) end
 return 1
 `;

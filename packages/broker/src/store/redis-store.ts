@@ -63,6 +63,8 @@ export class RedisStore implements SessionStore {
   private closed = false;
   private closing = false;
   private outageLogged = false;
+  /** This replica's advertised replica-link URL ('' = none), written with every heartbeat. */
+  private linkUrl = '';
 
   constructor(private readonly o: RedisStoreOptions) {
     this.log = o.logger.child({ component: 'redis-store', replica: o.replicaId });
@@ -170,6 +172,15 @@ export class RedisStore implements SessionStore {
       reason: 'quota_exceeded',
       message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.`,
     };
+  }
+
+  advertise(url: string): void {
+    this.linkUrl = url;
+    void this.heartbeat();
+  }
+
+  async replicaUrl(replica: string): Promise<string | null> {
+    return orUnavailable('replica url', () => this.redis.get(`${keys.replica(replica)}:url`));
   }
 
   async takeResume(
@@ -306,7 +317,7 @@ export class RedisStore implements SessionStore {
     if (this.beating) return this.beating;
     this.beating = (async () => {
       try {
-        const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs);
+        const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs, this.linkUrl);
         if (existed === 0) this.reconciler.markNeeded();
         await this.reconciler.repairIfNeeded();
         this.healthy = true;

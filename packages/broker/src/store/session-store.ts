@@ -157,6 +157,13 @@ export interface SessionStore {
    * unsubscribe function.
    */
   onReaped?(handler: (records: SessionRecord[]) => void): () => void;
+  /**
+   * Optional (shared stores only): publishes where other replicas reach this one for replica links
+   * (resume through any replica), refreshed with the heartbeat and gone when the replica is.
+   */
+  advertise?(url: string): void;
+  /** Optional (shared stores only): a live replica's advertised link URL, null when it is gone or has none. */
+  replicaUrl?(replica: string): Promise<string | null>;
   /** Whether the store currently answers (feeds /readyz and podshell_store_up). */
   isUp(): boolean;
   /** Stops timers and connections. The store must not keep the process alive after this. */
