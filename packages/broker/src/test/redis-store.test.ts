@@ -109,6 +109,7 @@ describe('RedisStore against a private redis-server', () => {
     assert.equal(JSON.stringify(await s.get(rec.id)).includes('h2'), false);
     await s.release('resume-t', rec.id);
     assert.deepEqual(await s.takeResume('resume-t', rec.id, 'alice', 'h2', 'h3'), { ok: false, reason: 'gone' });
+    await closeAll();
   });
 
   it('acts only on well-formed control messages', () => {
