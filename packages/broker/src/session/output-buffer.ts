@@ -23,7 +23,8 @@ interface Entry {
  * so the client's "bytes received" is an offset here. Bounded: whole frames are evicted, oldest
  * first, once the payload held passes `capacityBytes`; the newest frame always stays, so one frame
  * larger than the capacity is kept alone (frames are ≤ the upstream frame cap).
- * The frames are the relay's own buffers, kept by reference (the upstream socket does not reuse them).
+ * Frames are copied: the relay's buffer may be a slice of a much larger socket read, which a
+ * reference would keep alive whole (measured: 666 KiB of RSS per session in grace instead of ~300).
  */
 export class OutputBuffer {
   private readonly entries: Entry[] = [];
@@ -51,7 +52,7 @@ export class OutputBuffer {
   /** One stdout/stderr frame as relayed; `payloadBytes` = frame length − 1. */
   record(frame: Buffer, payloadBytes: number): void {
     if (payloadBytes <= 0) return;
-    this.entries.push({ at: this.total, frame });
+    this.entries.push({ at: this.total, frame: Buffer.from(frame) });
     this.total += payloadBytes;
     this.held += payloadBytes;
     while (this.held > this.capacityBytes && this.entries.length - this.head > 1) {
