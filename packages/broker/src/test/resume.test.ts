@@ -126,6 +126,24 @@ describe('resume after a dropped connection', () => {
     await h.waitIdle();
   });
 
+  test('churn: 20 sessions dropped and resumed twice each, then closed: every gauge back to 0', async () => {
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openResumable()));
+    let creds = clients.map((x) => x.hello.resume!.credential);
+    for (const x of clients) x.c.destroy();
+    await until(() => inGrace() === 20, 'all 20 in grace');
+    for (let round = 0; round < 2; round++) {
+      const back = await Promise.all(creds.map((credential) => h.connect({ resume: { credential, offset: 0 } })));
+      const hellos = await Promise.all(back.map((b) => b.waitForControl('hello')));
+      assert.ok(hellos.every((x) => x.resumed === true));
+      assert.equal(inGrace(), 0);
+      creds = hellos.map((x) => x.resume!.credential);
+      if (round === 0) {
+        for (const b of back) b.destroy();
+        await until(() => inGrace() === 20, 'all 20 in grace again');
+      } else await Promise.all(back.map((b) => b.close()));
+    }
+  });
+
   test('an operator kill during grace ends the session', async () => {
     const { c: a, hello } = await openResumable();
     await drop(a);
