@@ -13,7 +13,6 @@ import { buildPublicApp, storeNote } from './server/public-server.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
 import { ReplicaRelays } from './server/replica-relay.js';
-import { closeInfoFor } from './session/closing.js';
 import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
 import { loadUwsBuild, type Uws } from './server/uws.js';
 import { BROKER_VERSION } from './version.js';
@@ -246,9 +245,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         publicSocket = null;
       }
       const n = sessions.drainAll();
-      const relayed = relays.closeAll(
-        closeInfoFor(new PodShellError(ErrorCode.DRAINING, 'The broker is restarting; reconnect to continue.')),
-      );
+      const relayed = relays.closeAll();
       logger.info('broker.draining', { sessions: n, relayed });
       stopListening();
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.

@@ -476,9 +476,9 @@ export class PodShell extends LitElement {
       this.connect('none');
       return;
     }
-    // A connection lost without a close from the broker (1006), or a reconnect attempt that failed
-    // the same way: try again with backoff while the broker still keeps the shell.
-    if (code === 1006 && this.resumable !== undefined && !this.noResume) {
+    // A connection lost without a close from the broker (1006), a relaying replica going away (1001),
+    // or a reconnect attempt that failed the same way: try again with backoff while the broker keeps the shell.
+    if ((code === 1006 || code === 1001) && this.resumable !== undefined && !this.noResume) {
       const dropped = this.dropped ?? {
         until: Date.now() + this.resumable.graceMs,
         attempt: 0,

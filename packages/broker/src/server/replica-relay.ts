@@ -89,9 +89,13 @@ export class ReplicaLink {
     this.onEnded(this);
   }
 
-  /** Ends the relayed connection from this side (drain): the client is told 4503, the owner sees a drop. */
-  shutdown(info: CloseInfo): void {
-    this.ownerEnd ??= info;
+  /**
+   * Ends the relayed connection from this side (drain): the owner sees a drop (its session waits in
+   * grace) and the client a 1001 "going away", which a resuming client answers by resuming again,
+   * through another replica.
+   */
+  shutdown(): void {
+    this.ownerEnd ??= { code: 1001, reason: 'replica draining', raw: true };
     this.owner.terminate();
     if (this.client !== null) this.endClient();
   }
@@ -218,10 +222,10 @@ export class ReplicaRelays {
     });
   }
 
-  /** Drain: every relayed client is told 4503 (it may resume through another replica). */
-  closeAll(info: CloseInfo): number {
+  /** Drain: every relayed client is told 1001 going away (it resumes through another replica). */
+  closeAll(): number {
     const all = [...this.links];
-    for (const l of all) l.shutdown(info);
+    for (const l of all) l.shutdown();
     return all.length;
   }
 }

@@ -90,6 +90,8 @@ describe('/debug/resources', () => {
       sessionTimers: 5,
       sessionsConnecting: 0,
       shellCleanups: 0,
+      sessionsInGrace: 0,
+      replicaLinks: 0,
       storeSubscriptions: 0,
       sessionsActive: 1,
       leakSuspected: 0,

@@ -113,6 +113,23 @@ describe('resume through another replica', () => {
     await c.waitAllIdle(20_000);
   });
 
+  it('draining the relaying replica: its client is told 1001 and resumes through another replica', async () => {
+    const a = await connect(A, { resumable: true });
+    const cred1 = (await a.waitForControl('hello')).resume!.credential;
+    a.destroy();
+    await until(async () => (await inGrace(A)) === 1, 10_000, 'grace on A', 20);
+    const b = await connect(B, { resume: { credential: cred1, offset: a.stdoutBytes } });
+    const cred2 = (await b.waitForControl('hello')).resume!.credential;
+    B.process.kill('SIGTERM');
+    const close = await b.waitForClose(10_000);
+    assert.equal(close.code, 1001);
+    assert.equal(await B.exited, 0);
+    await until(async () => (await inGrace(A)) === 1, 10_000, 'grace on A again', 20);
+    const cc = await connect(C, { resume: { credential: cred2, offset: b.stdoutBytes } });
+    assert.equal((await cc.waitForControl('hello')).resumed, true);
+    await cc.close();
+  });
+
   it('killing the owner replica: a resume through another replica gets 4410 at once, not a hang', async () => {
     const t = await connect(C, { resumable: true });
     const cred = (await t.waitForControl('hello')).resume!.credential;
@@ -121,7 +138,7 @@ describe('resume through another replica', () => {
     C.process.kill('SIGKILL');
     await C.exited;
     const started = Date.now();
-    const b = await connect(B, { resume: { credential: cred, offset: 0 } });
+    const b = await connect(A, { resume: { credential: cred, offset: 0 } });
     const close = await b.waitForClose(10_000);
     assert.equal(close.code, CloseCode.ResumeRefused);
     assert.match(b.control('closing')?.message ?? '', /replica holding this session is gone/);
