@@ -106,6 +106,36 @@ describe('resume through another replica', () => {
     await cc.close();
   });
 
+  it('churn: 9 sessions over A, B, C dropped and resumed through the next replica twice, then closed: every gauge 0 everywhere', async () => {
+    const rs = [A, B, C];
+    const first = await Promise.all(Array.from({ length: 9 }, (_, i) => connect(rs[i % 3]!, { resumable: true })));
+    let creds = await Promise.all(first.map(async (t) => (await t.waitForControl('hello')).resume!.credential));
+    let offsets = first.map(() => 0);
+    for (const t of first) t.destroy();
+    const graceEverywhere = async (n: number): Promise<boolean> =>
+      (await Promise.all(rs.map(inGrace))).reduce((a, b) => a + b, 0) === n;
+    await until(() => graceEverywhere(9), 10_000, '9 sessions in grace', 20);
+    for (let round = 1; round <= 2; round++) {
+      const back = await Promise.all(
+        creds.map((credential, i) => connect(rs[(i + round) % 3]!, { resume: { credential, offset: offsets[i]! } })),
+      );
+      const hellos = await Promise.all(back.map((t) => t.waitForControl('hello')));
+      assert.ok(hellos.every((x) => x.resumed === true && x.skipped === 0));
+      creds = hellos.map((x) => x.resume!.credential);
+      offsets = back.map((t, i) => hellos[i]!.offset! + t.stdoutBytes);
+      if (round === 1) {
+        for (const t of back) t.destroy();
+        await until(
+          async () => (await graceEverywhere(9)) && (await c.gauges(B))['podshell_replica_links'] === 0,
+          10_000,
+          'grace again',
+          20,
+        );
+      } else await Promise.all(back.map((t) => t.close()));
+    }
+    await c.waitAllIdle(20_000);
+  });
+
   it('grace expiry ends everything: gauges 0 on every replica, no registry key left', async () => {
     const a = await connect(A, { tenant: 'brief', resumable: true });
     await a.waitForControl('hello');
