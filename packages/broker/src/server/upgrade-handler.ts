@@ -209,7 +209,11 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           return;
         }
         session = await deps.sessions.claimResume(auth, r.resume);
-        if (isAborted(res)) return; // FIXME: the credential was rotated and never delivered; the session stays in grace until it ends.
+        if (isAborted(res)) {
+          // The rotated credential was never delivered: give the session back the one the client holds.
+          await deps.sessions.abandonResume(session, auth, r.resume);
+          return;
+        }
         const data: SocketData = {
           session,
           failure: null,

@@ -79,6 +79,28 @@ export class SessionManager {
     return session;
   }
 
+  /**
+   * The client of a granted resume left before its socket opened, so it never received the rotated
+   * credential: the session gets back the one the client still holds (store first, then the session),
+   * so the client can try again within the grace period.
+   */
+  async abandonResume(session: Session, auth: AuthorizedSession, request: ResumeRequest): Promise<void> {
+    const current = session.currentResumeSecret;
+    if (current === undefined || !session.resumable) return;
+    try {
+      const back = await this.ctx.store.takeResume(
+        auth.tenant.name,
+        session.id,
+        auth.subject,
+        resumeSecretHash(current),
+        resumeSecretHash(request.secret),
+      );
+      if (back.ok) session.restoreResumeSecret(current, request.secret);
+    } catch (err) {
+      this.ctx.logger.warn('session.resume_restore_failed', { session: session.id, err });
+    }
+  }
+
   get(id: string): Session | undefined {
     return this.sessions.get(id);
   }

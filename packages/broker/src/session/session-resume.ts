@@ -33,6 +33,10 @@ export class SessionResume {
     this.buffer = new OutputBuffer(bufferBytes);
   }
 
+  get currentSecret(): string {
+    return this.secret;
+  }
+
   /** SHA-256 of the current secret (what the store compares a presented secret with). */
   get hash(): string {
     return resumeSecretHash(this.secret);

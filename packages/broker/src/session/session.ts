@@ -315,6 +315,16 @@ export class Session {
     return this.resume !== null && !this.disposed && this.started;
   }
 
+  /** The current resume secret (undefined when not resumable): only the manager reads it, to undo a resume nobody received. */
+  get currentResumeSecret(): string | undefined {
+    return this.resume?.currentSecret;
+  }
+
+  /** Puts back `previous` as the resume secret when `current` is still the one in use (an abandoned resume). */
+  restoreResumeSecret(current: string, previous: string): void {
+    if (this.resume?.currentSecret === current) this.resume.rotate(previous);
+  }
+
   /** The output offset a resuming client may claim at most (what was sent so far). */
   get outputEnd(): number {
     return this.resume?.buffer.end ?? 0;

@@ -144,6 +144,20 @@ describe('resume after a dropped connection', () => {
     }
   });
 
+  test('a granted resume whose client left before its socket opened is undone: the held credential works again', async () => {
+    const { c: a, hello } = await openResumable();
+    await drop(a);
+    const [sessionId, secret] = hello.resume!.credential.split('.') as [string, string];
+    const session = h.broker.sessions.get(sessionId)!;
+    const request = { sessionId, secret, offset: 0 };
+    // What the upgrade handler does when the client aborts after the store granted the resume.
+    await h.broker.sessions.claimResume(session.auth, request);
+    await h.broker.sessions.abandonResume(session, session.auth, request);
+    const b = await h.connect({ resume: { credential: hello.resume!.credential, offset: 0 } });
+    assert.equal((await b.waitForControl('hello')).resumed, true);
+    await b.close();
+  });
+
   test('an operator kill during grace ends the session', async () => {
     const { c: a, hello } = await openResumable();
     await drop(a);
