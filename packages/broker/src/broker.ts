@@ -15,6 +15,7 @@ import { routeApp } from './server/routes.js';
 import type { RouteContext, RouteRegistrar } from './server/routes.js';
 import { createUpgradeHandler } from './server/upgrade-handler.js';
 import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
+import { ReplicaRelays } from './server/replica-relay.js';
 import { loadElementBundle, type ElementBundle } from './server/element-bundle.js';
 import { loadUwsBuild, type Uws } from './server/uws.js';
 import { BROKER_VERSION } from './version.js';
@@ -173,6 +174,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   };
 
   const publicApp = uws.App();
+  const relays = new ReplicaRelays({ config, store, logger, metrics });
   const upgrade = createUpgradeHandler({
     config,
     logger,
@@ -180,6 +182,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     authenticator: deps.authenticator,
     authFailures,
     sessions,
+    relays,
     isDraining: () => draining,
   });
   const element = deps.elementBundle ?? loadElementBundle();
@@ -213,6 +216,12 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const port = uws.us_socket_local_port(publicSocket);
   const adminPort = uws.us_socket_local_port(adminSocket);
 
+  // Other replicas reach this one here for resumes of the sessions it holds (replica-relay.ts).
+  if (config.replicaLinkSecret !== undefined && shared.advertise !== undefined)
+    shared.advertise(
+      config.replicaLinkUrl ??
+        `ws://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`,
+    );
   const canary = new LeakCanary(gauges, () => sessions.size, metrics, logger, config.leakWindowSeconds * 1000);
   canary.start(deps.leakCheckPeriodMs);
   const trim = new MemoryTrim({
@@ -250,7 +259,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       }
       const n = sessions.drainAll();
       transfers.cancelAll();
-      logger.info('broker.draining', { sessions: n });
+      const relayed = relays.closeAll();
+      logger.info('broker.draining', { sessions: n, relayed });
       stopListening();
       // Sessions still connecting end when their upgrade resumes; upstream sockets close on their own events.
       const clean = await waitFor(() => sessions.size === 0 && gauges.allZero(), deadline);

@@ -37,6 +37,18 @@ export interface PodShellCloseDetail {
   exitCode?: number;
 }
 
+/** `pod-shell-resume`: the same session continues after a dropped connection or a page reload. */
+export interface PodShellResumeDetail {
+  /** The broker's session id (unchanged). */
+  session: string;
+  /** The output offset the replay started at (stdout/stderr payload bytes since the session began). */
+  offset: number;
+  /** Output bytes the broker no longer had and could not replay (0 after a short drop). */
+  skipped: number;
+  /** When the session will be closed unless the token is refreshed (ms since the epoch). */
+  expiresAt: number;
+}
+
 /** `pod-shell-error`: a non-fatal refusal from the broker (for example a refresh with a bad token). */
 export interface PodShellErrorDetail {
   code: string;
@@ -88,6 +100,7 @@ export type PodShellExpiringEvent = CustomEvent<PodShellExpiringDetail>;
 export type PodShellExtendedEvent = CustomEvent<PodShellExtendedDetail>;
 export type PodShellCloseEvent = CustomEvent<PodShellCloseDetail>;
 export type PodShellErrorEvent = CustomEvent<PodShellErrorDetail>;
+export type PodShellResumeEvent = CustomEvent<PodShellResumeDetail>;
 
 /** Every event the element emits, by name. */
 export interface PodShellEventMap {
@@ -99,6 +112,7 @@ export interface PodShellEventMap {
   'pod-shell-transfer-start': PodShellTransferStartEvent;
   'pod-shell-transfer-progress': PodShellTransferProgressEvent;
   'pod-shell-transfer-end': PodShellTransferEndEvent;
+  'pod-shell-resume': PodShellResumeEvent;
 }
 
 declare global {

@@ -2,7 +2,14 @@ import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit'
 import { property, query, state } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { Terminal } from '@xterm/xterm';
-import { interpretStatus, CloseCode, type ClosingMessage, type ServerControlMessage } from '@pod-shell/protocol';
+import {
+  interpretStatus,
+  CloseCode,
+  POD_SHELL_RESUMABLE,
+  resumeSubprotocol,
+  type ClosingMessage,
+  type ServerControlMessage,
+} from '@pod-shell/protocol';
 import styles from './pod-shell.styles.js';
 import { ConnectionController } from './controllers/connection-controller.js';
 import { TerminalController, type TerminalSettings } from './controllers/terminal-controller.js';
@@ -11,6 +18,7 @@ import { ClipboardController } from './controllers/clipboard-controller.js';
 import { CountdownController } from './controllers/countdown-controller.js';
 import { ColorSchemeController } from './controllers/color-scheme-controller.js';
 import { resolveBrokerUrl } from './connection/broker-url.js';
+import { reconnectDelayMs, ResumeStore } from './connection/resume-store.js';
 import { OutputAcks } from './flow/output-acks.js';
 import { closeMessage, sanitizeStatusText } from './status/close-message.js';
 import { debugBannerText } from './status/debug-banner.js';
@@ -23,7 +31,7 @@ import { transferStyles } from './transfer/transfer.styles.js';
 import { collectDrop, fromFiles } from './transfer/collect-drop.js';
 
 /** The element's connection state, reflected as the read-only `status` attribute. */
-export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'closed';
+export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 const DEFAULT_FONT_FAMILY =
   'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
@@ -42,6 +50,7 @@ const DEFAULT_FONT_FAMILY =
  * @event {CustomEvent<PodShellTransferStartDetail>} pod-shell-transfer-start - An upload (files dropped on the terminal, or `upload()`) or a download began: `id`, `direction`, `name`, `path`, `total`.
  * @event {CustomEvent<PodShellTransferProgressDetail>} pod-shell-transfer-progress - Bytes moved so far (`loaded`, `total`, `rate` in bytes/s), at most every 100 ms.
  * @event {CustomEvent<PodShellTransferEndDetail>} pod-shell-transfer-end - The transfer ended: `ok`, `cancelled`, `loaded`, the broker's `error` when it failed, an upload's `dir` and `names`.
+ * @event {CustomEvent<PodShellResumeDetail>} pod-shell-resume - The same session continues after a dropped connection or a page reload: `detail` has `session`, `offset`, `skipped` (output lost) and `expiresAt`.
  *
  * @csspart base - The element's inner box.
  * @csspart terminal - The box xterm renders into (its padding is the terminal's padding).
@@ -128,7 +137,14 @@ export class PodShell extends LitElement {
   /** Disables downloads (the download action, `download()`), whatever the tenant allows. */
   @property({ attribute: 'no-download', type: Boolean }) noDownload = false;
 
-  /** The connection state (read-only): `idle`, `connecting`, `connected` or `closed`. */
+  /**
+   * Turns resume off: without it the element offers `pod-shell.resumable.v1`, keeps the resume
+   * credential in `sessionStorage`, reconnects by itself after a dropped connection (showing
+   * "Reconnecting…", with backoff, within the broker's grace period) and after a page reload.
+   */
+  @property({ attribute: 'no-resume', type: Boolean }) noResume = false;
+
+  /** The connection state (read-only): `idle`, `connecting`, `connected`, `reconnecting` or `closed`. */
   @property({ reflect: true }) status: PodShellStatus = 'idle';
 
   @state() private closeDetail: PodShellCloseDetail | undefined;
@@ -143,7 +159,10 @@ export class PodShell extends LitElement {
 
   private readonly connection = new ConnectionController(this, {
     onOpen: () => this.handleOpen(),
-    onData: (bytes) => this.terminalController.write(bytes, this.flow.track(bytes.byteLength)),
+    onData: (bytes) => {
+      this.outputOffset += bytes.byteLength;
+      this.terminalController.write(bytes, this.flow.track(bytes.byteLength));
+    },
     onStatus: (text) => this.handleStatus(text),
     onControl: (message) => this.handleControl(message),
     onClose: (code, reason, opened) => this.handleClose(code, reason, opened),
@@ -174,6 +193,17 @@ export class PodShell extends LitElement {
   private exitCode: number | undefined;
   private sessionExpiresAt: number | undefined;
   private lastSentSize = '';
+  /** The current resume credential and grace period from `hello`, while the session is resumable. */
+  private resumable: { session: string; credential: string; graceMs: number } | undefined;
+  /** stdout/stderr payload bytes received in this session (the broker's output offset). */
+  private outputOffset = 0;
+  /** Set while reconnecting after a drop: when the grace period ends, and the close to report then. */
+  private dropped: { until: number; attempt: number; detail: PodShellCloseDetail } | undefined;
+  /** The resume being attempted: from a reload (a fresh terminal) or after a drop in this page. */
+  private resuming: 'reload' | 'drop' | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly resumeStore = new ResumeStore(() => `${this.broker}#${this.id}`);
+  private readonly onPageHide = (): void => this.saveResume();
 
   /**
    * The underlying xterm.js `Terminal` while the element is on the page (for advanced host code:
@@ -190,12 +220,18 @@ export class PodShell extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    window.addEventListener('pagehide', this.onPageHide);
     // Re-inserted after a removal: the previous session and terminal were disposed; start anew.
     if (this.hasUpdated) void this.updateComplete.then(() => this.setUp());
   }
 
   override disconnectedCallback(): void {
     // Controllers close the socket (1000), stop observers and timers and dispose xterm.
+    window.removeEventListener('pagehide', this.onPageHide);
+    this.stopReconnecting();
+    // Removed from the page (not a reload: that never runs this): the session ends, nothing to resume.
+    if (this.resumable !== undefined) this.resumeStore.clear();
+    this.resumable = undefined;
     super.disconnectedCallback();
     this.flow.reset();
     this.closing = undefined;
@@ -305,7 +341,7 @@ export class PodShell extends LitElement {
   /** Ends the current session (if any) and opens a new one with the current token. */
   reconnect(): void {
     this.terminal?.reset();
-    this.connect();
+    this.connect('none');
   }
 
   /** Re-reads the theme and the `--pod-shell-*` color properties (call after changing them at runtime). */
@@ -385,9 +421,33 @@ export class PodShell extends LitElement {
     // While connecting, the hello handler sends the newer token; when closed, Reconnect uses it.
   }
 
-  private connect(): void {
+  /**
+   * Opens a session, or resumes one: after a reload, the credential this tab stored (from offset 0:
+   * the fresh terminal is redrawn from what the broker still buffers); after a drop, exactly the
+   * output this terminal has not received.
+   */
+  private connect(resume: 'drop' | 'none' | 'auto' = 'auto'): void {
     if (!this.terminal) return;
     this.connection.close(1000, 'reconnect');
+    let extensions: string[] = [];
+    this.resuming = undefined;
+    if (!this.noResume) {
+      extensions = [POD_SHELL_RESUMABLE];
+      if (resume === 'drop' && this.resumable !== undefined) {
+        extensions.push(resumeSubprotocol(this.resumable.credential, this.outputOffset));
+        this.resuming = 'drop';
+      } else if (resume === 'auto') {
+        const stored = this.resumeStore.load();
+        if (stored !== undefined) {
+          extensions.push(resumeSubprotocol(stored.credential, 0));
+          this.resuming = 'reload';
+        }
+      }
+    }
+    if (this.resuming !== 'drop') {
+      this.resumable = undefined;
+      this.outputOffset = 0;
+    }
     this.flow.reset();
     this.countdown.stop();
     this.closing = undefined;
@@ -411,10 +471,10 @@ export class PodShell extends LitElement {
       });
       return;
     }
-    this.status = 'connecting';
+    this.status = this.resuming === 'drop' ? 'reconnecting' : 'connecting';
     this.sessionToken = this.token;
     try {
-      this.connection.connect(url, this.token);
+      this.connection.connect(url, this.token, extensions);
     } catch {
       // The browser refused the subprotocol list: the token has characters no JWT contains.
       this.finish({
@@ -453,15 +513,33 @@ export class PodShell extends LitElement {
         this.sessionExpiresAt = message.expiresAt;
         this.debugBanner = debugBannerText(message.debugContainer);
         this.transfers.capabilities = message.files ?? null;
-        this.dispatchEvent(
-          podShellEvent('pod-shell-open', {
-            session: message.session,
-            target: message.target,
-            ...(message.debugContainer === undefined ? {} : { debugContainer: message.debugContainer }),
-            expiresAt: message.expiresAt,
-            idleTimeoutMs: message.idleTimeoutMs,
-          }),
-        );
+        this.stopReconnecting();
+        this.outputOffset = message.offset ?? 0;
+        this.resumable =
+          message.resume === undefined
+            ? undefined
+            : { session: message.session, credential: message.resume.credential, graceMs: message.resume.graceMs };
+        this.saveResume();
+        if (message.resumed === true) {
+          this.resuming = undefined;
+          this.dispatchEvent(
+            podShellEvent('pod-shell-resume', {
+              session: message.session,
+              offset: message.offset ?? 0,
+              skipped: message.skipped ?? 0,
+              expiresAt: message.expiresAt,
+            }),
+          );
+        } else
+          this.dispatchEvent(
+            podShellEvent('pod-shell-open', {
+              session: message.session,
+              target: message.target,
+              ...(message.debugContainer === undefined ? {} : { debugContainer: message.debugContainer }),
+              expiresAt: message.expiresAt,
+              idleTimeoutMs: message.idleTimeoutMs,
+            }),
+          );
         if (this.autofocus) this.terminal?.focus();
         // A token set while the handshake was in flight goes to the broker now.
         if (this.token && this.token !== this.sessionToken) this.refreshToken(this.token);
@@ -499,10 +577,67 @@ export class PodShell extends LitElement {
     };
     const exitCode = typeof closing?.exitCode === 'number' ? closing.exitCode : this.exitCode;
     if (exitCode !== undefined) detail.exitCode = exitCode;
+    // A reload whose session is gone (grace over, killed, another tab took it): start a new one.
+    if (this.resuming === 'reload' && code === CloseCode.ResumeRefused) {
+      this.resumeStore.clear();
+      this.connect('none');
+      return;
+    }
+    // A connection lost without a close from the broker (1006), a relaying replica going away (1001),
+    // or a reconnect attempt that failed the same way: try again with backoff while the broker keeps the shell.
+    if ((code === 1006 || code === 1001) && this.resumable !== undefined && !this.noResume) {
+      const dropped = this.dropped ?? {
+        until: Date.now() + this.resumable.graceMs,
+        attempt: 0,
+        detail,
+      };
+      if (Date.now() < dropped.until) {
+        this.scheduleReconnect(dropped);
+        return;
+      }
+      this.finish(dropped.detail);
+      return;
+    }
     this.finish(detail);
   }
 
+  private scheduleReconnect(dropped: { until: number; attempt: number; detail: PodShellCloseDetail }): void {
+    this.connection.close();
+    this.flow.reset();
+    this.closing = undefined;
+    this.status = 'reconnecting';
+    this.dropped = { ...dropped, attempt: dropped.attempt + 1 };
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect('drop');
+    }, reconnectDelayMs(dropped.attempt));
+  }
+
+  private stopReconnecting(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.dropped = undefined;
+  }
+
+  /** Keeps the credential (and the offset received) for a reload of this tab. */
+  private saveResume(): void {
+    const r = this.resumable;
+    if (r === undefined || this.noResume) return;
+    this.resumeStore.save({
+      session: r.session,
+      credential: r.credential,
+      offset: this.outputOffset,
+      graceMs: r.graceMs,
+      savedAt: Date.now(),
+    });
+  }
+
   private finish(detail: PodShellCloseDetail): void {
+    this.stopReconnecting();
+    if (this.resumable !== undefined || this.resuming !== undefined) this.resumeStore.clear();
+    this.resumable = undefined;
+    this.resuming = undefined;
     this.connection.close();
     // A running transfer goes on (its own HTTP request); new ones need a session again.
     this.transfers.capabilities = null;

@@ -19,6 +19,10 @@ export const CloseCode = {
   Expired: 4408,
   /** Session terminated by an operator or revoked. */
   Terminated: 4409,
+  /** A resume was refused: the session ended (or its replica died), or the credential is not valid. */
+  ResumeRefused: 4410,
+  /** The session was resumed from another connection (this one was superseded). */
+  TakenOver: 4411,
   /** Tenant session quota or connect rate exceeded. */
   TooMany: 4429,
   /** The client kept sending `refresh` frames over the per-session limit (REFRESH_PER_MINUTE). */
@@ -42,6 +46,8 @@ export const CLOSE_CODE_MESSAGES: Readonly<Record<number, string>> = {
   4404: 'The pod or container was not found.',
   4408: 'The session reached its time limit.',
   4409: 'The session was terminated by an operator.',
+  4410: 'The session cannot be resumed: it has ended.',
+  4411: 'The session was resumed from another window or device.',
   4429: 'Too many sessions: the quota or connection rate was exceeded.',
   4430: 'The terminal sent too many token refreshes and was disconnected.',
   4500: 'The Kubernetes API reported an error.',

@@ -23,6 +23,18 @@ export interface HelloMessage {
   debugContainer?: { name: string; image: string; targetContainer: string; reused: boolean };
   /** What this session's token may do through the broker's file transfer routes (absent: a broker without them). */
   files?: FileCapabilities;
+  /**
+   * Resume extension (only for a client that offered `pod-shell.resumable.v1` or resumed): the
+   * credential for the next resume (single use, replaced by every successful attach) and how long
+   * the broker keeps the shell after the connection drops.
+   */
+  resume?: { credential: string; graceMs: number };
+  /** Resume extension: the output offset (stdout + stderr payload bytes) of the next output byte sent. */
+  offset?: number;
+  /** Resume extension: true when this `hello` continues a session after a resume. */
+  resumed?: boolean;
+  /** Resume extension: output bytes after the client's offset that were no longer buffered (lost). */
+  skipped?: number;
 }
 
 /** `hello.files`: the tenant policy for this token's uploads and downloads (`/v1/files/upload`, `/v1/files/download`). */

@@ -6,3 +6,4 @@ export * from './control.js';
 export * from './resize.js';
 export * from './close-codes.js';
 export * from './text.js';
+export * from './resume.js';

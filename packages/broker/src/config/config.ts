@@ -33,6 +33,13 @@ export interface BrokerConfig {
   readonly redisCommandTimeoutMs: number;
   /** REPLICA_ID: this replica's name in the registry. */
   readonly replicaId: string;
+  /**
+   * REPLICA_LINK_SECRET: shared secret (at least 32 characters) that authenticates replica-to-replica
+   * links (HMAC-SHA256); unset = a resume reaching another replica than the session's is refused (4410).
+   */
+  readonly replicaLinkSecret: string | undefined;
+  /** REPLICA_LINK_URL: `ws://host:port` where other replicas reach this one's public port; unset = HOST (127.0.0.1 for 0.0.0.0) and the bound PORT. */
+  readonly replicaLinkUrl: string | undefined;
   /** HEARTBEAT_SECONDS: replica heartbeat period; a replica silent for two periods is reaped. */
   readonly heartbeatSeconds: number;
   /** EXPIRING_WARNING_SECONDS: how long before a forced close the `expiring` frame is sent. */
@@ -145,6 +152,14 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
       `BACKPRESSURE_LIMIT_BYTES (${backpressureLimitBytes}) must be larger than BACKPRESSURE_HIGH_BYTES (${backpressureHighBytes})`,
     );
   }
+  const replicaLinkSecret = str(env, 'REPLICA_LINK_SECRET');
+  if (replicaLinkSecret !== undefined && replicaLinkSecret.length < 32)
+    throw new ConfigError('REPLICA_LINK_SECRET must be at least 32 characters (it authenticates replica links)');
+  const replicaLinkUrl = str(env, 'REPLICA_LINK_URL');
+  if (replicaLinkUrl !== undefined && !/^wss?:\/\/[^/\s]+$/.test(replicaLinkUrl))
+    throw new ConfigError(
+      `REPLICA_LINK_URL must be ws://host:port or wss://host:port (no path), got ${JSON.stringify(replicaLinkUrl)}`,
+    );
   return Object.freeze({
     port: int(env, 'PORT', 8080, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0')!,
@@ -159,6 +174,8 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     redisSentinelName: str(env, 'REDIS_SENTINEL_NAME'),
     redisCommandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 50, 10000),
     replicaId: str(env, 'REPLICA_ID', `${hostname()}-${process.pid}`)!,
+    replicaLinkSecret,
+    replicaLinkUrl,
     heartbeatSeconds: int(env, 'HEARTBEAT_SECONDS', 5, 1, 300),
     expiringWarningSeconds: int(env, 'EXPIRING_WARNING_SECONDS', 60, 0, 3600),
     clockToleranceSeconds: int(env, 'CLOCK_TOLERANCE_SECONDS', 30, 0, 60),

@@ -21,7 +21,12 @@ function looksLikeJwtPart(fragment: string): boolean {
   return JSON_KEY_START.test(decoded);
 }
 
+/** A resume subprotocol entry (`pod-shell.resume.<session id>.<secret>.<offset>`): its secret is a credential too. */
+const RESUME_SECRET = /(pod-shell\.resume\.[A-Za-z0-9_-]+\.)[A-Za-z0-9_-]+/g;
+export const REDACTED_RESUME = '[redacted-resume-secret]';
+
 export function redact(text: string): string {
+  if (text.includes('pod-shell.resume.')) text = text.replace(RESUME_SECRET, `$1${REDACTED_RESUME}`);
   if (!text.includes('eyJ')) return text;
   return text.replace(WHOLE_JWT, REDACTED).replace(FRAGMENT, (m) => (looksLikeJwtPart(m) ? REDACTED : m));
 }

@@ -38,6 +38,10 @@ export interface BrokerMetrics {
   readonly fileTransfersTotal: Counter<'direction' | 'outcome'>;
   readonly fileTransferBytes: Counter<'direction'>;
   readonly fileTransferSeconds: Histogram<'direction'>;
+  readonly sessionsInGrace: Gauge;
+  readonly replicaLinks: Gauge;
+  readonly resumes: Counter<'outcome'>;
+  readonly resumeReplayedBytes: Counter;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -50,9 +54,17 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
  * must be back at 0 when the broker is idle (tests and drain wait for it), but the leak canary does
  * not compare them with the live session count (a cleanup runs after its session is gone). File
  * transfers (`/v1/files`) are not sessions either: each holds at most one exec at a time until it ended
- * and, for an upload, its partial files are removed.
+ * and, for an upload, its partial files are removed. A session in its resume grace period (client gone,
+ * shell kept) is counted too, and so is a client this replica relays to the replica holding its session
+ * (replica-relay.ts): an idle broker holds none.
  */
-export const ENDING_GAUGES = ['sessionsConnecting', 'shellCleanups', 'fileTransfers'] as const;
+export const ENDING_GAUGES = [
+  'sessionsConnecting',
+  'shellCleanups',
+  'fileTransfers',
+  'sessionsInGrace',
+  'replicaLinks',
+] as const;
 /** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
 export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
@@ -202,6 +214,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     auditBacklogBytes: new Gauge({
       name: 'podshell_audit_backlog_bytes',
       help: 'Log and audit bytes written to stdout that it has not taken yet; above AUDIT_BACKLOG_BYTES new sessions are refused.',
+      registers: r,
+    }),
+    sessionsInGrace: new Gauge({
+      name: 'podshell_sessions_in_grace',
+      help: 'Resumable sessions whose client connection dropped: the shell and its output buffer are kept for the tenant grace period.',
+      registers: r,
+    }),
+    replicaLinks: new Gauge({
+      name: 'podshell_replica_links',
+      help: 'Client connections this replica relays to the replica holding their session (a resume that reached another replica).',
+      registers: r,
+    }),
+    resumes: new Counter({
+      name: 'podshell_resumes_total',
+      help: 'Resume attempts, by outcome: resumed, refused (ended session or invalid credential), grace_expired (nobody came back).',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    resumeReplayedBytes: new Counter({
+      name: 'podshell_resume_replayed_bytes_total',
+      help: 'Output bytes replayed from session buffers to resuming clients.',
       registers: r,
     }),
     storeSubscriptions: new Gauge({

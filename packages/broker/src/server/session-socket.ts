@@ -45,8 +45,16 @@ export function startClientSocket(ws: WebSocket<SocketData>, logger: Logger): vo
   const data = ws.getUserData();
   try {
     ws.cork(() => {
-      if (data.session !== null) {
-        data.session.attachClient(ws);
+      if (data.relay !== undefined) {
+        data.relay.attach(ws);
+      } else if (data.session !== null) {
+        data.session.attachClient(ws, {
+          resumeFrom: data.resumeFrom ?? null,
+          // A later resume that takes the session over unhooks this socket: its close and messages then reach no session.
+          detach: () => {
+            data.session = null;
+          },
+        });
       } else {
         const info = data.failure ?? closeInfoFor(new Error('no session'));
         ws.send(closingFrame(info), true);
@@ -85,7 +93,8 @@ export function sessionSocketBehavior(
     open: (ws) => {
       const data = ws.getUserData();
       try {
-        gauges.inc('clientSockets');
+        // A relayed client belongs to no session here: it is counted as a replica link, not a client socket.
+        gauges.inc(data.relay !== undefined ? 'replicaLinks' : 'clientSockets');
         data.opening.ws = ws;
       } catch (err) {
         onHandlerError(logger, ws, data, err);
@@ -94,7 +103,8 @@ export function sessionSocketBehavior(
     message: (ws, message, isBinary) => {
       const data = ws.getUserData();
       try {
-        data.session?.onClientMessage(message, isBinary);
+        if (data.relay !== undefined) data.relay.fromClient(message, isBinary);
+        else data.session?.onClientMessage(message, isBinary);
       } catch (err) {
         onHandlerError(logger, ws, data, err);
       }
@@ -102,7 +112,8 @@ export function sessionSocketBehavior(
     drain: (ws) => {
       const data = ws.getUserData();
       try {
-        data.session?.onClientDrain();
+        if (data.relay !== undefined) data.relay.drain();
+        else data.session?.onClientDrain();
       } catch (err) {
         onHandlerError(logger, ws, data, err);
       }
@@ -113,7 +124,8 @@ export function sessionSocketBehavior(
       data.closed = true;
       try {
         logger.debug('socket.closed', { code, message: arrayBufferToText(message), session: data.session?.id ?? null });
-        gauges.dec('clientSockets');
+        gauges.dec(data.relay !== undefined ? 'replicaLinks' : 'clientSockets');
+        data.relay?.clientClosed(code);
         data.session?.onClientClosed(code, arrayBufferToText(message));
       } catch (err) {
         logger.error('socket.close_failed', { err });

@@ -11,6 +11,8 @@ import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
 import { guardResponse, isAborted, markDone, replyJson } from './http-reply.js';
+import { verifyReplicaLink } from './replica-link-auth.js';
+import type { ReplicaLink, ReplicaRelays } from './replica-relay.js';
 import { startClientSocket } from './session-socket.js';
 import { normalizeIp, readUpgradeRequest, type UpgradeRequest } from './upgrade-request.js';
 import { arrayBufferToText } from './uws.js';
@@ -25,6 +27,10 @@ export interface SocketData {
   closed: boolean;
   /** Where `open` leaves the socket for the upgrade to start it once `res.upgrade()` returned (async-upgrade.ts). */
   opening: OpeningSlot<SocketData>;
+  /** Set when this socket resumes `session`: the output offset the client had received. */
+  resumeFrom?: number;
+  /** Set when this socket is relayed to the replica holding its session (resume through another replica). */
+  relay?: ReplicaLink;
 }
 
 export interface UpgradeDeps {
@@ -35,6 +41,8 @@ export interface UpgradeDeps {
   /** Shared with the tenant admin API (broker.ts creates one per replica). */
   authFailures: AuthFailureLimiter;
   sessions: SessionManager;
+  /** Resume through another replica (absent or disabled: such a resume is refused with 4410). */
+  relays?: ReplicaRelays;
   isDraining(): boolean;
 }
 
@@ -74,7 +82,12 @@ function upgradeAndStart(
     r.secWebSocketExtensions,
     context,
     (ws) => startClientSocket(ws, logger),
-    () => data.session?.dispose(CLIENT_GONE),
+    // A resumed session stays in its grace period (its timer ends it); only a new one is ended here.
+    // A relayed client that never opened drops its link: the owner's session waits in grace.
+    () => {
+      data.relay?.clientClosed(1006);
+      if (data.resumeFrom === undefined) data.session?.dispose(CLIENT_GONE);
+    },
   );
 }
 
@@ -173,12 +186,56 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (isAborted(res)) return;
       if (deps.isDraining())
         throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
-      session = deps.sessions.create(auth, r.credentials.clientIp);
+      if (r.badResume)
+        throw new PodShellError(
+          ErrorCode.BAD_REQUEST,
+          'malformed resume subprotocol: expected pod-shell.resume.<credential>.<offset>',
+        );
+      if (r.resume !== null) {
+        // Held by another replica: relay to it over an authenticated replica link. A link itself is
+        // never relayed again (no loops): the owner answers it, or refuses.
+        if (deps.sessions.get(r.resume.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
+          const url = await deps.relays.locate(auth, r.resume.sessionId);
+          if (isAborted(res)) return;
+          const relay = await deps.relays.open(url, r);
+          if (isAborted(res)) {
+            relay.clientClosed(1006);
+            return;
+          }
+          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
+          markDone(res);
+          upgradeAndStart(res, data, r, context, logger);
+          return;
+        }
+        session = await deps.sessions.claimResume(auth, r.resume);
+        if (isAborted(res)) {
+          // The rotated credential was never delivered: give the session back the one the client holds.
+          await deps.sessions.abandonResume(session, auth, r.resume);
+          return;
+        }
+        const data: SocketData = {
+          session,
+          failure: null,
+          closed: false,
+          opening: openingSlot(),
+          resumeFrom: r.resume.offset,
+        };
+        markDone(res);
+        upgradeAndStart(res, data, r, context, logger);
+        return;
+      }
+      session = deps.sessions.create(auth, r.credentials.clientIp, { resumable: r.resumable });
     } catch (err) {
       if (isAborted(res)) return;
       const e = toPodShellError(err);
-      if (e.closeCode === CloseCode.Unauthorized) authFailures.failed(ip, claimed);
-      if (e.closeCode === CloseCode.Unauthorized && !deps.isDraining()) refuseInBand(res, e, r, context);
+      // A refused resume counts as a failed authentication: guessing credentials is throttled like guessing tokens.
+      if (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED)
+        authFailures.failed(ip, claimed);
+      if (
+        (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED || r.resume !== null) &&
+        !deps.isDraining()
+      )
+        refuseInBand(res, e, r, context);
       else refuse(res, e, r);
       return;
     }
@@ -210,7 +267,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const abort: { onAbort: (() => void) | null } = { onAbort: null };
       guardResponse(res, () => abort.onAbort?.());
       // Copy before any await: uWS reuses `req` once this callback returns.
-      const r = readUpgradeRequest(
+      let r = readUpgradeRequest(
         (name) => req.getHeader(name),
         normalizeIp(arrayBufferToText(res.getRemoteAddressAsText())),
         config.trustProxy,
@@ -233,6 +290,24 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           r,
         );
         return;
+      }
+      if (r.replicaLink !== '') {
+        // A replica link: only another replica holding REPLICA_LINK_SECRET may send one, and only for a
+        // resume; then (and only then) the client address it forwards is the one used for limits and logs.
+        const secret = config.replicaLinkSecret;
+        const from =
+          secret === undefined || r.resume === null
+            ? null
+            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.resumeEntry);
+        if (from === null) {
+          refuse(
+            res,
+            new PodShellError(ErrorCode.REPLICA_LINK_FORBIDDEN, 'This replica link is not authenticated.'),
+            r,
+          );
+          return;
+        }
+        r = { ...r, fromReplica: from, credentials: { ...r.credentials, clientIp: r.linkedClientIp } };
       }
       proceed(res, r, context, abort).catch((err: unknown) => {
         logger.error('upgrade.failed', { err });

@@ -1,5 +1,13 @@
-import { POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import {
+  parseResumeSubprotocol,
+  POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_RESUMABLE,
+  POD_SHELL_RESUME_PREFIX,
+  POD_SHELL_SUBPROTOCOL,
+  type ResumeRequest,
+} from '@pod-shell/protocol';
 import type { UpgradeCredentials } from '../auth/authorized-session.js';
+import { REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
 
 /** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
 export interface UpgradeRequest {
@@ -8,6 +16,20 @@ export interface UpgradeRequest {
   secWebSocketExtensions: string;
   /** Whether the client offered `pod-shell.v1` (the only subprotocol the broker answers). */
   offersProtocol: boolean;
+  /** The client offered `pod-shell.resumable.v1` (or is resuming): its session may survive a dropped connection. */
+  resumable: boolean;
+  /** A `pod-shell.resume.<credential>.<offset>` entry: this upgrade resumes a session instead of opening one. */
+  resume: ResumeRequest | null;
+  /** A resume entry was offered but is malformed (refused with BAD_REQUEST, never treated as a new session). */
+  badResume: boolean;
+  /** The offered resume subprotocol entry as sent ('' when none): a replica link forwards it and MACs it. */
+  resumeEntry: string;
+  /** The replica-link header ('' when absent): this upgrade claims to come from another replica. */
+  replicaLink: string;
+  /** The client address a replica link forwards (trusted only once the link's MAC checked out). */
+  linkedClientIp: string;
+  /** Set once the replica-link header was verified: the relaying replica's id. */
+  fromReplica: string | null;
 }
 
 export type HeaderGetter = (lowerCaseName: string) => string;
@@ -29,6 +51,8 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
       break;
     }
   }
+  const resumeEntry = offered.find((p) => p.startsWith(POD_SHELL_RESUME_PREFIX));
+  const resume = resumeEntry === undefined ? null : parseResumeSubprotocol(resumeEntry);
   if (token === null) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header('authorization'));
     if (m) token = m[1]!;
@@ -44,6 +68,13 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     secWebSocketKey: header('sec-websocket-key'),
     secWebSocketExtensions: header('sec-websocket-extensions'),
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
+    resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
+    resume,
+    badResume: resumeEntry !== undefined && resume === null,
+    resumeEntry: resumeEntry ?? '',
+    replicaLink: header(REPLICA_LINK_HEADER),
+    linkedClientIp: header(REPLICA_CLIENT_IP_HEADER),
+    fromReplica: null,
   };
 }
 

@@ -9,14 +9,16 @@ export type ClientSendResult = 'sent' | 'dropped' | 'gone';
  * A session's client socket (uWS, browser side). It exists from `open` until the uWS `close`
  * handler ran; from then on it is never touched again (the native socket is gone), so every call
  * here is a no-op once `markClosed` ran — including a close that happens inside `send`
- * (`closeOnBackpressureLimit`) or inside `cork`.
+ * (`closeOnBackpressureLimit`) or inside `cork` — until a resume attaches the next socket.
  */
 export class ClientLink {
   private socket: ClientSocket | null = null;
   private closed = false;
 
+  /** A socket from its `open`; a resumed session attaches its next socket after the previous one closed. */
   attach(ws: ClientSocket): void {
     this.socket = ws;
+    this.closed = false;
   }
 
   /** uWS `close` handler ran. */

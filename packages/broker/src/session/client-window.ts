@@ -44,6 +44,16 @@ export class ClientWindow {
     else if (this.unacknowledged <= this.windowBytes / 2) this.flow.clear('window');
   }
 
+  /**
+   * A resumed client has consumed output up to `offset` (its resume point): everything before counts
+   * as acknowledged, everything after is in flight again (the replay).
+   */
+  rewind(offset: number): void {
+    this.ackedBytes = Math.min(offset, this.sentBytes);
+    if (this.unacknowledged > this.windowBytes) this.flow.set('window');
+    else this.flow.clear('window');
+  }
+
   /** Output sent but not yet acknowledged (0 for a client that does not ack). */
   get unacknowledged(): number {
     return this.sentBytes - this.ackedBytes;

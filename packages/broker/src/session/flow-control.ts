@@ -2,9 +2,10 @@
  * Why the upstream exec socket is paused. Three independent reasons: the client's socket is backed
  * up (uWS buffered amount above BACKPRESSURE_HIGH_BYTES), the client asked (`flow` control frame
  * from the terminal's write queue), or more output than CLIENT_WINDOW_BYTES is unacknowledged
- * (`ack` control frames; see client-window.ts). The upstream reads again only when none holds.
+ * (`ack` control frames; see client-window.ts); and a fourth: no client at all (a resumable session
+ * in its grace period, session-resume.ts). The upstream reads again only when none holds.
  */
-export type PauseReason = 'backpressure' | 'flow' | 'window';
+export type PauseReason = 'backpressure' | 'flow' | 'window' | 'grace';
 
 export class FlowControl {
   private readonly reasons = new Set<PauseReason>();

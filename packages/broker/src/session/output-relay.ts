@@ -5,6 +5,7 @@ import type { ClientLink } from './client-link.js';
 import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
 import type { ClientWindow } from './client-window.js';
 import type { FlowControl } from './flow-control.js';
+import type { OutputBuffer } from './output-buffer.js';
 import type { SessionTraffic } from './session-traffic.js';
 import { classifyUpstreamFrame } from './upstream-frames.js';
 import type { UpstreamLink } from './upstream-link.js';
@@ -22,6 +23,8 @@ export interface OutputRelayParts {
   highWatermarkBytes: number;
   /** Ends the session (its dispose); the relay never ends anything itself. */
   end(info: CloseInfo): void;
+  /** A resumable session's replay buffer: every stdout/stderr frame is recorded there too (null otherwise). */
+  buffer: OutputBuffer | null;
 }
 
 /**
@@ -80,6 +83,14 @@ export class OutputRelay {
     if (flow.has('backpressure') && client.bufferedAmount <= highWatermarkBytes / 2) flow.clear('backpressure');
   }
 
+  /** A resumed client: sends buffered frames again (already counted as traffic and in the window), with backpressure. */
+  replay(frames: readonly Uint8Array[]): void {
+    for (const frame of frames) {
+      if (this.stopped) return;
+      this.sendToClient(frame);
+    }
+  }
+
   /** From the session's dispose: nothing more is relayed, and held frames are dropped. */
   stop(): void {
     this.stopped = true;
@@ -98,6 +109,7 @@ export class OutputRelay {
       case 'data':
         this.parts.traffic.stdout(action.payloadBytes);
         this.parts.window.sent(action.payloadBytes);
+        this.parts.buffer?.record(data, action.payloadBytes);
         this.sendToClient(data);
         return;
       case 'status': {

@@ -17,6 +17,8 @@ export class ResourceGauges {
     shellCleanups: 0,
     storeSubscriptions: 0,
     fileTransfers: 0,
+    sessionsInGrace: 0,
+    replicaLinks: 0,
   };
 
   constructor(private readonly metrics: BrokerMetrics) {}
@@ -64,11 +66,12 @@ export class ResourceGauges {
 
 /**
  * The most of each resource one live session may hold: one client socket, one upstream socket,
- * one resize handler, and the timers (expiry, expiring warning, idle, upstream keepalive, trailing resize).
+ * one resize handler, and the timers (expiry, expiring warning, idle, upstream keepalive, trailing
+ * resize, resume grace).
  */
 export const PER_SESSION_BOUND: Readonly<Record<ResourceKind, number>> = Object.freeze({
   clientSockets: 1,
   upstreamSockets: 1,
   resizeHandlers: 1,
-  sessionTimers: 5,
+  sessionTimers: 6,
 });

@@ -1,8 +1,10 @@
+import type { ResumeRequest } from '@pod-shell/protocol';
 import type { AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { ControlCommand } from '../store/session-store.js';
 import { closeInfoFor, Session } from './session.js';
 import type { SessionContext } from './session-context.js';
+import { newResumeSecret, resumeSecretHash } from './session-resume.js';
 
 /**
  * Knows every live session on this replica (connecting or open) and acts on them as a group:
@@ -19,15 +21,84 @@ export class SessionManager {
   }
 
   /** Creates (and registers) the session for an authenticated upgrade; it owns nothing yet. */
-  create(auth: AuthorizedSession, clientIp: string): Session {
+  create(auth: AuthorizedSession, clientIp: string, options: { resumable: boolean } = { resumable: false }): Session {
     if (this.ctx.auditBacklogged())
       throw new PodShellError(
         ErrorCode.AUDIT_BACKLOG,
         'The broker cannot write its audit log fast enough; try again shortly.',
       );
-    const session = new Session(this.ctx, auth, clientIp);
+    const session = new Session(this.ctx, auth, clientIp, options);
     this.sessions.set(session.id, session);
     return session;
+  }
+
+  /**
+   * A resume of a session on this replica. The credential is checked by the store in one atomic
+   * step (live, same tenant, same subject, current secret, which it replaces: single use); the token
+   * that came with it must also name the session's target. Every refusal is the same
+   * RESUME_REFUSED to the client (no oracle for which sessions exist); the log has the cause.
+   * Returns the session, which has accepted the resume (a client still attached was superseded).
+   */
+  async claimResume(auth: AuthorizedSession, request: ResumeRequest): Promise<Session> {
+    const refuse = (cause: string): never => {
+      this.ctx.metrics.resumes.inc({ outcome: 'refused' });
+      this.ctx.logger.info('session.resume_refused', { session: request.sessionId, tenant: auth.tenant.name, cause });
+      throw new PodShellError(
+        ErrorCode.RESUME_REFUSED,
+        'The session cannot be resumed: it has ended, or this resume credential is not valid. Start a new session.',
+      );
+    };
+    const session = this.sessions.get(request.sessionId);
+    // FIXME: a session held by another replica is refused here (resume through any replica is not built yet).
+    if (session === undefined || !session.resumable) return refuse('not_here');
+    const same = session.auth;
+    if (
+      same.tenant.name !== auth.tenant.name ||
+      same.subject !== auth.subject ||
+      same.namespace !== auth.namespace ||
+      same.pod !== auth.pod ||
+      (same.container ?? '') !== (auth.container ?? '')
+    )
+      return refuse('other_identity_or_target');
+    if (request.offset > session.outputEnd)
+      throw new PodShellError(
+        ErrorCode.BAD_REQUEST,
+        `the resume offset ${request.offset} is past the ${session.outputEnd} output bytes the session sent`,
+      );
+    const next = newResumeSecret();
+    const claim = await this.ctx.store.takeResume(
+      auth.tenant.name,
+      request.sessionId,
+      auth.subject,
+      resumeSecretHash(request.secret),
+      resumeSecretHash(next),
+    );
+    if (!claim.ok) return refuse(claim.reason);
+    if (!session.resumable) return refuse('ended');
+    session.acceptResume(next);
+    return session;
+  }
+
+  /**
+   * The client of a granted resume left before its socket opened, so it never received the rotated
+   * credential: the session gets back the one the client still holds (store first, then the session),
+   * so the client can try again within the grace period.
+   */
+  async abandonResume(session: Session, auth: AuthorizedSession, request: ResumeRequest): Promise<void> {
+    const current = session.currentResumeSecret;
+    if (current === undefined || !session.resumable) return;
+    try {
+      const back = await this.ctx.store.takeResume(
+        auth.tenant.name,
+        session.id,
+        auth.subject,
+        resumeSecretHash(current),
+        resumeSecretHash(request.secret),
+      );
+      if (back.ok) session.restoreResumeSecret(current, request.secret);
+    } catch (err) {
+      this.ctx.logger.warn('session.resume_restore_failed', { session: session.id, err });
+    }
   }
 
   get(id: string): Session | undefined {

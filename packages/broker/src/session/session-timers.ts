@@ -3,7 +3,7 @@ import type { ResourceGauges } from './resource-gauges.js';
 /** setTimeout's largest delay; longer delays fire at once in Node, so they are re-armed in steps. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-export type TimerName = 'expiry' | 'expiring' | 'idle' | 'keepalive' | 'resize';
+export type TimerName = 'expiry' | 'expiring' | 'idle' | 'keepalive' | 'resize' | 'grace';
 
 interface Armed {
   handle: NodeJS.Timeout;

@@ -19,6 +19,7 @@ import { ResizeLimiter } from './resize-limiter.js';
 import { SessionAccounting } from './session-accounting.js';
 import type { ClientSocket, SessionContext } from './session-context.js';
 import { SessionDeadlines } from './session-deadlines.js';
+import { SessionResume } from './session-resume.js';
 import { podTarget, sessionWho } from './session-identity.js';
 import { SessionTimers } from './session-timers.js';
 import { SessionTraffic } from './session-traffic.js';
@@ -29,7 +30,14 @@ import { transferCapabilities } from '../files/transfer-policy.js';
 /** Largest upstream frame accepted: the apiserver writes stdout in ≤ 32 KiB frames, kube-sim coalesces up to 1 MiB. */
 const UPSTREAM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
-export type SessionState = 'connecting' | 'open' | 'closed';
+/** `grace`: a resumable session whose client dropped; the shell waits for a resume (session-resume.ts). */
+export type SessionState = 'connecting' | 'open' | 'grace' | 'closed';
+
+/** How a client socket is attached: fresh, or resuming after `resumeFrom` output bytes; `detach` unhooks it from its uWS handlers. */
+export interface ClientAttach {
+  resumeFrom: number | null;
+  detach: () => void;
+}
 
 /** Kept importable from here: the server and the manager map errors to close info through the session module. */
 export { closeInfoFor } from './closing.js';
@@ -73,12 +81,22 @@ export class Session {
   /** The argv actually executed: the shell wrapped with the session mark when orphaned shells are ended (threat 19). */
   private readonly execCommand: readonly string[];
   closeInfo: CloseInfo | null = null;
+  /** Present when the client can resume and the tenant allows it: secret, replay buffer, grace state. */
+  private readonly resume: SessionResume | null;
+  /** Unhooks the current client socket from its handlers (a resume that takes over this session). */
+  private detachClient: (() => void) | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
     readonly auth: AuthorizedSession,
     readonly clientIp: string,
+    options: { resumable: boolean } = { resumable: false },
   ) {
+    const limits = auth.tenant.limits;
+    this.resume =
+      options.resumable && limits.resumeGraceSeconds > 0
+        ? new SessionResume(ctx.gauges, limits.resumeGraceSeconds * 1000, limits.resumeBufferBytes)
+        : null;
     this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
     this.traffic = new SessionTraffic(ctx.metrics);
@@ -109,7 +127,14 @@ export class Session {
       () => this.upstream.resume(),
       () => this.ctx.metrics.backpressurePauses.inc(),
     );
-    this.window = new ClientWindow(this.flow, ctx.config.clientWindowBytes);
+    // A resumable session never has more unacknowledged output in flight than half its replay
+    // buffer holds, so whatever a dropped connection lost is still there to replay.
+    this.window = new ClientWindow(
+      this.flow,
+      this.resume === null
+        ? ctx.config.clientWindowBytes
+        : Math.min(ctx.config.clientWindowBytes, Math.floor(limits.resumeBufferBytes / 2)),
+    );
     this.output = new OutputRelay({
       client: this.client,
       upstream: this.upstream,
@@ -118,6 +143,7 @@ export class Session {
       traffic: this.traffic,
       highWatermarkBytes: ctx.config.backpressureHighBytes,
       end: (info) => this.dispose(info),
+      buffer: this.resume?.buffer ?? null,
     });
     this.input = new ClientInput({
       upstream: this.upstream,
@@ -177,6 +203,7 @@ export class Session {
         maxConcurrent: this.auth.tenant.limits.maxConcurrentSessions,
         tenantConnectsPerMinute: this.auth.tenant.limits.connectsPerMinute,
         ipConnectsPerMinute: config.ipConnectsPerMinute,
+        ...(this.resume === null ? {} : { resumeHash: this.resume.hash }),
       });
       if (acquired.ok && this.disposed) void this.storeEntry.release(true);
       this.throwIfDisposed();
@@ -223,15 +250,20 @@ export class Session {
     }
   }
 
-  /** Attaches the upgraded client socket (uWS `open`): starts the relay, timers and audit. */
-  attachClient(ws: ClientSocket): void {
+  /** Attaches the upgraded client socket (uWS `open`): starts the relay, timers and audit; or continues after a resume. */
+  attachClient(ws: ClientSocket, how: ClientAttach = { resumeFrom: null, detach: () => {} }): void {
     if (this.disposed) {
-      // Ended between the upgrade and `open` (drain): tell the client why.
+      // Ended between the upgrade and `open` (drain, or the grace period ran out): tell the client why.
       this.client.attach(ws);
       this.client.sendClosing(this.closeInfo!);
       return;
     }
+    if (how.resumeFrom !== null) {
+      this.reattach(ws, how);
+      return;
+    }
     this.client.attach(ws);
+    this.detachClient = how.detach;
     this.state = 'open';
     this.started = true;
     this.leaveConnecting();
@@ -265,11 +297,114 @@ export class Session {
               reused: this.debug.reused,
             },
           }),
+      ...(this.resume === null
+        ? {}
+        : {
+            resume: { credential: this.resume.credential(this.id), graceMs: this.resume.graceMs },
+            offset: this.resume.buffer.end,
+          }),
     });
     this.deadlines.armExpiry();
     this.deadlines.armIdle();
     this.timers.every('keepalive', config.keepaliveSeconds * 1000, () => this.keepalive());
     if (this.output.release() && !this.flow.paused) this.upstream.resume();
+  }
+
+  // ---- resume ------------------------------------------------------------------------------
+
+  /** Whether a resume may target this session: resumable, not ended. */
+  get resumable(): boolean {
+    return this.resume !== null && !this.disposed && this.started;
+  }
+
+  /** The current resume secret (undefined when not resumable): only the manager reads it, to undo a resume nobody received. */
+  get currentResumeSecret(): string | undefined {
+    return this.resume?.currentSecret;
+  }
+
+  /** Puts back `previous` as the resume secret when `current` is still the one in use (an abandoned resume). */
+  restoreResumeSecret(current: string, previous: string): void {
+    if (this.resume?.currentSecret === current) this.resume.rotate(previous);
+  }
+
+  /** The output offset a resuming client may claim at most (what was sent so far). */
+  get outputEnd(): number {
+    return this.resume?.buffer.end ?? 0;
+  }
+
+  /**
+   * The store granted a resume (the presented secret was current; `nextSecret`'s hash replaced it).
+   * A client still attached — a reload whose old socket has not closed yet, a half-open connection,
+   * or someone else holding the credential — is superseded: told `closing` 4411 and detached, and
+   * the session waits in grace for the resuming socket, whose upgrade is on its way.
+   */
+  acceptResume(nextSecret: string): void {
+    if (this.resume === null || this.disposed) return;
+    this.resume.rotate(nextSecret);
+    if (this.state !== 'open') return;
+    this.detachClient?.();
+    this.detachClient = null;
+    this.client.sendClosing(
+      closeInfoFor(
+        new PodShellError(ErrorCode.SESSION_TAKEN_OVER, 'This session was resumed from another connection.'),
+      ),
+    );
+    this.client.markClosed();
+    this.enterGrace(CloseCode.TakenOver);
+  }
+
+  /** The client dropped without closing (1001 going away, 1006 lost): keep the shell for the grace period. */
+  private enterGrace(code: number): void {
+    const resume = this.resume!;
+    this.state = 'grace';
+    resume.enterGrace();
+    this.flow.set('grace');
+    this.ctx.logger.info('session.grace', { session: this.id, code, graceMs: resume.graceMs });
+    this.timers.after('grace', resume.graceMs, () => {
+      this.ctx.metrics.resumes.inc({ outcome: 'grace_expired' });
+      this.dispose({
+        code,
+        reason: 'client_closed',
+        message: 'the client did not come back within the resume grace period',
+      });
+    });
+  }
+
+  /** A resuming client's socket: hello with the next credential, the missed output, then live output. */
+  private reattach(ws: ClientSocket, how: ClientAttach): void {
+    const resume = this.resume!;
+    this.client.attach(ws);
+    this.detachClient = how.detach;
+    this.timers.clear('grace');
+    resume.leaveGrace();
+    this.state = 'open';
+    const replay = resume.buffer.since(Math.min(how.resumeFrom!, resume.buffer.end));
+    this.window.rewind(replay.from);
+    this.ctx.metrics.resumes.inc({ outcome: 'resumed' });
+    this.ctx.metrics.resumeReplayedBytes.inc(replay.bytes);
+    this.ctx.logger.info('session.resumed', {
+      session: this.id,
+      offset: how.resumeFrom,
+      replayedBytes: replay.bytes,
+      skippedBytes: replay.skipped,
+    });
+    this.client.sendControl({
+      type: 'hello',
+      session: this.id,
+      expiresAt: this.expiresAt,
+      idleTimeoutMs: this.deadlines.idleTimeoutMs,
+      target: {
+        namespace: this.auth.namespace,
+        pod: this.auth.pod,
+        container: this.debug?.name ?? this.auth.container ?? '',
+      },
+      resume: { credential: resume.credential(this.id), graceMs: resume.graceMs },
+      offset: replay.from,
+      resumed: true,
+      skipped: replay.skipped,
+    });
+    this.output.replay(replay.frames);
+    if (!this.disposed) this.flow.clear('grace');
   }
 
   // ---- relay events (only while the session is live) ----------------------------------------
@@ -362,7 +497,7 @@ export class Session {
         return;
       }
       this.deadlines.grant(granted.expiresAt);
-      if (this.state === 'open') this.deadlines.armExpiry();
+      if (this.state === 'open' || this.state === 'grace') this.deadlines.armExpiry();
       this.client.sendControl({ type: 'extended', expiresAt: this.expiresAt });
     } catch (err) {
       if (this.disposed) return;
@@ -378,7 +513,7 @@ export class Session {
     if (this.disposed) return;
     this.deadlines.limit(limitAt);
     this.storeEntry.updateExpiry(this.expiresAt);
-    if (this.state === 'open') this.deadlines.armExpiry();
+    if (this.state === 'open' || this.state === 'grace') this.deadlines.armExpiry();
   }
 
   /** Upstream keepalive: a ping per period; no pong by the next period ends the session (4500). */
@@ -396,6 +531,13 @@ export class Session {
   /** uWS `close` handler: from here on the client socket is never touched again. */
   onClientClosed(code: number, message: string): void {
     this.client.markClosed();
+    this.detachClient = null;
+    // Only a drop (1001 going away: a reload or closed tab; 1006: connection lost) waits for a resume;
+    // a close the client chose ends the session as before.
+    if (this.resume !== null && !this.disposed && this.state === 'open' && (code === 1001 || code === 1006)) {
+      this.enterGrace(code);
+      return;
+    }
     this.dispose({
       code,
       reason: 'client_closed',
@@ -429,6 +571,7 @@ export class Session {
       this.ctx.gauges.dec('resizeHandlers');
     }
     this.output.stop();
+    this.resume?.dispose();
     // 4. release the store entry
     void this.storeEntry.release(false);
     // 5. gauges, metrics and audit
@@ -462,6 +605,14 @@ export class Session {
       clientBufferedBytes: this.client.bufferedAmount,
       upstreamBufferedBytes: this.upstream.bufferedAmount,
       resizeDropped: this.resize?.dropped ?? 0,
+      resume:
+        this.resume === null
+          ? null
+          : {
+              inGrace: this.resume.inGrace,
+              outputEnd: this.resume.buffer.end,
+              bufferedBytes: this.resume.buffer.heldBytes,
+            },
       resources: {
         clientSocket: this.client.isOpen,
         upstreamSocket: this.upstream.isCounted,

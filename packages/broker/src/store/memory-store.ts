@@ -4,6 +4,7 @@ import {
   type AcquireResult,
   type ControlCommand,
   type ExtendResult,
+  type ResumeClaim,
   type LockRecord,
   type SessionFilter,
   type SessionRecord,
@@ -63,6 +64,8 @@ export class MemoryStore implements SessionStore {
   private readonly locks = new Map<string, LockRecord>();
   /** Live sessions killed or revoked (id → message), until they are released. */
   private readonly killed = new Map<string, string>();
+  /** Current resume hash of each resumable live session (id → SHA-256 hex). */
+  private readonly resumeHashes = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -99,6 +102,7 @@ export class MemoryStore implements SessionStore {
     map.set(record.id, { ...record });
     this.byTenant.set(record.tenant, map);
     this.byId.set(record.id, map.get(record.id)!);
+    if (req.resumeHash !== undefined) this.resumeHashes.set(record.id, req.resumeHash);
     return Promise.resolve({ ok: true });
   }
 
@@ -111,6 +115,7 @@ export class MemoryStore implements SessionStore {
         map.delete(id);
         this.byId.delete(id);
         this.killed.delete(id);
+        this.resumeHashes.delete(id);
       }
     }
     if (map.size === 0) this.byTenant.delete(tenant);
@@ -120,6 +125,7 @@ export class MemoryStore implements SessionStore {
     const map = this.byTenant.get(tenant);
     if (map?.delete(sessionId) === true) this.byId.delete(sessionId);
     this.killed.delete(sessionId);
+    if (map?.has(sessionId) !== true) this.resumeHashes.delete(sessionId);
     if (map !== undefined && map.size === 0) this.byTenant.delete(tenant);
     this.tenantRate.sweep(this.now());
     this.ipRate.sweep(this.now());
@@ -150,6 +156,21 @@ export class MemoryStore implements SessionStore {
     if (lock !== undefined) return Promise.resolve({ ok: false, reason: 'locked', message: lock.message });
     rec.expiresAt = Math.min(wantedExpiresAt, rec.limitAt ?? wantedExpiresAt);
     return Promise.resolve({ ok: true, expiresAt: rec.expiresAt });
+  }
+
+  takeResume(
+    tenant: string,
+    sessionId: string,
+    subject: string,
+    presentedHash: string,
+    nextHash: string,
+  ): Promise<ResumeClaim> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec === undefined || rec.expiresAt <= this.now()) return Promise.resolve({ ok: false, reason: 'gone' });
+    if (rec.subject !== subject || this.resumeHashes.get(sessionId) !== presentedHash)
+      return Promise.resolve({ ok: false, reason: 'mismatch' });
+    this.resumeHashes.set(sessionId, nextHash);
+    return Promise.resolve({ ok: true, replica: rec.replica });
   }
 
   createLock(lock: LockRecord): Promise<void> {

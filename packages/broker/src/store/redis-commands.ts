@@ -16,6 +16,7 @@ import {
   RECONCILE_LUA,
   RELEASE_LUA,
   UNLOCK_LUA,
+  TAKE_RESUME_LUA,
   UPDATE_EXPIRY_LUA,
 } from './redis-scripts.js';
 
@@ -40,11 +41,12 @@ export interface ScriptCommands {
   psCount(tenant: string): Promise<number>;
   psLiveIds(tenant: string): Promise<string[]>;
   psAudit(budget: number, periodMs: number): Promise<number>;
-  psHeartbeat(replica: string, ttlMs: number): Promise<number>;
+  psHeartbeat(replica: string, ttlMs: number, linkUrl: string): Promise<number>;
   psReap(replica: string): Promise<number | Array<Array<string | null>>>;
   psReconcile(replica: string, grace: number, live: string, inFlight: string): Promise<[number, number]>;
   psLeave(replica: string): Promise<number>;
   psUnlock(key: string, owner: string): Promise<number>;
+  psTakeResume(tenant: string, id: string, subject: string, presented: string, next: string): Promise<string[]>;
 }
 export type ScriptedRedis = Redis & ScriptCommands;
 
@@ -66,6 +68,7 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psReconcile', { numberOfKeys: 0, lua: RECONCILE_LUA });
   r.defineCommand('psLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
   r.defineCommand('psUnlock', { numberOfKeys: 1, lua: UNLOCK_LUA });
+  r.defineCommand('psTakeResume', { numberOfKeys: 0, lua: TAKE_RESUME_LUA });
   return r as ScriptedRedis;
 }
 

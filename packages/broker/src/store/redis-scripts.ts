@@ -5,13 +5,15 @@
  * restart or SCRIPT FLUSH).
  *
  * Key layout (docs/architecture.md, "Data model"); `{t}` is the tenant, used as a Redis Cluster hash tag:
- *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap); TTL = expiresAt + grace
+ *   ps:{t}:s:<id>                hash   one session record (+ `limitAt`, an operator's cap, + `resumeHash`, the
+ *                                      SHA-256 of its current resume secret); TTL = expiresAt + grace
  *   ps:{t}:sessions              zset   member = session id, score = expiresAt (epoch ms)
  *   ps:{t}:rate:<minute>         string tenant connects in that minute; TTL 120 s
  *   ps:ip:<ip>:rate:<minute>     string connects from one client IP in that minute; TTL 120 s
  *   ps:sid:<id>                  string session id → tenant (admin lookups by id); same TTL as the hash
  *   ps:tenants                   set    tenants that hold at least one session
  *   ps:replica:<r>               string heartbeat; TTL = 2 × HEARTBEAT_SECONDS
+ *   ps:replica:<r>:url           string where other replicas reach r for replica links (resume); same TTL
  *   ps:replica:<r>:sessions      set    "<id> <tenant>" of every session replica r holds
  *   ps:replicas                  set    replicas known to hold (or have held) sessions
  *   ps:reaper:lock               string short lock so one replica reaps at a time
@@ -154,6 +156,7 @@ local function register(rec, now, grace)
   redis.call('HSET', h, 'id', id, 'tenant', t, 'subject', rec.subject, 'namespace', rec.namespace,
     'pod', rec.pod, 'container', rec.container, 'replica', rec.replica, 'clientIp', rec.clientIp,
     'startedAt', tostring(rec.startedAt), 'expiresAt', tostring(rec.expiresAt))
+  if type(rec.resumeHash) == 'string' then redis.call('HSET', h, 'resumeHash', rec.resumeHash) end
   local ttl = math.max(tonumber(rec.expiresAt) - now, 0) + grace
   redis.call('PEXPIRE', h, ttl)
   redis.call('ZADD', k_sessions(t), rec.expiresAt, id)
@@ -258,6 +261,22 @@ if locked then return {'locked', locked} end
 return {'ok', string.format('%d', set_expiry(t, id, capped(h, want), grace))}
 `;
 
+/**
+ * takeResume: ARGV tenant, id, subject, presentedHash, nextHash. A resume credential works once: when
+ * the session is live, belongs to the subject and holds the presented hash, the hash becomes nextHash.
+ * Returns {'ok', replica} | {'gone'} | {'mismatch'}.
+ */
+export const TAKE_RESUME_LUA = `${PRELUDE}
+local t, id, sub, presented, nxt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local h = k_session(t, id)
+if redis.call('EXISTS', h) == 0 then return {'gone'} end
+local f = redis.call('HMGET', h, 'subject', 'resumeHash', 'replica', 'expiresAt')
+if tonumber(f[4] or '0') <= now_ms() then return {'gone'} end
+if f[1] ~= sub or not f[2] or f[2] ~= presented then return {'mismatch'} end
+redis.call('HSET', h, 'resumeHash', nxt)
+return {'ok', f[3] or ''}
+`;
+
 /** createLock: ARGV tenant, id, lock JSON. Stores it in the tenant's lock hash. */
 export const LOCK_CREATE_LUA = `${PRELUDE}
 redis.call('HSET', k_locks(ARGV[1]), ARGV[2], ARGV[3])
@@ -355,13 +374,16 @@ return removed
 `;
 
 /**
- * heartbeat: ARGV replica, ttlMs. Refreshes the heartbeat key. Returns 1 when the key still existed,
- * 0 when it had lapsed (Redis restarted or this replica was reaped): the caller then reconciles.
+ * heartbeat: ARGV replica, ttlMs, linkUrl ('' = none). Refreshes the heartbeat key (and the replica's
+ * advertised link URL, `ps:replica:<r>:url`, with the same TTL: it lapses with the replica). Returns 1
+ * when the key still existed, 0 when it had lapsed (Redis restarted or this replica was reaped): the
+ * caller then reconciles.
  */
 export const HEARTBEAT_LUA = `${PRELUDE}
 local hb = P .. 'replica:' .. ARGV[1]
 local existed = redis.call('EXISTS', hb)
 redis.call('SET', hb, tostring(now_ms()), 'PX', tonumber(ARGV[2]))
+if ARGV[3] ~= '' then redis.call('SET', hb .. ':url', ARGV[3], 'PX', tonumber(ARGV[2])) end
 redis.call('SADD', P .. 'replicas', ARGV[1])
 return existed
 `;
@@ -424,7 +446,7 @@ return {removed, #live}
  */
 export const LEAVE_LUA = `${PRELUDE}
 local r = ARGV[1]
-redis.call('DEL', P .. 'replica:' .. r)
+redis.call('DEL', P .. 'replica:' .. r, P .. 'replica:' .. r .. ':url')
 if redis.call('SCARD', k_rsessions(r)) == 0 then redis.call('SREM', P .. 'replicas', r) end
 return 1
 `;

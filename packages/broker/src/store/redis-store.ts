@@ -7,6 +7,7 @@ import type {
   ControlCommand,
   ExtendResult,
   LockRecord,
+  ResumeClaim,
   SessionFilter,
   SessionRecord,
   SessionStore,
@@ -62,6 +63,8 @@ export class RedisStore implements SessionStore {
   private closed = false;
   private closing = false;
   private outageLogged = false;
+  /** This replica's advertised replica-link URL ('' = none), written with every heartbeat. */
+  private linkUrl = '';
 
   constructor(private readonly o: RedisStoreOptions) {
     this.log = o.logger.child({ component: 'redis-store', replica: o.replicaId });
@@ -136,7 +139,9 @@ export class RedisStore implements SessionStore {
       reply = await this.redis.psAcquire(
         keys.tenantRate(rec.tenant),
         keys.ipRate(rec.clientIp),
-        JSON.stringify(encodeRecord(rec)),
+        JSON.stringify(
+          req.resumeHash === undefined ? encodeRecord(rec) : { ...encodeRecord(rec), resumeHash: req.resumeHash },
+        ),
         req.maxConcurrent,
         req.tenantConnectsPerMinute,
         req.ipConnectsPerMinute,
@@ -167,6 +172,29 @@ export class RedisStore implements SessionStore {
       reason: 'quota_exceeded',
       message: `The tenant's session quota (${String(a)} concurrent sessions) is reached.`,
     };
+  }
+
+  advertise(url: string): void {
+    this.linkUrl = url;
+    void this.heartbeat();
+  }
+
+  async replicaUrl(replica: string): Promise<string | null> {
+    return orUnavailable('replica url', () => this.redis.get(`${keys.replica(replica)}:url`));
+  }
+
+  async takeResume(
+    tenant: string,
+    sessionId: string,
+    subject: string,
+    presentedHash: string,
+    nextHash: string,
+  ): Promise<ResumeClaim> {
+    const reply = await orUnavailable('resume', () =>
+      this.redis.psTakeResume(tenant, sessionId, subject, presentedHash, nextHash),
+    );
+    if (reply[0] === 'ok') return { ok: true, replica: reply[1] ?? '' };
+    return { ok: false, reason: reply[0] === 'gone' ? 'gone' : 'mismatch' };
   }
 
   async release(tenant: string, sessionId: string): Promise<void> {
@@ -289,7 +317,7 @@ export class RedisStore implements SessionStore {
     if (this.beating) return this.beating;
     this.beating = (async () => {
       try {
-        const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs);
+        const existed = await this.redis.psHeartbeat(this.o.replicaId, 2 * this.periodMs, this.linkUrl);
         if (existed === 0) this.reconciler.markNeeded();
         await this.reconciler.repairIfNeeded();
         this.healthy = true;

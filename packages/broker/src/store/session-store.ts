@@ -80,7 +80,15 @@ export interface AcquireRequest {
   tenantConnectsPerMinute: number;
   /** The per-client-IP connects-per-minute cap (0 = unlimited). */
   ipConnectsPerMinute: number;
+  /**
+   * SHA-256 (hex) of the session's first resume secret, when the client can resume. Kept beside
+   * the record, never returned by get/list (docs/security.md, resume credentials).
+   */
+  resumeHash?: string;
 }
+
+/** What a resume claim found: the replica holding the session, or a refusal (one answer for every cause). */
+export type ResumeClaim = { ok: true; replica: string } | { ok: false; reason: 'gone' | 'mismatch' };
 
 /** A control command delivered to every replica; the replica holding a matching session acts on it. */
 export type ControlCommand =
@@ -123,6 +131,18 @@ export interface SessionStore {
    * by any stored limit. Throws STORE_UNAVAILABLE when the store does not answer.
    */
   extendExpiry(tenant: string, sessionId: string, wantedExpiresAt: number): Promise<ExtendResult>;
+  /**
+   * A resume: in one atomic step, checks that the session of this tenant is live, belongs to
+   * `subject` and that `presentedHash` is its current resume hash, and replaces the hash with
+   * `nextHash` (so a credential works once). Throws STORE_UNAVAILABLE when the store does not answer.
+   */
+  takeResume(
+    tenant: string,
+    sessionId: string,
+    subject: string,
+    presentedHash: string,
+    nextHash: string,
+  ): Promise<ResumeClaim>;
   get(sessionId: string): Promise<SessionRecord | null>;
   list(filter?: SessionFilter): Promise<SessionRecord[]>;
   /** Number of live sessions a tenant holds (what the quota counts). */
@@ -137,6 +157,13 @@ export interface SessionStore {
    * unsubscribe function.
    */
   onReaped?(handler: (records: SessionRecord[]) => void): () => void;
+  /**
+   * Optional (shared stores only): publishes where other replicas reach this one for replica links
+   * (resume through any replica), refreshed with the heartbeat and gone when the replica is.
+   */
+  advertise?(url: string): void;
+  /** Optional (shared stores only): a live replica's advertised link URL, null when it is gone or has none. */
+  replicaUrl?(replica: string): Promise<string | null>;
   /** Whether the store currently answers (feeds /readyz and podshell_store_up). */
   isUp(): boolean;
   /** Stops timers and connections. The store must not keep the process alive after this. */

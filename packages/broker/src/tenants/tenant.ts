@@ -38,6 +38,10 @@ export interface TenantLimits {
   maxSessionSeconds: number;
   idleTimeoutSeconds: number;
   connectsPerMinute: number;
+  /** How long a resumable session keeps its shell after the client's connection dropped (0 = resume off). */
+  resumeGraceSeconds: number;
+  /** The most recent output a resumable session keeps for replay (bytes of stdout/stderr payload). */
+  resumeBufferBytes: number;
 }
 
 export interface Tenant {

@@ -7,7 +7,9 @@ import {
   encodeFrame,
   parseServerControl,
   POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_RESUMABLE,
   POD_SHELL_SUBPROTOCOL,
+  resumeSubprotocol,
   type ServerControlMessage,
 } from '@pod-shell/protocol';
 
@@ -27,6 +29,10 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Extra handshake headers (e.g. X-Forwarded-For behind TRUST_PROXY). */
   headers?: Record<string, string>;
+  /** Offer `pod-shell.resumable.v1`: the session survives a drop and `hello` carries a resume credential. */
+  resumable?: boolean;
+  /** Resume a session: the credential from its last `hello` and the output offset received. */
+  resume?: { credential: string; offset: number };
 }
 
 export interface CloseEvent {
@@ -96,6 +102,8 @@ export class TestClient {
     const protocols = options.protocols ?? [
       POD_SHELL_SUBPROTOCOL,
       ...(options.token !== undefined && !options.authorizationHeader ? [POD_SHELL_BEARER_PREFIX + options.token] : []),
+      ...(options.resumable === true ? [POD_SHELL_RESUMABLE] : []),
+      ...(options.resume !== undefined ? [resumeSubprotocol(options.resume.credential, options.resume.offset)] : []),
     ];
     const headers: Record<string, string> = { ...options.headers };
     if (options.authorizationHeader && options.token !== undefined)

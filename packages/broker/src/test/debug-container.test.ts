@@ -30,7 +30,14 @@ function tenant(name: string, groups: string[]): Record<string, unknown> {
     identity: { user: `${name}:{sub}`, groups },
     endOrphanedShells: true,
     debugContainers: DEBUG_POLICY,
-    limits: { maxConcurrentSessions: 100, maxSessionSeconds: 3600, idleTimeoutSeconds: 900, connectsPerMinute: 100000 },
+    limits: {
+      maxConcurrentSessions: 100,
+      maxSessionSeconds: 3600,
+      idleTimeoutSeconds: 900,
+      connectsPerMinute: 100000,
+      resumeGraceSeconds: 60,
+      resumeBufferBytes: 262144,
+    },
   };
 }
 

@@ -91,6 +91,8 @@ describe('/debug/resources', () => {
       sessionsConnecting: 0,
       shellCleanups: 0,
       fileTransfers: 0,
+      sessionsInGrace: 0,
+      replicaLinks: 0,
       storeSubscriptions: 0,
       sessionsActive: 1,
       leakSuspected: 0,

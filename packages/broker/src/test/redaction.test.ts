@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createLogger } from '../log/logger.js';
-import { redact, REDACTED } from '../log/redact.js';
+import { redact, REDACTED, REDACTED_RESUME } from '../log/redact.js';
 import { auditEvents, startHarness } from './harness.js';
 
 /** Issue 8 items 4 and 8: tokens are redacted even in pieces (threat 2), by pino paths and by value. */
@@ -22,6 +22,14 @@ describe('redaction', () => {
     assert.equal(redact(`closing: ${JWT.slice(0, 60)} (bye)`), `closing: ${REDACTED} (bye)`);
     assert.equal(redact(JWT.split('.')[1]!.slice(0, 30)), REDACTED);
     assert.equal(redact(`Bearer ${JWT}`), `Bearer ${REDACTED}`);
+  });
+
+  test('a resume subprotocol keeps its session id and offset, never its secret', () => {
+    const secret = 'c'.repeat(43);
+    assert.equal(
+      redact(`offered pod-shell.resume.AAAAAAAAAAAAAAAAAAAAAA.${secret}.42`),
+      `offered pod-shell.resume.AAAAAAAAAAAAAAAAAAAAAA.${REDACTED_RESUME}.42`,
+    );
   });
 
   test('random base64url ids that contain "eyJ" are left alone (session ids must stay readable)', () => {

@@ -80,6 +80,21 @@ describe('RedisStore against a private redis-server', () => {
     assert.deepEqual(sentinel.options.tls, {});
   });
 
+  it('takeResume: the current hash works once, for its tenant and subject only; nothing reads it back', async () => {
+    const s = await store('resume-a');
+    const rec = sessionRecord('resume-t', 'resume-a');
+    assert.deepEqual(await s.acquire(request(rec, { resumeHash: 'h1' })), { ok: true });
+    assert.deepEqual(await s.takeResume('other-t', rec.id, 'alice', 'h1', 'h2'), { ok: false, reason: 'gone' });
+    assert.deepEqual(await s.takeResume('resume-t', rec.id, 'mallory', 'h1', 'h2'), { ok: false, reason: 'mismatch' });
+    assert.deepEqual(await s.takeResume('resume-t', rec.id, 'alice', 'guess', 'h2'), { ok: false, reason: 'mismatch' });
+    assert.deepEqual(await s.takeResume('resume-t', rec.id, 'alice', 'h1', 'h2'), { ok: true, replica: 'resume-a' });
+    assert.deepEqual(await s.takeResume('resume-t', rec.id, 'alice', 'h1', 'h3'), { ok: false, reason: 'mismatch' });
+    assert.equal(JSON.stringify(await s.get(rec.id)).includes('h2'), false);
+    await s.release('resume-t', rec.id);
+    assert.deepEqual(await s.takeResume('resume-t', rec.id, 'alice', 'h2', 'h3'), { ok: false, reason: 'gone' });
+    await closeAll();
+  });
+
   it('acts only on well-formed control messages', () => {
     assert.deepEqual(parseControlCommand('{"kind":"kill","sessionId":"abc","message":"m"}'), {
       kind: 'kill',

@@ -58,6 +58,8 @@ const GAUGES = [
   'podshell_resize_handlers',
   'podshell_session_timers',
   'podshell_connects_in_flight',
+  'podshell_sessions_in_grace',
+  'podshell_replica_links',
 ];
 
 function spawnReplica(id: string, env: Record<string, string>): Promise<Replica> {
@@ -96,7 +98,13 @@ function spawnReplica(id: string, env: Record<string, string>): Promise<Replica>
 }
 
 export async function startReplicaCluster(
-  options: { replicas?: number; maxConcurrent?: number; extraTenants?: Record<string, unknown>[] } = {},
+  options: {
+    replicas?: number;
+    maxConcurrent?: number;
+    extraTenants?: Record<string, unknown>[];
+    /** Extra environment for every replica (e.g. REPLICA_LINK_SECRET). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ReplicaCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'pod-shell-replicas-'));
   const redis = await startRedis();
@@ -126,6 +134,7 @@ export async function startReplicaCluster(
       EXPIRING_WARNING_SECONDS: '1',
       DRAIN_SECONDS: '5',
       LOG_LEVEL: 'info',
+      ...options.env,
     };
     const ids = ['a', 'b', 'c', 'd', 'e'].slice(0, options.replicas ?? 3);
     replicas.push(...(await Promise.all(ids.map((id) => spawnReplica(`replica-${id}`, env)))));
@@ -179,7 +188,7 @@ export async function startReplicaCluster(
             const keys = await sessionKeys(redis.client());
             // Live replicas keep their heartbeat key; nothing else may remain.
             const extra = keys.filter(
-              (k) => !/^ps:replica:[^:]+$/.test(k) && k !== 'ps:replicas' && k !== 'ps:reaper:lock',
+              (k) => !/^ps:replica:[^:]+(:url)?$/.test(k) && k !== 'ps:replicas' && k !== 'ps:reaper:lock',
             );
             last = JSON.stringify({ gauges: all, keys: extra });
             return extra.length === 0 && all.every((x) => Object.values(x.g).every((v) => v === 0));

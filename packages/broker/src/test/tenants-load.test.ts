@@ -122,6 +122,8 @@ describe('tenants file: fields', () => {
       maxSessionSeconds: LIMIT_RULES.maxSessionSeconds.def,
       idleTimeoutSeconds: LIMIT_RULES.idleTimeoutSeconds.def,
       connectsPerMinute: LIMIT_RULES.connectsPerMinute.def,
+      resumeGraceSeconds: LIMIT_RULES.resumeGraceSeconds.def,
+      resumeBufferBytes: LIMIT_RULES.resumeBufferBytes.def,
     });
     assert.equal(t.endOrphanedShells, true);
     assert.equal(t.allowMissingOrigin, false);

@@ -27,9 +27,12 @@ export interface ConnectionHandlers {
   onProtocolError?(error: Error): void;
 }
 
-/** The subprotocols a browser offers: the version, then the token (browsers cannot set headers). */
-export function subprotocolsFor(token: string): string[] {
-  return [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${token}`];
+/**
+ * The subprotocols a browser offers: the version, then the token (browsers cannot set headers),
+ * then any extensions (`pod-shell.resumable.v1`, `pod-shell.resume.<credential>.<offset>`).
+ */
+export function subprotocolsFor(token: string, extensions: readonly string[] = []): string[] {
+  return [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${token}`, ...extensions];
 }
 
 /**
@@ -57,10 +60,10 @@ export class ConnectionController implements ReactiveController {
    * Opens a new session. Any previous socket is closed first (1000). Throws a SyntaxError when
    * the browser refuses the subprotocol list (a token with characters a JWT never contains).
    */
-  connect(url: string, token: string): void {
+  connect(url: string, token: string, extensions: readonly string[] = []): void {
     this.close(1000, 'reconnect');
     const attempt = new AbortController();
-    const socket = new WebSocket(url, subprotocolsFor(token));
+    const socket = new WebSocket(url, subprotocolsFor(token, extensions));
     socket.binaryType = 'arraybuffer';
     this.attempt = attempt;
     this.socket = socket;

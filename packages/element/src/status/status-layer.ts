@@ -3,7 +3,7 @@ import type { PodShellCloseDetail } from '../events.js';
 import { formatRemaining } from './format-remaining.js';
 
 /** The element's connection state, reflected as the read-only `status` attribute. */
-export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'closed';
+export type PodShellStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface StatusLayerState {
   status: PodShellStatus;
@@ -34,6 +34,10 @@ export function renderStatusLayer(state: StatusLayerState): TemplateResult | typ
     case 'connecting':
       return html`<div part="status" class="status" data-status="connecting" role="status">
         <span class="spinner" aria-hidden="true"></span><span class="text">Connecting…</span>
+      </div>`;
+    case 'reconnecting':
+      return html`<div part="status" class="status" data-status="reconnecting" role="status">
+        <span class="spinner" aria-hidden="true"></span><span class="text">Reconnecting…</span>
       </div>`;
     case 'connected': {
       const at = state.expiringAt;

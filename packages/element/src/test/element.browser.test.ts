@@ -6,7 +6,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Channel, CLOSE_CODE_MESSAGES, POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import {
+  Channel,
+  CLOSE_CODE_MESSAGES,
+  POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_RESUMABLE,
+  POD_SHELL_SUBPROTOCOL,
+  resumeSubprotocol,
+} from '@pod-shell/protocol';
 import type {} from '../pod-shell.js';
 import { launchChromium } from './chromium.js';
 import { startFakeBroker, type FakeBroker, type FakeConnection } from './fake-broker.js';
@@ -17,6 +24,7 @@ import {
   statusText,
   typeInTerminal,
   waitForEvent,
+  waitForStatus,
   waitForText,
 } from './page-helpers.js';
 
@@ -47,10 +55,14 @@ async function openPage(
   return { context, page, conn };
 }
 
-test('offers pod-shell.v1 + the bearer token, and the very first frame is the terminal size', async () => {
+test('offers pod-shell.v1 + the bearer token (+ resumable), and the very first frame is the terminal size', async () => {
   const { context, page, conn } = await openPage();
   try {
-    assert.deepEqual(conn.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`]);
+    assert.deepEqual(conn.protocols, [
+      POD_SHELL_SUBPROTOCOL,
+      `${POD_SHELL_BEARER_PREFIX}${TOKEN}`,
+      POD_SHELL_RESUMABLE,
+    ]);
     assert.equal(conn.origin, broker.origin);
     await conn.until(() => conn.frames.length > 0, 'the first frame');
     const first = conn.frames[0]!;
@@ -201,7 +213,11 @@ test('the closing message is shown as text, and the close event carries code, re
       ).click(),
     );
     const conn2 = await next;
-    assert.deepEqual(conn2.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`]);
+    assert.deepEqual(conn2.protocols, [
+      POD_SHELL_SUBPROTOCOL,
+      `${POD_SHELL_BEARER_PREFIX}${TOKEN}`,
+      POD_SHELL_RESUMABLE,
+    ]);
     await conn2.until(() => conn2.frames[0]?.channel === Channel.Resize, 'the reconnect sends its size first');
     conn2.closeWith(4408, 'expired', '');
     const close2 = await waitForEvent(page, 'pod-shell-close', 1);
@@ -502,6 +518,63 @@ test('attributes become terminal options; CSS custom properties and theme=auto c
       await page.evaluate(() => document.querySelector('pod-shell')!.terminal!.options.theme?.background),
       'rgb(9, 9, 9)',
     );
+  } finally {
+    await context.close();
+  }
+});
+
+test('a dropped connection: "Reconnecting…", then a resume offering exactly the bytes received, and pod-shell-resume', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    const credential = `s-test.${'k'.repeat(43)}`;
+    conn.sendControl({
+      type: 'hello',
+      session: 's-test',
+      expiresAt: Date.now() + 3600_000,
+      idleTimeoutMs: 0,
+      target: { namespace: 'default', pod: 'demo', container: 'shell' },
+      resume: { credential, graceMs: 60_000 },
+      offset: 100,
+    });
+    await waitForEvent(page, 'pod-shell-open');
+    conn.sendData(Buffer.from('0123456789'));
+    await waitForText(page, /0123456789/);
+    const next = broker.nextConnection();
+    conn.socket.terminate(); // no close frame: the browser sees 1006
+    await waitForStatus(page, 'reconnecting');
+    assert.match(await statusText(page), /Reconnecting/);
+    const again = await next;
+    assert.deepEqual(again.protocols, [
+      POD_SHELL_SUBPROTOCOL,
+      `${POD_SHELL_BEARER_PREFIX}${TOKEN}`,
+      POD_SHELL_RESUMABLE,
+      resumeSubprotocol(credential, 110),
+    ]);
+    again.sendControl({
+      type: 'hello',
+      session: 's-test',
+      expiresAt: Date.now() + 3600_000,
+      idleTimeoutMs: 0,
+      target: { namespace: 'default', pod: 'demo', container: 'shell' },
+      resume: { credential: `s-test.${'m'.repeat(43)}`, graceMs: 60_000 },
+      offset: 110,
+      resumed: true,
+      skipped: 0,
+    });
+    const resumed = await waitForEvent(page, 'pod-shell-resume');
+    assert.deepEqual(
+      { session: resumed.detail['session'], offset: resumed.detail['offset'], skipped: resumed.detail['skipped'] },
+      { session: 's-test', offset: 110, skipped: 0 },
+    );
+    assert.equal(await page.getAttribute('pod-shell', 'status'), 'connected');
+    // The broker refusing the resume (the session ended meanwhile) ends it with pod-shell-close.
+    const third = broker.nextConnection();
+    again.socket.terminate();
+    const conn3 = await third;
+    conn3.closeWith(4410, 'resume_refused', 'The session cannot be resumed.');
+    const close = await waitForEvent(page, 'pod-shell-close');
+    assert.equal(close.detail['code'], 4410);
+    assert.equal(await page.getAttribute('pod-shell', 'status'), 'closed');
   } finally {
     await context.close();
   }

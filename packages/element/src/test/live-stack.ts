@@ -47,6 +47,11 @@ export async function freePort(): Promise<number> {
 export interface LiveStackOptions {
   /** EXPIRING_WARNING_SECONDS for the broker (default 60). */
   expiringWarningSeconds?: number;
+  /**
+   * The demo tenant's `limits.resumeGraceSeconds` (default 0 here: closing a test's page then ends its
+   * session at once, as the gauge checks expect; the resume tests set it).
+   */
+  resumeGraceSeconds?: number;
 }
 
 export async function startLiveStack(options: LiveStackOptions = {}): Promise<LiveStack> {
@@ -65,9 +70,13 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     const example = readFileSync(join(ELEMENT_ROOT, '..', '..', 'examples', 'tenants.demo.yaml'), 'utf8');
     const tenantsYaml = example
       .replace('- http://localhost:8080', `- ${origin}`)
-      .replace('- http://127.0.0.1:8080', `- ${origin}`);
-    if (!tenantsYaml.includes(origin))
-      throw new Error('examples/tenants.demo.yaml no longer lists the demo origins this test rewrites');
+      .replace('- http://127.0.0.1:8080', `- ${origin}`)
+      .replace(
+        '      connectsPerMinute: 120\n',
+        `      connectsPerMinute: 120\n      resumeGraceSeconds: ${options.resumeGraceSeconds ?? 0}\n`,
+      );
+    if (!tenantsYaml.includes(origin) || !tenantsYaml.includes('resumeGraceSeconds'))
+      throw new Error('examples/tenants.demo.yaml no longer lists the demo origins and limits this test rewrites');
     const tenantsFile = join(dir, 'tenants.yaml');
     writeFileSync(tenantsFile, tenantsYaml);
     const config = loadConfig({
