@@ -1,12 +1,13 @@
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { CloseCode, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
-import type { Authenticator } from '../auth/authorized-session.js';
+import type { AuthorizedObserver, Authenticator } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
+import type { Observer } from '../session/observers.js';
 import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
@@ -31,6 +32,8 @@ export interface SocketData {
   resumeFrom?: number;
   /** Set when this socket is relayed to the replica holding its session (resume through another replica). */
   relay?: ReplicaLink;
+  /** Set when this socket watches `session` read-only (observer token); `observer` once it is attached. */
+  observe?: { watcher: AuthorizedObserver; observer: Observer | null };
 }
 
 export interface UpgradeDeps {
@@ -86,7 +89,8 @@ function upgradeAndStart(
     // A relayed client that never opened drops its link: the owner's session waits in grace.
     () => {
       data.relay?.clientClosed(1006);
-      if (data.resumeFrom === undefined) data.session?.dispose(CLIENT_GONE);
+      // An observer that never opened leaves the session it wanted to watch alone.
+      if (data.resumeFrom === undefined && data.observe === undefined) data.session?.dispose(CLIENT_GONE);
     },
   );
 }
@@ -182,6 +186,26 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     try {
+      if (r.observe) {
+        // A read-only watcher: an observer token, no shell of its own; the session must be live here.
+        if (r.resume !== null || r.badResume || r.resumable)
+          throw new PodShellError(ErrorCode.BAD_REQUEST, 'an observer cannot resume or be resumable');
+        const watcher = await deps.authenticator.authenticateObserver(r.credentials);
+        if (isAborted(res)) return;
+        if (deps.isDraining())
+          throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
+        const watched = deps.sessions.claimObserver(watcher);
+        const data: SocketData = {
+          session: watched,
+          failure: null,
+          closed: false,
+          opening: openingSlot(),
+          observe: { watcher, observer: null },
+        };
+        markDone(res);
+        upgradeAndStart(res, data, r, context, logger);
+        return;
+      }
       const auth = await deps.authenticator.authenticate(r.credentials);
       if (isAborted(res)) return;
       if (deps.isDraining())
@@ -228,13 +252,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     } catch (err) {
       if (isAborted(res)) return;
       const e = toPodShellError(err);
-      // A refused resume counts as a failed authentication: guessing credentials is throttled like guessing tokens.
-      if (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED)
-        authFailures.failed(ip, claimed);
-      if (
-        (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED || r.resume !== null) &&
-        !deps.isDraining()
-      )
+      // A refused resume or observe counts as a failed authentication: guessing is throttled like guessing tokens.
+      const refusedClaim = e.code === ErrorCode.RESUME_REFUSED || e.code === ErrorCode.OBSERVE_REFUSED;
+      if (e.closeCode === CloseCode.Unauthorized || refusedClaim) authFailures.failed(ip, claimed);
+      if ((e.closeCode === CloseCode.Unauthorized || refusedClaim || r.resume !== null) && !deps.isDraining())
         refuseInBand(res, e, r, context);
       else refuse(res, e, r);
       return;

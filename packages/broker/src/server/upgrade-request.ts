@@ -1,6 +1,7 @@
 import {
   parseResumeSubprotocol,
   POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_OBSERVE,
   POD_SHELL_RESUMABLE,
   POD_SHELL_RESUME_PREFIX,
   POD_SHELL_SUBPROTOCOL,
@@ -20,6 +21,8 @@ export interface UpgradeRequest {
   resumable: boolean;
   /** A `pod-shell.resume.<credential>.<offset>` entry: this upgrade resumes a session instead of opening one. */
   resume: ResumeRequest | null;
+  /** The client offered `pod-shell.observe.v1`: it watches the session its observer token names, read-only. */
+  observe: boolean;
   /** A resume entry was offered but is malformed (refused with BAD_REQUEST, never treated as a new session). */
   badResume: boolean;
   /** The offered resume subprotocol entry as sent ('' when none): a replica link forwards it and MACs it. */
@@ -70,6 +73,7 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
     resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
     resume,
+    observe: offered.includes(POD_SHELL_OBSERVE),
     badResume: resumeEntry !== undefined && resume === null,
     resumeEntry: resumeEntry ?? '',
     replicaLink: header(REPLICA_LINK_HEADER),
