@@ -3,12 +3,7 @@ import { AuthError, ErrorCode } from '../errors.js';
 import type { TenantLookup } from '../tenants/tenant-registry.js';
 import { staticTenants } from '../tenants/tenant-registry.js';
 import type { Tenant } from '../tenants/tenant.js';
-import type {
-  Authenticator,
-  AuthorizedObserver,
-  AuthorizedSession,
-  UpgradeCredentials,
-} from './authorized-session.js';
+import type { Authenticator, AuthorizedObserver, AuthorizedSession, UpgradeCredentials } from './authorized-session.js';
 import { claimedIssuer } from './auth-failure-limiter.js';
 import { verifyTenantAdminToken } from './tenant-admin-token.js';
 import {

@@ -448,8 +448,7 @@ export class Session {
   attachObserver(ws: ObserverSocket, watcher: AuthorizedObserver): Observer | null {
     if (!this.observable || this.observers === null) {
       const info =
-        this.closeInfo ??
-        closeInfoFor(new PodShellError(ErrorCode.OBSERVE_REFUSED, 'This session cannot be watched.'));
+        this.closeInfo ?? closeInfoFor(new PodShellError(ErrorCode.OBSERVE_REFUSED, 'This session cannot be watched.'));
       ws.cork(() => {
         ws.send(closingFrame(info), true);
         ws.end(info.code, closeFrameReason(info));
