@@ -247,7 +247,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     }),
     observersDropped: new Counter({
       name: 'podshell_observers_dropped_total',
-      help: 'Observers the broker closed, by reason: slow (fell more than BACKPRESSURE_HIGH_BYTES behind), read_only (kept sending input).',
+      help: 'Observers the broker closed, by reason: slow (more unsent output than BACKPRESSURE_HIGH_BYTES plus the recent-output buffer), read_only (kept sending input).',
       labelNames: ['reason'],
       registers: r,
     }),
