@@ -113,7 +113,9 @@ export class Session {
             sessionId: this.id,
             boundBytes: ctx.config.backpressureHighBytes + limits.resumeBufferBytes,
             changed: (count) => {
-              if (!this.disposed) this.client.sendControl({ type: 'observers', count });
+              if (this.disposed) return;
+              this.client.sendControl({ type: 'observers', count });
+              this.storeEntry.updateObservers(count);
             },
           })
         : null;

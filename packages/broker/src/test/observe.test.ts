@@ -57,6 +57,11 @@ describe('observers: watch a live session read-only', () => {
     const debug = await h.admin('/debug/sessions');
     assert.equal(debug.status, 200);
     assert.match(debug.text, /"observers": ?\[\s*\{\s*"subject": ?"bob"/);
+    // The admin API lists sessions from the store, any replica's: with their observer count.
+    const listed = JSON.parse((await h.admin('/admin/sessions?tenant=test')).text) as {
+      sessions: Array<{ id: string; observers?: number }>;
+    };
+    assert.equal(listed.sessions.find((x) => x.id === hello.session)?.observers, 1);
 
     await eve.close();
     await owner.waitUntil(() => lastCount(owner) === 0, 'the owner told 0 watchers');
