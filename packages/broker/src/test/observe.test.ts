@@ -167,6 +167,22 @@ describe('observers: watch a live session read-only', () => {
     await closedOwner.close();
   });
 
+  test('an observer is closed when its token expires (4401); the owner goes on and is told 0 watchers', async () => {
+    const h = harness();
+    const owner = await h.connect();
+    const hello = await owner.waitForControl('hello');
+    const token = mintToken({ tenant: h.tenants[0]!, sub: 'bob', observe: hello.session, ttlSeconds: 2 });
+    const eve = await watch(h, token);
+    await eve.waitForControl('hello');
+    const close = await eve.waitForClose(10_000);
+    assert.equal(close.code, CloseCode.Unauthorized);
+    assert.equal(eve.control('closing')?.reason, 'token_expired');
+    await owner.waitUntil(() => lastCount(owner) === 0, 'the owner told 0 watchers');
+    owner.stdin('echo on-$((4+4))\r');
+    await owner.waitForText('on-8');
+    await owner.close();
+  });
+
   test('the observer ends with the session: the status frame, then closing with the session code', async () => {
     const h = harness();
     const owner = await h.connect();
