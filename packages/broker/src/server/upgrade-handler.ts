@@ -194,6 +194,20 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         if (isAborted(res)) return;
         if (deps.isDraining())
           throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
+        // Held by another replica: relay the watcher to it (a link is never relayed again).
+        if (deps.sessions.get(watcher.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
+          const url = await deps.relays.locateObserved(watcher);
+          if (isAborted(res)) return;
+          const relay = await deps.relays.open(url, r);
+          if (isAborted(res)) {
+            relay.clientClosed(1006);
+            return;
+          }
+          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
+          markDone(res);
+          upgradeAndStart(res, data, r, context, logger);
+          return;
+        }
         const watched = deps.sessions.claimObserver(watcher);
         const data: SocketData = {
           session: watched,
@@ -314,12 +328,12 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       }
       if (r.replicaLink !== '') {
         // A replica link: only another replica holding REPLICA_LINK_SECRET may send one, and only for a
-        // resume; then (and only then) the client address it forwards is the one used for limits and logs.
+        // resume or an observer; then (and only then) the client address it forwards is the one used for limits and logs.
         const secret = config.replicaLinkSecret;
         const from =
-          secret === undefined || r.resume === null
+          secret === undefined || (r.resume === null && !r.observe)
             ? null
-            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.resumeEntry);
+            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.linkEntry);
         if (from === null) {
           refuse(
             res,

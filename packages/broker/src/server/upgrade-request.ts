@@ -8,7 +8,7 @@ import {
   type ResumeRequest,
 } from '@pod-shell/protocol';
 import type { UpgradeCredentials } from '../auth/authorized-session.js';
-import { REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
+import { observeLinkEntry, REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
 
 /** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
 export interface UpgradeRequest {
@@ -27,6 +27,8 @@ export interface UpgradeRequest {
   badResume: boolean;
   /** The offered resume subprotocol entry as sent ('' when none): a replica link forwards it and MACs it. */
   resumeEntry: string;
+  /** What a replica link MACs for this upgrade: the resume entry, or for an observer its token (replica-link-auth.ts). */
+  linkEntry: string;
   /** The replica-link header ('' when absent): this upgrade claims to come from another replica. */
   replicaLink: string;
   /** The client address a replica link forwards (trusted only once the link's MAC checked out). */
@@ -62,6 +64,7 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
   }
   if (token === '') token = null;
   const origin = header('origin');
+  const observe = offered.includes(POD_SHELL_OBSERVE);
   return {
     credentials: {
       token,
@@ -73,9 +76,10 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
     resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
     resume,
-    observe: offered.includes(POD_SHELL_OBSERVE),
+    observe,
     badResume: resumeEntry !== undefined && resume === null,
     resumeEntry: resumeEntry ?? '',
+    linkEntry: observe ? observeLinkEntry(token) : (resumeEntry ?? ''),
     replicaLink: header(REPLICA_LINK_HEADER),
     linkedClientIp: header(REPLICA_CLIENT_IP_HEADER),
     fromReplica: null,
