@@ -124,8 +124,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const ports = { port: await freePort(), adminPort: await freePort() };
     env['PORT'] = String(ports.port);
     env['ADMIN_PORT'] = String(ports.adminPort);
-    const broker = spawn(process.execPath, [BROKER_CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const broker = spawn(process.execPath, [BROKER_CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(broker);
+    // The broker's stderr is passed on, except uWS's cork warning: the broker upgrades outside
+    // res.cork() on purpose and uWS prints it once per upgrade (docs/operations.md), i.e. thousands of
+    // identical lines in a load run. They are counted and summarised once at stop. An HTTP route that
+    // writes uncorked would print the same line; pprof.test.ts in the broker package catches that.
+    let uncorkedUpgrades = 0;
+    let errBuf = '';
+    broker.stderr.on('data', (d: Buffer) => {
+      errBuf += d.toString();
+      let nl: number;
+      while ((nl = errBuf.indexOf('\n')) >= 0) {
+        const line = errBuf.slice(0, nl);
+        errBuf = errBuf.slice(nl + 1);
+        if (UWS_CORK_WARNING.test(line)) uncorkedUpgrades++;
+        else process.stderr.write(`${line}\n`);
+      }
+    });
     // Read the broker's log (LOG_LEVEL=warn) so its stdout never blocks; leak warnings are shown.
     broker.stdout.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n'))
@@ -181,6 +197,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async stop() {
         await prometheus.stop();
         await stopAll();
+        if (errBuf !== '') process.stderr.write(`${errBuf}\n`);
+        if (uncorkedUpgrades > 0)
+          process.stderr.write(
+            `broker: ${uncorkedUpgrades} × uWS "writes must be made from within a corked callback" (one per upgrade, deliberate: docs/operations.md)\n`,
+          );
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -190,6 +211,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     throw err;
   }
 }
+
+const UWS_CORK_WARNING = /^Warning: uWS\.HttpResponse writes must be made from within a corked callback/;
 
 /** Runs a k6 script with the runner in a child process (its own fd budget); resolves with exit code and output. */
 export function runK6(
