@@ -19,6 +19,20 @@ const BROKER_CLI = fileURLToPath(new URL('../../../packages/broker/dist/cli.js',
 export const LEAK_PRELOAD = join(HERE, 'leak-preload.js');
 export const SCRIPTS = fileURLToPath(new URL('../../scripts/', import.meta.url));
 const RUNNER_CLI = fileURLToPath(new URL('../runner/cli.js', import.meta.url));
+const RUNTIME_ENV_MODULE = new URL('../../../packages/broker/dist/test/runtime-env.js', import.meta.url).href;
+
+/**
+ * The allocator setting the image ships (jemalloc with a background purge thread; docs/operations.md,
+ * "Memory after a peak"), when this machine has the library (.ci/run installs it): churn-leak's RSS
+ * bound is the image's, and glibc malloc keeps the freed memory of closed sockets.
+ */
+async function shippedRuntimeEnv(): Promise<Record<string, string>> {
+  const m = (await import(RUNTIME_ENV_MODULE)) as {
+    SHIPPED_RUNTIME_ENV: Record<string, string>;
+    jemallocInstalled(): boolean;
+  };
+  return m.jemallocInstalled() ? { ...m.SHIPPED_RUNTIME_ENV } : {};
+}
 
 export interface StackOptions {
   leak?: boolean;
@@ -106,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // The acquire script's cost grows with the tenant's sessions (issue 11) and this machine is shared:
       // the 500 ms default would turn a slow Redis into 4503 refusals that say nothing about the broker.
       REDIS_COMMAND_TIMEOUT_MS: '5000',
+      ...(await shippedRuntimeEnv()),
       ...(opts.leak ? { NODE_OPTIONS: `--import=${LEAK_PRELOAD}` } : {}),
       ...opts.env,
     };
