@@ -11,6 +11,12 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 const sim = JSON.parse(process.argv[2]);
+// An experiment, off by default: `process.argv[3]` MB of live JS objects (small, linked, like a real
+// program's heap) held for the process's life, so the yardstick's garbage collections mark a heap as
+// large as the broker's and the two can be compared with the heap size taken out.
+const ballastMb = Number(process.argv[3] ?? 0);
+const ballast = [];
+for (let i = 0; i < (ballastMb * 1048576) / 80; i++) ballast.push({ i, next: ballast[i - 1] ?? null, s: `b${i}` });
 const { hostname, port } = new URL(sim.url);
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
