@@ -63,6 +63,8 @@ if (traceGc)
     for (const line of d.toString().split('\n')) {
       const m = /Mark-Compact.*?current mu = [\d.]+\) (.*?);?\s*$/.exec(line);
       if (m) gcReasons.set(m[1], (gcReasons.get(m[1]) ?? 0) + 1);
+      if (m && gcReasons.size + [...gcReasons.values()].reduce((a, b) => a + b, 0) <= 4)
+        console.log(`  ${line.replace(/^\[[^\]]*\]\s*/, '')}`);
     }
   });
 const floor = fork(
