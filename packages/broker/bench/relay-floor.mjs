@@ -87,6 +87,13 @@ const brokerGcs = async () => {
   return out;
 };
 
+/** The floor's garbage collections so far, by kind. */
+const floorGcs = () =>
+  new Promise((resolve) => {
+    floor.once('message', (m) => resolve(m.gcs));
+    floor.send('gcs');
+  });
+
 let perfRuns = 0;
 /** `perf record` on `pid` until stop(); resolves once perf is attached. */
 const startPerf = async (pid, file) => {
@@ -148,14 +155,14 @@ const flood = async (kind, n = bytes) => {
           wsOptions: {},
         };
   const perf = perfDir === null || n !== bytes ? null : await startPerf(pid, `${perfDir}/${kind}-${++perfRuns}.data`);
-  const gc0 = kind === 'broker' ? await brokerGcs() : null;
+  const gc0 = kind === 'broker' ? await brokerGcs() : await floorGcs();
   const c0 = cpuOf(pid);
   const s0 = cpuOf(simPid);
   const r = await measureThroughput(target);
   const cpu = cpuOf(pid) - c0;
   if (perf !== null) await perf.stop();
   const simCpu = cpuOf(simPid) - s0;
-  const gc1 = gc0 === null ? null : await brokerGcs();
+  const gc1 = kind === 'broker' ? await brokerGcs() : await floorGcs();
   if (traceGc && kind === 'broker') {
     console.log(`  broker mark-compacts by reason: ${JSON.stringify(Object.fromEntries(gcReasons))}`);
     gcReasons.clear();
@@ -163,7 +170,7 @@ const flood = async (kind, n = bytes) => {
   const gcs =
     gc1 === null
       ? ''
-      : `; broker GCs ${Object.entries(gc1)
+      : `; ${kind} GCs ${Object.entries(gc1)
           .map(([k, v]) => `${k} ${v - (gc0[k] ?? 0)}`)
           .join(', ')}`;
   if (r.bytes !== n) throw new Error(`${kind}: relayed ${r.bytes} of ${n} bytes (close ${r.closeCode})`);
