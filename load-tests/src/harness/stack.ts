@@ -19,6 +19,20 @@ const BROKER_CLI = fileURLToPath(new URL('../../../packages/broker/dist/cli.js',
 export const LEAK_PRELOAD = join(HERE, 'leak-preload.js');
 export const SCRIPTS = fileURLToPath(new URL('../../scripts/', import.meta.url));
 const RUNNER_CLI = fileURLToPath(new URL('../runner/cli.js', import.meta.url));
+const RUNTIME_ENV_MODULE = new URL('../../../packages/broker/dist/test/runtime-env.js', import.meta.url).href;
+
+/**
+ * The allocator setting the image ships (jemalloc with a background purge thread; docs/operations.md,
+ * "Memory after a peak"), when this machine has the library (.ci/run installs it): churn-leak's RSS
+ * bound is the image's, and glibc malloc keeps the freed memory of closed sockets.
+ */
+async function shippedRuntimeEnv(): Promise<Record<string, string>> {
+  const m = (await import(RUNTIME_ENV_MODULE)) as {
+    SHIPPED_RUNTIME_ENV: Record<string, string>;
+    jemallocInstalled(): boolean;
+  };
+  return m.jemallocInstalled() ? { ...m.SHIPPED_RUNTIME_ENV } : {};
+}
 
 export interface StackOptions {
   leak?: boolean;
@@ -106,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // The acquire script's cost grows with the tenant's sessions (issue 11) and this machine is shared:
       // the 500 ms default would turn a slow Redis into 4503 refusals that say nothing about the broker.
       REDIS_COMMAND_TIMEOUT_MS: '5000',
+      ...(await shippedRuntimeEnv()),
       ...(opts.leak ? { NODE_OPTIONS: `--import=${LEAK_PRELOAD}` } : {}),
       ...opts.env,
     };
@@ -124,8 +139,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const ports = { port: await freePort(), adminPort: await freePort() };
     env['PORT'] = String(ports.port);
     env['ADMIN_PORT'] = String(ports.adminPort);
-    const broker = spawn(process.execPath, [BROKER_CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const broker = spawn(process.execPath, [BROKER_CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(broker);
+    // The broker's stderr is passed on, except uWS's cork warning: the broker upgrades outside
+    // res.cork() on purpose and uWS prints it once per upgrade (docs/operations.md), i.e. thousands of
+    // identical lines in a load run. They are counted and summarised once at stop. An HTTP route that
+    // writes uncorked would print the same line; pprof.test.ts in the broker package catches that.
+    let uncorkedUpgrades = 0;
+    let errBuf = '';
+    broker.stderr.on('data', (d: Buffer) => {
+      errBuf += d.toString();
+      let nl: number;
+      while ((nl = errBuf.indexOf('\n')) >= 0) {
+        const line = errBuf.slice(0, nl);
+        errBuf = errBuf.slice(nl + 1);
+        if (UWS_CORK_WARNING.test(line)) uncorkedUpgrades++;
+        else process.stderr.write(`${line}\n`);
+      }
+    });
     // Read the broker's log (LOG_LEVEL=warn) so its stdout never blocks; leak warnings are shown.
     broker.stdout.on('data', (d: Buffer) => {
       for (const line of d.toString().split('\n'))
@@ -181,6 +212,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async stop() {
         await prometheus.stop();
         await stopAll();
+        if (errBuf !== '') process.stderr.write(`${errBuf}\n`);
+        if (uncorkedUpgrades > 0)
+          process.stderr.write(
+            `broker: ${uncorkedUpgrades} × uWS "writes must be made from within a corked callback" (one per upgrade, deliberate: docs/operations.md)\n`,
+          );
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -190,6 +226,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     throw err;
   }
 }
+
+const UWS_CORK_WARNING = /^Warning: uWS\.HttpResponse writes must be made from within a corked callback/;
 
 /** Runs a k6 script with the runner in a child process (its own fd budget); resolves with exit code and output. */
 export function runK6(

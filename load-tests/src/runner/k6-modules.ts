@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { httpGet } from './http.js';
 import { registry, type MetricType } from './metrics.js';
 import { UnsupportedApiError } from './unsupported.js';
-import { bindToVu, currentVu, type Vu } from './vu.js';
+import { bindToVu, currentVu, owningVu, type Vu } from './vu.js';
 import { K6WebSocket } from './websocket.js';
 
 /**
@@ -73,7 +73,7 @@ const timers = new Map<number, { handle: NodeJS.Timeout; interval: boolean; vu: 
 
 function armTimer(fn: (...a: unknown[]) => void, ms: number, args: unknown[], interval: boolean): number {
   const id = nextTimerId++;
-  const ctx = currentVu();
+  const vu = owningVu();
   const bound = bindToVu(fn);
   const handle = (interval ? setInterval : setTimeout)(
     () => {
@@ -81,13 +81,13 @@ function armTimer(fn: (...a: unknown[]) => void, ms: number, args: unknown[], in
         bound(...args);
       } finally {
         // Released after the callback ran, so what it armed keeps the iteration alive.
-        if (!interval && timers.delete(id)) ctx?.vu.release(handle);
+        if (!interval && timers.delete(id)) vu?.release(handle);
       }
     },
     Math.max(0, Number(ms) || 0),
   );
-  timers.set(id, { handle, interval, vu: ctx?.vu });
-  ctx?.vu.hold(handle, () => clearTimer(id));
+  timers.set(id, { handle, interval, vu: vu ?? undefined });
+  vu?.hold(handle, () => clearTimer(id));
   return id;
 }
 

@@ -6,6 +6,7 @@ import { runScenario, scenariosFromOptions } from './executors.js';
 import { summaryData, textSummary } from './summary.js';
 import { evaluateThresholds, parseThresholds, THRESHOLDS_FAILED_EXIT_CODE } from './thresholds.js';
 import { UnsupportedApiError } from './unsupported.js';
+import { runLifecycle } from './vu.js';
 
 /** k6's exit code for a script that fails to load or throws in init/setup/teardown. */
 export const SCRIPT_ERROR_EXIT_CODE = 107;
@@ -57,7 +58,7 @@ export async function runScript(opts: RunOptions): Promise<number> {
   let data: unknown;
   try {
     if (typeof exports['setup'] === 'function')
-      data = JSON.parse(JSON.stringify((await (exports['setup'] as () => unknown)()) ?? null));
+      data = JSON.parse(JSON.stringify((await runLifecycle(exports['setup'] as () => unknown)) ?? null));
   } catch (err) {
     process.stderr.write(`ERRO[setup] ${(err as Error).stack ?? String(err)}\n`);
     return SCRIPT_ERROR_EXIT_CODE;
@@ -65,7 +66,8 @@ export async function runScript(opts: RunOptions): Promise<number> {
   await Promise.all(scenarios.map((s) => runScenario(s, exports[s.exec] as (d: unknown) => unknown, data)));
   let teardownFailed = false;
   try {
-    if (typeof exports['teardown'] === 'function') await (exports['teardown'] as (d: unknown) => unknown)(data);
+    if (typeof exports['teardown'] === 'function')
+      await runLifecycle(() => (exports['teardown'] as (d: unknown) => unknown)(data));
   } catch (err) {
     teardownFailed = true;
     process.stderr.write(`ERRO[teardown] ${(err as Error).stack ?? String(err)}\n`);

@@ -57,6 +57,30 @@ export function currentVu(): { vu: Vu; scenario: ScenarioState } | null {
   return current.getStore() ?? null;
 }
 
+/**
+ * setup() and teardown() have an event loop too (k6 runs them in a VU of their own, `__VU` 0): the
+ * sockets and timers they open are tracked on this VU, and the lifecycle function ends, as an
+ * iteration does, only when it returned and those are done. exec.* stays unavailable there, as in k6.
+ */
+let lifecycle: Vu | null = null;
+
+export async function runLifecycle<T>(fn: () => T | Promise<T>): Promise<T> {
+  const vu = new Vu(0);
+  lifecycle = vu;
+  try {
+    const result = await fn();
+    await vu.idle();
+    return result;
+  } finally {
+    lifecycle = null;
+  }
+}
+
+/** The VU that owns a socket or timer opened now: the running iteration's, or setup's/teardown's. */
+export function owningVu(): Vu | null {
+  return current.getStore()?.vu ?? lifecycle;
+}
+
 /** Binds a callback to the VU that registered it, so __VU and exec.* are right inside it. */
 export function bindToVu<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
   const ctx = current.getStore();

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { registry } from './metrics.js';
 import { UnsupportedApiError } from './unsupported.js';
-import { bindToVu, currentVu, type Vu } from './vu.js';
+import { bindToVu, owningVu, type Vu } from './vu.js';
 
 type Listener = (event: Record<string, unknown>) => void;
 const EVENTS = ['open', 'close', 'error', 'message', 'ping', 'pong'] as const;
@@ -46,9 +46,9 @@ export class K6WebSocket {
     void protocols; // k6: "reserved for future use and presently ignored"
     for (const key of Object.keys(params ?? {}))
       if (key !== 'headers') throw new UnsupportedApiError(`k6/websockets Params.${key}`);
-    const ctx = currentVu();
-    if (!ctx) throw new Error('k6/websockets: a WebSocket can only be opened inside a VU (not in the init context)');
-    this.vu = ctx.vu;
+    const vu = owningVu();
+    if (!vu) throw new Error('k6/websockets: a WebSocket can only be opened inside a VU (not in the init context)');
+    this.vu = vu;
     this.url = url;
     const headers: Record<string, string> = {};
     let offered: string[] = [];

@@ -9,8 +9,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 const sim = JSON.parse(process.argv[2]);
+// An experiment, off by default: `process.argv[3]` MB of live JS objects (small, linked, like a real
+// program's heap) held for the process's life, so the yardstick's garbage collections mark a heap as
+// large as the broker's and the two can be compared with the heap size taken out.
+const ballastMb = Number(process.argv[3] ?? 0);
+const ballast = [];
+for (let i = 0; i < (ballastMb * 1048576) / 80; i++) ballast.push({ i, next: ballast[i - 1] ?? null, s: `b${i}` });
 const { hostname, port } = new URL(sim.url);
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -129,4 +136,16 @@ const server = net.createServer((client) => {
   });
 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-process.on('message', (m) => m === 'close' && process.exit(0));
+// Its garbage collections by kind, for relay-floor.mjs to set next to the broker's (asked with 'gcs').
+const gcs = { minor: 0, major: 0, incremental: 0, weakcb: 0 };
+const GC_KIND = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = GC_KIND[e.detail?.kind];
+    if (kind) gcs[kind]++;
+  }
+}).observe({ entryTypes: ['gc'] });
+process.on('message', (m) => {
+  if (m === 'close') process.exit(0);
+  if (m === 'gcs') process.send({ gcs });
+});

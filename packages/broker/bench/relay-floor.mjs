@@ -4,9 +4,12 @@
 // once through floor-relay.mjs (the smallest honest relay: TLS exec stream in, WebSocket frames out,
 // nothing else), alternating, each relay in its own process. CPU = utime + stime of that process from
 // /proc/<pid>/stat across the flood; kube-sim's CPU over the same floods is shown for scale.
-// Usage (after `npm run build`): node packages/broker/bench/relay-floor.mjs [--bytes 300000000] [--runs 3] [--broker-env K=V ...]
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// --perf DIR: also samples each relay process with `perf record` (Linux perf, root or
+// perf_event_paranoid <= 1) across each flood and prints where its CPU went, user and kernel, by symbol.
+// Usage (after `npm run build`): node packages/broker/bench/relay-floor.mjs [--bytes 300000000] [--runs 3]
+//   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--broker-env K=V ...]
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -14,11 +17,14 @@ import { execQuery, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
 import { spawnBroker } from '../dist/test/broker-process.js';
-import { tenantDoc, TEST_ORIGIN } from '../dist/test/harness.js';
+import { ADMIN_TOKEN, tenantDoc, TEST_ORIGIN } from '../dist/test/harness.js';
 import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
 
 const bytes = numberArg('--bytes', 300_000_000);
 const runs = numberArg('--runs', 3);
+const argv = process.argv.slice(2);
+const perfDir = argv.includes('--perf') ? argv[argv.indexOf('--perf') + 1] : null;
+if (perfDir !== null) mkdirSync(perfDir, { recursive: true });
 const TICK = 100; // USER_HZ on Linux
 /** utime + stime of a process, in seconds. */
 const cpuOf = (pid) => {
@@ -28,17 +34,110 @@ const cpuOf = (pid) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sim = await startSimChild();
-const headCmd = ['head', '-c', String(bytes), '/dev/zero'];
-const doc = tenantDoc({ allowedCommands: [headCmd], endOrphanedShells: false });
+const WARMUP_BYTES = numberArg('--warmup-bytes', 20_000_000);
+// --floor-ballast-mb N: the floor relay holds N MB of live JS objects (an experiment: its GCs then
+// mark a heap as large as the broker's, about 38 MB).
+const floorBallastMb = numberArg('--floor-ballast-mb', 0);
+const headCmd = (n) => ['head', '-c', String(n), '/dev/zero'];
+const doc = tenantDoc({ allowedCommands: [headCmd(bytes), headCmd(WARMUP_BYTES)], endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
-const broker = await spawnBroker(sim, { KEEPALIVE_SECONDS: '60', ...envArgs('--broker-env') }, [doc]);
-const floor = fork(fileURLToPath(new URL('./floor-relay.mjs', import.meta.url)), [JSON.stringify(sim)], {
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
+// --trace-broker-gc: the broker runs with --trace-gc, and each flood prints why V8 ran its mark-compacts.
+const traceGc = process.argv.includes('--trace-broker-gc');
+const broker = await spawnBroker(
+  sim,
+  {
+    KEEPALIVE_SECONDS: '60',
+    ...(traceGc
+      ? {
+          NODE_OPTIONS:
+            "--import=data:text/javascript,import{setFlagsFromString}from'node:v8';setFlagsFromString('--trace-gc');",
+        }
+      : {}),
+    ...envArgs('--broker-env'),
+  },
+  [doc],
+);
+const gcReasons = new Map();
+if (traceGc)
+  broker.child.stdout.on('data', (d) => {
+    for (const line of d.toString().split('\n')) {
+      const m = /Mark-Compact.*?current mu = [\d.]+\) (.*?);?\s*$/.exec(line);
+      if (m) gcReasons.set(m[1], (gcReasons.get(m[1]) ?? 0) + 1);
+      if (m && gcReasons.size + [...gcReasons.values()].reduce((a, b) => a + b, 0) <= 4)
+        console.log(`  ${line.replace(/^\[[^\]]*\]\s*/, '')}`);
+    }
+  });
+const floor = fork(
+  fileURLToPath(new URL('./floor-relay.mjs', import.meta.url)),
+  [JSON.stringify(sim), String(floorBallastMb)],
+  {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  },
+);
 const floorPort = (await new Promise((resolve) => floor.once('message', resolve))).port;
 const simPid = sim.pid;
 
-const flood = async (kind) => {
+/** The broker's garbage collections so far, by kind (minor, major, incremental, weakcb), from its /metrics. */
+const brokerGcs = async () => {
+  const text = await (
+    await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  ).text();
+  const out = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_count\{kind="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
+};
+
+/** The floor's garbage collections so far, by kind. */
+const floorGcs = () =>
+  new Promise((resolve) => {
+    floor.once('message', (m) => resolve(m.gcs));
+    floor.send('gcs');
+  });
+
+let perfRuns = 0;
+/** `perf record` on `pid` until stop(); resolves once perf is attached. */
+const startPerf = async (pid, file) => {
+  const p = spawn('perf', ['record', '-q', '-F', '999', '-p', String(pid), '-o', file], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // perf needs a moment to attach
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        p.once('exit', resolve);
+        p.kill('SIGINT');
+      }),
+  };
+};
+/** A perf data file's samples by `sort` keys (percent of that process's samples), the top `n` lines. */
+const perfReport = (file, sort, n) =>
+  execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '--sort', sort, '--percent-limit', '1'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .filter((l) => /^\s+\d/.test(l))
+    .slice(0, n)
+    .join('\n');
+/** The share of a perf data file's samples in V8's garbage collector (any thread), in percent. */
+const perfGcShare = (file) => {
+  const rows = execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '--sort', 'sym'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 << 20,
+  }).split('\n');
+  const GC =
+    /v8::internal::(\w*Marking|\w*Mark\w*Collector|Sweeper|Scavenger|\w*Evacuat|Heap::|\w*Visitor|MemoryChunk|HeapObject::SizeFromMap|\w*Marker|BodyDescriptor|ArrayBufferSweeper)/;
+  let gc = 0;
+  for (const row of rows) {
+    const m = /^\s+([\d.]+)%/.exec(row);
+    if (m && GC.test(row)) gc += Number(m[1]);
+  }
+  return gc;
+};
+/** Where a relay's CPU went: by binary (kernel, node, libc, the uWS addon), V8's GC share, the top symbols. */
+const perfTop = (file) =>
+  `${perfReport(file, 'dso', 6)}\n    ${perfGcShare(file).toFixed(1)}%  in V8's garbage collector (all threads)\n  --\n${perfReport(file, 'dso,sym', 12)}`;
+
+const flood = async (kind, n = bytes) => {
   const pid = kind === 'broker' ? broker.child.pid : floor.pid;
   const target =
     kind === 'broker'
@@ -46,27 +145,42 @@ const flood = async (kind) => {
           url: `ws://127.0.0.1:${broker.port}/v1/session`,
           protocols: [
             'pod-shell.v1',
-            `pod-shell.bearer.${mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd }, ttlSeconds: 3600 })}`,
+            `pod-shell.bearer.${mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd(n) }, ttlSeconds: 3600 })}`,
           ],
           wsOptions: { origin: TEST_ORIGIN },
         }
       : {
-          url: `ws://127.0.0.1:${floorPort}/?${execQuery({ command: headCmd, stdout: true, tty: true })}`,
+          url: `ws://127.0.0.1:${floorPort}/?${execQuery({ command: headCmd(n), stdout: true, tty: true })}`,
           protocols: [],
           wsOptions: {},
         };
+  const perf = perfDir === null || n !== bytes ? null : await startPerf(pid, `${perfDir}/${kind}-${++perfRuns}.data`);
+  const gc0 = kind === 'broker' ? await brokerGcs() : await floorGcs();
   const c0 = cpuOf(pid);
   const s0 = cpuOf(simPid);
   const r = await measureThroughput(target);
   const cpu = cpuOf(pid) - c0;
+  if (perf !== null) await perf.stop();
   const simCpu = cpuOf(simPid) - s0;
-  if (r.bytes !== bytes) throw new Error(`${kind}: relayed ${r.bytes} of ${bytes} bytes (close ${r.closeCode})`);
+  const gc1 = kind === 'broker' ? await brokerGcs() : await floorGcs();
+  if (traceGc && kind === 'broker') {
+    console.log(`  broker mark-compacts by reason: ${JSON.stringify(Object.fromEntries(gcReasons))}`);
+    gcReasons.clear();
+  }
+  const gcs =
+    gc1 === null
+      ? ''
+      : `; ${kind} GCs ${Object.entries(gc1)
+          .map(([k, v]) => `${k} ${v - (gc0[k] ?? 0)}`)
+          .join(', ')}`;
+  if (r.bytes !== n) throw new Error(`${kind}: relayed ${r.bytes} of ${n} bytes (close ${r.closeCode})`);
   return {
     mbPerSecond: r.mbPerSecond,
-    cpuPerGb: (cpu / bytes) * 1e9,
-    simCpuPerGb: (simCpu / bytes) * 1e9,
-    frameKb: bytes / r.frames / 1024,
+    cpuPerGb: (cpu / n) * 1e9,
+    simCpuPerGb: (simCpu / n) * 1e9,
+    frameKb: n / r.frames / 1024,
     usPerFrame: (cpu * 1e6) / r.frames,
+    gcs,
   };
 };
 
@@ -76,13 +190,17 @@ try {
       .map((x) => x.toFixed(2))
       .join(' ')}; ${runs} × ${bytes / 1e6} MB each way`,
   );
+  // One unmeasured flood each first: the broker's first flood also pays for compiling its relay path
+  // and for collecting its start-up garbage (measured: 3.33 CPU-s/GB against about 2 afterwards).
+  if (WARMUP_BYTES > 0) for (const kind of ['floor', 'broker']) await flood(kind, WARMUP_BYTES);
   const res = { broker: [], floor: [] };
   for (let i = 0; i < runs; i++) {
     for (const kind of i % 2 === 0 ? ['floor', 'broker'] : ['broker', 'floor']) {
       const r = await flood(kind);
       res[kind].push(r);
+      if (perfDir !== null) console.log(perfTop(`${perfDir}/${kind}-${perfRuns}.data`));
       console.log(
-        `run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)}), frames of ${r.frameKb.toFixed(1)} KiB on average, ${r.usPerFrame.toFixed(0)} µs CPU per frame`,
+        `run ${i + 1} ${kind.padEnd(6)} ${r.mbPerSecond.toFixed(1)} MB/s, ${r.cpuPerGb.toFixed(2)} CPU-s/GB (kube-sim ${r.simCpuPerGb.toFixed(2)}), frames of ${r.frameKb.toFixed(1)} KiB on average, ${r.usPerFrame.toFixed(0)} µs CPU per frame${r.gcs}`,
       );
     }
   }

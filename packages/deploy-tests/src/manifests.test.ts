@@ -126,11 +126,31 @@ for (const overlay of OVERLAYS) {
       assert.deepEqual(role!.rules, [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }]);
     });
 
-    test('NetworkPolicy: egress only to the API server, Redis and DNS', () => {
+    test('NetworkPolicy: egress only to the API server, Redis, the other replicas and DNS', () => {
       const np = get(objects, 'NetworkPolicy', 'pod-shell-broker');
       assert.deepEqual(np.spec!.policyTypes, ['Ingress', 'Egress']);
       const ports = np.spec!.egress!.flatMap((r) => r.ports!.map((p) => `${p.protocol}/${p.port}`)).sort();
-      assert.deepEqual(ports, ['TCP/26379', 'TCP/443', 'TCP/53', 'TCP/6379', 'TCP/6443', 'UDP/53']);
+      assert.deepEqual(ports, ['TCP/26379', 'TCP/443', 'TCP/53', 'TCP/6379', 'TCP/6443', 'TCP/8080', 'UDP/53']);
+      // Replica links: broker pods reach each other's public port, and only that port.
+      const brokerSelector = deployment.spec!.selector.matchLabels!;
+      const fromBrokers = np.spec!.ingress!.filter((r) =>
+        r.from!.some((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'broker'),
+      );
+      assert.deepEqual(
+        fromBrokers.flatMap((r) => r.ports!.map((p) => p.port)),
+        ['ws'],
+      );
+      assert.equal(brokerSelector['app.kubernetes.io/component'], 'broker');
+    });
+
+    test('replica links: each replica advertises its pod IP and reads the shared secret', () => {
+      const e = env(broker);
+      assert.equal((e['POD_IP'] as IEnvVarSource).fieldRef!.fieldPath, 'status.podIP');
+      assert.equal(e['REPLICA_LINK_URL'], 'ws://$(POD_IP):8080');
+      const names = broker.env!.map((v) => v.name);
+      assert.ok(names.indexOf('POD_IP') < names.indexOf('REPLICA_LINK_URL'), 'POD_IP is defined before it is used');
+      const secret = (e['REPLICA_LINK_SECRET'] as IEnvVarSource).secretKeyRef!;
+      assert.deepEqual([secret.name, secret.key], ['pod-shell-replica-link', 'REPLICA_LINK_SECRET']);
     });
   });
 }

@@ -4,6 +4,7 @@ import { isAborted, markDone, reply, statusLine } from '../server/http-reply.js'
 import type { RouteRegistrar } from '../server/routes.js';
 import { cpuProfile } from './cpu-profile.js';
 import type { DebugResponse } from './debug-response.js';
+import { gcReport } from './gc-report.js';
 import { heapSnapshot } from './heap-snapshot.js';
 import { pprofCpu, pprofHeap } from './pprof-profiles.js';
 import { resourcesReport } from './resources-report.js';
@@ -17,6 +18,7 @@ import { sessionsReport, type SessionSnapshot } from './sessions-report.js';
  *   GET /debug/pprof/profile?seconds=N          CPU profile, pprof protobuf, N in 1..60 (default 10)
  *   GET /debug/heapsnapshot                     V8 heap snapshot download (streamed with backpressure)
  *   GET /debug/cpuprofile?seconds=N             CPU profile as DevTools .cpuprofile JSON
+ *   GET /debug/gc                               one full garbage collection; memory before and after it (JSON)
  * Query values are copied before any await (uWS invalidates the request object after the handler returns).
  */
 
@@ -107,6 +109,10 @@ export const registerDebugRoutes: RouteRegistrar = (app, ctx) => {
 
   app.get('/debug/resources', (res) => {
     sendDebugResponse(res, resourcesReport({ ...ctx.gauges.snapshot(), sessionsActive: ctx.sessions.size }));
+  });
+
+  app.get('/debug/gc', (res) => {
+    sendDebugResponse(res, gcReport());
   });
 
   app.get('/debug/heapsnapshot', (res) => {

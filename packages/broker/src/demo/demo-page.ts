@@ -167,6 +167,16 @@ async function openShell() {
     $('expires').textContent = new Date(e.detail.expiresAt).toLocaleTimeString();
     log('extended');
   });
+  el.addEventListener('pod-shell-resume', (e) => {
+    $('target').textContent = target.namespace + '/' + target.pod + ' (' + target.container + ')';
+    $('session').textContent = e.detail.session;
+    $('expires').textContent = new Date(e.detail.expiresAt).toLocaleTimeString();
+    log('resumed ' + e.detail.session + (e.detail.skipped > 0 ? ' (' + e.detail.skipped + ' bytes of output lost)' : ''));
+  });
+  el.addEventListener('pod-shell-transfer-end', (e) => {
+    const d = e.detail;
+    log(d.direction + (d.ok ? ' done: ' : d.cancelled ? ' cancelled: ' : ' failed: ') + d.loaded + ' bytes' + (d.error ? ' (' + d.error.code + ')' : ''));
+  });
   el.addEventListener('pod-shell-close', (e) => {
     log('close ' + e.detail.code + (e.detail.exitCode !== undefined ? ' exit ' + e.detail.exitCode : '') + ': ' + e.detail.message);
   });

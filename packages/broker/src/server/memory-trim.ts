@@ -29,7 +29,7 @@ export interface MemoryTrimOptions {
 type FullGc = () => void;
 
 /** The engine's full collection: `gc` from --expose-gc when set, else enabled now for a fresh context. */
-function fullGc(): FullGc {
+export function fullGc(): FullGc {
   const exposed = (globalThis as { gc?: () => void }).gc;
   // No arguments: a forced full collection. (Node 20's V8 reads the option-object form as something
   // lighter: measured, `gc({ type: 'major', execution: 'sync' })` left the garbage in place.)

@@ -4,13 +4,18 @@ import { PER_SESSION_BOUND, type ResourceGauges } from './resource-gauges.js';
 
 /**
  * The leak canary: every `periodMs` it compares each resource gauge with its per-session bound ×
- * live sessions. A gauge that stays above that for longer than `windowMs` sets
- * `podshell_leak_suspected` to 1 and logs once; it returns to 0 when every gauge is back in bounds.
+ * live sessions. A gauge whose excess over that bound stays for longer than `windowMs` without
+ * shrinking sets `podshell_leak_suspected` to 1 and logs once; it returns to 0 when every gauge is
+ * back in bounds. An excess that shrinks is resources still being released (after a mass close, an
+ * upstream socket stays counted until the API server answers its close, while its session has
+ * already left the live count): each drop restarts the window, so only an excess that holds or grows
+ * for a whole window — what a leak looks like — is reported.
  * (The classic client-go web shell leaked one resize goroutine per closed session: that shape shows
  * here as `podshell_resize_handlers` above the live session count.)
  */
 export class LeakCanary {
   private readonly aboveSince = new Map<ResourceKind, number>();
+  private readonly lastExcess = new Map<ResourceKind, number>();
   private readonly reported = new Set<ResourceKind>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -42,9 +47,15 @@ export class LeakCanary {
       const bound = PER_SESSION_BOUND[kind] * live;
       if (value <= bound) {
         this.aboveSince.delete(kind);
+        this.lastExcess.delete(kind);
         this.reported.delete(kind);
         continue;
       }
+      const excess = value - bound;
+      const previous = this.lastExcess.get(kind);
+      this.lastExcess.set(kind, excess);
+      // Still draining: the window starts again from here (a reported leak stays reported while above).
+      if (previous !== undefined && excess < previous && !this.reported.has(kind)) this.aboveSince.set(kind, now);
       const since = this.aboveSince.get(kind) ?? now;
       this.aboveSince.set(kind, since);
       if (now - since >= this.windowMs && !this.reported.has(kind)) {

@@ -38,6 +38,10 @@ export interface BrokerProcess {
   port: number;
   adminPort: number;
   logs: Record<string, unknown>[];
+  /** Everything the process wrote to stderr so far (the broker logs on stdout; stderr has only what Node and the uWS addon print). */
+  stderr(): string;
+  /** Resolves once stderr holds `count` matches of `pattern` (rejects when the process exits first). */
+  stderrMatches(pattern: RegExp, count: number): Promise<number>;
   /** Resolves with the exit code (and signal) when the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   cleanup(): void;
@@ -76,6 +80,24 @@ export async function spawnBroker(
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stderrMatches = (pattern: RegExp, count: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const g = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      const seen = (): number => stderr.match(g)?.length ?? 0;
+      const check = (): void => {
+        if (seen() < count) return;
+        child.stderr.off('data', check);
+        child.off('exit', gone);
+        resolve(seen());
+      };
+      const gone = (): void => {
+        child.stderr.off('data', check);
+        reject(new Error(`the broker exited with ${seen()} of ${count} stderr lines matching ${pattern}`));
+      };
+      child.stderr.on('data', check);
+      child.once('exit', gone);
+      check();
+    });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -99,5 +121,13 @@ export async function spawnBroker(
     });
     void exited.then((e) => reject(new Error(`broker exited early (${JSON.stringify(e)}): ${stderr}`)));
   });
-  return { child, ...ports, logs, exited, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    child,
+    ...ports,
+    logs,
+    stderr: () => stderr,
+    stderrMatches,
+    exited,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -216,6 +216,22 @@ describe('session building blocks', () => {
     assert.deepEqual(canary.check(1001), []);
     assert.equal((await metrics.leakSuspected.get()).values[0]?.value, 0);
   });
+
+  test('leak canary: an excess that keeps shrinking is draining (a mass close), not a leak', () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const g = new ResourceGauges(metrics);
+    const canary = new LeakCanary(g, () => 0, metrics, quiet, 1000);
+    // 100 sessions just ended at once; their upstream sockets close one by one, slower than the window.
+    for (let i = 0; i < 100; i++) g.inc('upstreamSockets');
+    assert.deepEqual(canary.check(0), []);
+    for (let t = 500; t <= 3000; t += 500) {
+      for (let i = 0; i < 10; i++) g.dec('upstreamSockets');
+      assert.deepEqual(canary.check(t), [], `still draining at ${t} ms`);
+    }
+    // Once it stops shrinking, the full window runs from the last drop and then it is reported.
+    assert.deepEqual(canary.check(3999), []);
+    assert.deepEqual(canary.check(4000), ['upstreamSockets']);
+  });
 });
 
 describe('memory store', () => {

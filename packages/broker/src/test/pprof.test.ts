@@ -11,8 +11,9 @@ import { stringify } from 'yaml';
 import { mintToken } from '../auth/token-mint.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import { spawnBroker, type BrokerProcess } from './broker-process.js';
-import { TestClient } from './client.js';
-import { ADMIN_TOKEN, simFixture, tenantDoc, TEST_ORIGIN } from './harness.js';
+import { TestClient, UpgradeRefused } from './client.js';
+import { ADMIN_TOKEN, pollIdle, simFixture, tenantDoc, TEST_ORIGIN } from './harness.js';
+import { processResources } from './harness-process.js';
 
 /**
  * /debug/pprof/heap and /debug/pprof/profile serve real pprof protobuf: decoded here with
@@ -135,6 +136,71 @@ describe('pprof endpoints of the real broker process', () => {
       ]) {
         assert.match(metrics, new RegExp(`^${g} 0$`, 'm'), `${g} back to 0`);
       }
+    } finally {
+      if (b.child.exitCode === null) b.child.kill('SIGTERM');
+      await b.exited;
+      b.cleanup();
+    }
+  });
+
+  // uWS prints this to stderr whenever a response is written outside a corked callback (a write after an
+  // await, say). The broker upgrades outside res.cork() on purpose (server/async-upgrade.ts: this uWS
+  // build's cork reads freed memory after an asynchronous upgrade), which prints it once per upgrade;
+  // nothing else may. stderr is one ordered pipe: once the final upgrade's line has arrived, any line an
+  // earlier HTTP route caused has arrived too, so the count is exact without waiting on a timer.
+  test('every admin and public HTTP route writes corked: the only uWS cork warning is the one per upgrade', async () => {
+    const UNCORKED = /uWS\.HttpResponse writes must be made from within a corked callback/;
+    const b = await spawnBroker(sim, { PPROF_HEAP_INTERVAL_BYTES: '4096' });
+    try {
+      const pub = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${b.port}${path}`);
+      const routes: [string, Promise<Response>, number][] = [
+        ['/metrics', admin(b, '/metrics'), 200],
+        ['/readyz (admin)', admin(b, '/readyz'), 200],
+        ['/debug/sessions', admin(b, '/debug/sessions'), 200],
+        ['/debug/resources', admin(b, '/debug/resources'), 200],
+        ['/debug/pprof/heap', admin(b, '/debug/pprof/heap'), 200],
+        ['/debug/pprof/profile', admin(b, '/debug/pprof/profile?seconds=1'), 200],
+        ['/debug/cpuprofile', admin(b, '/debug/cpuprofile?seconds=1'), 200],
+        ['/debug/cpuprofile bad seconds', admin(b, '/debug/cpuprofile?seconds=x'), 400],
+        ['/debug/heapsnapshot', admin(b, '/debug/heapsnapshot'), 200],
+        ['/admin/sessions', admin(b, '/admin/sessions'), 200],
+        ['admin 404', admin(b, '/nope'), 404],
+        ['admin 401', fetch(`http://127.0.0.1:${b.adminPort}/metrics`), 401],
+        ['/healthz', pub('/healthz'), 200],
+        ['/readyz', pub('/readyz'), 200],
+        ['/pod-shell.js', pub('/pod-shell.js'), 200],
+        ['tenant admin 401', pub('/v1/admin/sessions'), 401],
+        ['public 404', pub('/nope'), 404],
+      ];
+      for (const [name, pending, status] of routes) {
+        const res = await pending;
+        await res.arrayBuffer(); // the whole body, so every write of a streamed route happened
+        assert.equal(res.status, status, name);
+      }
+      const tenant = parseTenants(stringify({ tenants: [tenantDoc()] }), { file: 't.yaml', baseDir: '/' })[0]!;
+      const token = mintToken({
+        tenant,
+        sub: 'corked',
+        target: { namespace: 'default', pod: 'echo-0' },
+        ttlSeconds: 600,
+      });
+      // A foreign origin is refused with HTTP 403 after the (asynchronous) authentication.
+      await assert.rejects(
+        TestClient.connect(`ws://127.0.0.1:${b.port}/v1/session`, { token, origin: 'https://evil.example' }),
+        (err: unknown) => err instanceof UpgradeRefused && err.status === 403,
+      );
+      // Then one session: its upgrade prints the one expected line.
+      const c = await TestClient.connect(`ws://127.0.0.1:${b.port}/v1/session`, { token, origin: TEST_ORIGIN });
+      await c.waitForControl('hello');
+      c.stdin('corked;');
+      await c.waitForText('corked;');
+      await c.close();
+      assert.equal(
+        await b.stderrMatches(UNCORKED, 1),
+        1,
+        `only the upgrade wrote uncorked; the broker's stderr:\n${b.stderr()}`,
+      );
+      await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`), 30_000);
     } finally {
       if (b.child.exitCode === null) b.child.kill('SIGTERM');
       await b.exited;

@@ -139,6 +139,18 @@ export async function startReplicaCluster(
     };
     const ids = ['a', 'b', 'c', 'd', 'e'].slice(0, options.replicas ?? 3);
     replicas.push(...(await Promise.all(ids.map((id) => spawnReplica(`replica-${id}`, env)))));
+    // A replica listens before its Redis connection is ready, and refuses connects with 4503 until it is
+    // (no offline queue: fail closed). Tests start once every replica says it is ready.
+    await Promise.all(
+      replicas.map((r) =>
+        until(
+          async () =>
+            (await fetch(`${r.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`)).status === 200,
+          10_000,
+          `${r.id} to be ready (/readyz 200)`,
+        ),
+      ),
+    );
 
     const token: ReplicaCluster['token'] = (o = {}) => {
       const tenant = tenants.find((t) => t.name === (o.tenant ?? 'test'))!;

@@ -5,30 +5,19 @@
  * byte-exact; `no-upload` / `no-download` remove both features. Uploads are throttled to 4 MB/s with
  * Chromium's network emulation so the bar is visibly in flight. Every broker gauge ends at 0.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import type { Page } from 'playwright-core';
+import { useLiveBrowser } from './live-stack.js';
 import { ELEMENT_ROOT, EVENT_RECORDER } from './static-files.js';
 import { events, mountElement, waitForEvent, waitForStatus } from './page-helpers.js';
 
-let browser: Browser;
-let stack: LiveStack;
 const SIZE = 12 * 1024 * 1024;
 
-before(async () => {
-  stack = await startLiveStack();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const live = useLiveBrowser();
 
 /** Drops `count` files of SIZE pseudo-random bytes (seeded) on the element; returns their sha256s. */
 async function dropFiles(page: Page, names: string[]): Promise<string[]> {
@@ -82,7 +71,7 @@ async function throttleUploads(page: Page): Promise<void> {
 /** Resolves once the broker runs no file transfer (an upload's cleanup included). */
 async function transfersIdle(): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (stack.broker.gauges.value('fileTransfers') !== 0) {
+  while (live.stack.broker.gauges.value('fileTransfers') !== 0) {
     if (Date.now() > deadline) assert.fail('a file transfer is still running');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -90,19 +79,19 @@ async function transfersIdle(): Promise<void> {
 
 async function brokerIdle(): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0) {
-    if (Date.now() > deadline) assert.fail(`not released: ${JSON.stringify(stack.broker.gauges.snapshotAll())}`);
+  while (!live.stack.broker.gauges.allZero() || live.stack.broker.sessions.size > 0) {
+    if (Date.now() > deadline) assert.fail(`not released: ${JSON.stringify(live.stack.broker.gauges.snapshotAll())}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 test('drag and drop upload with the destination prompt and a progress bar; cancel; download; byte-exact', async () => {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 560 }, acceptDownloads: true });
+  const context = await live.browser.newContext({ viewport: { width: 1000, height: 560 }, acceptDownloads: true });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
   try {
-    await page.goto(`${stack.origin}/?autoconnect=0`);
-    await mountElement(page, stack.mint());
+    await page.goto(`${live.stack.origin}/?autoconnect=0`);
+    await mountElement(page, live.stack.mint());
     await waitForStatus(page, 'connected');
     await throttleUploads(page);
 
@@ -188,12 +177,12 @@ test('drag and drop upload with the destination prompt and a progress bar; cance
 });
 
 test('no-upload and no-download turn both features off', async () => {
-  const context = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const context = await live.browser.newContext({ viewport: { width: 900, height: 500 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
   try {
-    await page.goto(`${stack.origin}/?autoconnect=0`);
-    await mountElement(page, stack.mint(), { 'no-upload': '', 'no-download': '' });
+    await page.goto(`${live.stack.origin}/?autoconnect=0`);
+    await mountElement(page, live.stack.mint(), { 'no-upload': '', 'no-download': '' });
     await waitForStatus(page, 'connected');
     assert.equal(await part(page, 'download-button').count(), 0);
     await dropFiles(page, ['x.bin']);

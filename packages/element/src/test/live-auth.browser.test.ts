@@ -4,32 +4,20 @@
  * token POST, then the next session's socket dropped by uWS 20.30's cork epilogue reading freed
  * memory; see packages/broker/src/server/async-upgrade.ts). The sessions after them must connect cleanly.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './chromium.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useLiveBrowser } from './live-stack.js';
 import { EVENT_RECORDER } from './static-files.js';
 import { events, mountElement, run, statusText, waitForEvent, waitForStatus } from './page-helpers.js';
 
 const WARNING_SECONDS = 3;
 
-let browser: Browser;
-let stack: LiveStack;
-
-before(async () => {
-  stack = await startLiveStack({ expiringWarningSeconds: WARNING_SECONDS });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const live = useLiveBrowser({ expiringWarningSeconds: WARNING_SECONDS });
 
 /** The demo page without its own session, at `origin` (default: the allowed one). */
-async function blankDemo(origin = stack.origin): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
+async function blankDemo(origin = live.stack.origin): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await live.browser.newContext({ viewport: { width: 1100, height: 640 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
   // Browser-side errors (a failed WebSocket says why only here) end up in the test output.
@@ -43,7 +31,7 @@ async function blankDemo(origin = stack.origin): Promise<{ context: BrowserConte
 test('a bad token shows the 4401 message and fires pod-shell-close with 4401', async () => {
   const { context, page } = await blankDemo();
   try {
-    const genuine = stack.mint();
+    const genuine = live.stack.mint();
     const [header, payload] = genuine.split('.');
     // A well-formed JWT whose signature is not the tenant's.
     await mountElement(page, `${header}.${payload}.${'A'.repeat(86)}`);
@@ -54,29 +42,29 @@ test('a bad token shows the 4401 message and fires pod-shell-close with 4401', a
     assert.ok(shown.includes(String(close.detail['message'])), 'the close message is what the status layer shows');
     assert.ok(String(close.detail['message']).length > 0);
     assert.equal((await events(page)).filter((e) => e.type === 'pod-shell-open').length, 0);
-    assert.equal(stack.broker.sessions.size, 0);
+    assert.equal(live.stack.broker.sessions.size, 0);
 
     // An expired token (past the broker's clock tolerance) is refused the same way.
-    await mountElement(page, stack.mint({ ttlSeconds: 60, issuedAt: Date.now() - 180_000 }));
+    await mountElement(page, live.stack.mint({ ttlSeconds: 60, issuedAt: Date.now() - 180_000 }));
     const second = await waitForEvent(page, 'pod-shell-close', 1);
     assert.equal(second.detail['code'], 4401);
     assert.ok((await statusText(page)).includes(String(second.detail['message'])));
-    assert.equal(stack.broker.sessions.size, 0);
+    assert.equal(live.stack.broker.sessions.size, 0);
   } finally {
     await context.close();
   }
 });
 
 test('a page on an origin the tenant does not allow never gets a session', async () => {
-  const { context, page } = await blankDemo(stack.foreignOrigin);
+  const { context, page } = await blankDemo(live.stack.foreignOrigin);
   try {
-    await mountElement(page, stack.mint());
+    await mountElement(page, live.stack.mint());
     const close = await waitForEvent(page, 'pod-shell-close');
     assert.equal(close.detail['code'], 1006, 'the upgrade was refused with HTTP 403: the socket never opened');
     assert.match(await statusText(page), /refused this page/);
     assert.equal((await events(page)).filter((e) => e.type === 'pod-shell-open').length, 0);
-    assert.equal(stack.broker.sessions.size, 0);
-    assert.ok(stack.broker.gauges.allZero());
+    assert.equal(live.stack.broker.sessions.size, 0);
+    assert.ok(live.stack.broker.gauges.allZero());
     // The demo token endpoint refuses that origin too.
     const minted = await page.evaluate(async () => {
       const res = await fetch('/demo/token', {
@@ -94,9 +82,9 @@ test('a page on an origin the tenant does not allow never gets a session', async
 
 test('the demo token endpoint mints only for listed pods, from the demo origin, as JSON', async () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${stack.origin}/demo/token`, {
+    fetch(`${live.stack.origin}/demo/token`, {
       method: 'POST',
-      headers: { origin: stack.origin, 'content-type': 'application/json', ...headers },
+      headers: { origin: live.stack.origin, 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const ok = await post({ namespace: 'default', pod: 'demo', container: 'shell' });
@@ -121,7 +109,7 @@ test('the demo token endpoint mints only for listed pods, from the demo origin, 
 test('an expiring token shows the warning, fires pod-shell-expiring, then closes with 4408', async () => {
   const { context, page } = await blankDemo();
   try {
-    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
+    await mountElement(page, live.stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
     await waitForStatus(page, 'connected');
     const open = await waitForEvent(page, 'pod-shell-open');
     const expiresAt = Number(open.detail['expiresAt']);
@@ -143,13 +131,13 @@ test('an expiring token shows the warning, fires pod-shell-expiring, then closes
 test('a fresh token set before expiry keeps the same shell', async () => {
   const { context, page } = await blankDemo();
   try {
-    await mountElement(page, stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
+    await mountElement(page, live.stack.mint({ ttlSeconds: WARNING_SECONDS + 5 }));
     await waitForStatus(page, 'connected');
     const open = await waitForEvent(page, 'pod-shell-open');
     const firstExpiry = Number(open.detail['expiresAt']);
     await run(page, 'KEPT=still-$((20+1)); echo set-$((1+1))', /^set-2$/m);
     await waitForEvent(page, 'pod-shell-expiring', 0, 20_000);
-    const fresh = stack.mint({ ttlSeconds: 600 });
+    const fresh = live.stack.mint({ ttlSeconds: 600 });
     await page.evaluate((t) => {
       document.querySelector('pod-shell')!.token = t;
     }, fresh);

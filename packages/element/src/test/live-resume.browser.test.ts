@@ -2,45 +2,32 @@
  * Resume in real Chromium against the real broker and kube-sim (issue 12): a page reload within the
  * grace period brings back the same shell — same session, same shell variables.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import { useLiveBrowser } from './live-stack.js';
 import { EVENT_RECORDER } from './static-files.js';
 import { run, waitForEvent, waitForStatus, waitForText } from './page-helpers.js';
 
-let browser: Browser;
-let stack: LiveStack;
-
-before(async () => {
-  stack = await startLiveStack({ resumeGraceSeconds: 60 });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const live = useLiveBrowser({ resumeGraceSeconds: 60 });
 
 /** Polls the broker's gauges (no event exists for "all released"), the grace gauge included, until all are zero. */
 async function gaugesReturnToZero(ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0) {
+  while (!live.stack.broker.gauges.allZero() || live.stack.broker.sessions.size > 0) {
     if (Date.now() > deadline)
       assert.fail(
-        `gauges did not return to zero: ${JSON.stringify(stack.broker.gauges.snapshotAll())}, sessions ${stack.broker.sessions.size}`,
+        `gauges did not return to zero: ${JSON.stringify(live.stack.broker.gauges.snapshotAll())}, sessions ${live.stack.broker.sessions.size}`,
       );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 test('a reload within the grace period brings back the same shell: a variable set before is still there', async () => {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const context = await live.browser.newContext({ viewport: { width: 1000, height: 600 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
   try {
-    await page.goto(`${stack.origin}/`);
+    await page.goto(`${live.stack.origin}/`);
     await waitForStatus(page, 'connected');
     await waitForText(page, /[#$] $/m);
     const open = await waitForEvent(page, 'pod-shell-open');
@@ -50,7 +37,7 @@ test('a reload within the grace period brings back the same shell: a variable se
     await waitForStatus(page, 'connected');
     const resumed = await waitForEvent(page, 'pod-shell-resume');
     assert.equal(resumed.detail['session'], open.detail['session']);
-    assert.equal(stack.broker.sessions.size, 1, 'no second session was opened');
+    assert.equal(live.stack.broker.sessions.size, 1, 'no second session was opened');
     // The fresh terminal is redrawn from the broker's buffer, then the same shell answers.
     await waitForText(page, /\[kept-42\]/);
     await run(page, 'echo "<$X>"', /^<kept-42>$/m);

@@ -2,11 +2,10 @@
  * The demo page, in real Chromium, against the real broker and kube-sim (real shells in real
  * PTYs): what a user sees when they type, resize, print CJK, flood the terminal and leave.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './chromium.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useLiveBrowser } from './live-stack.js';
 import { EVENT_RECORDER } from './static-files.js';
 import {
   bufferText,
@@ -19,29 +18,18 @@ import {
   waitForText,
 } from './page-helpers.js';
 
-let browser: Browser;
-let stack: LiveStack;
-
-before(async () => {
-  stack = await startLiveStack();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const live = useLiveBrowser();
 
 /** Opens the demo page; it mints a token through POST /demo/token and connects to default/demo. */
 async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 720 } });
+  const context = await live.browser.newContext({ viewport: { width: 1200, height: 720 } });
   await context.addInitScript(EVENT_RECORDER);
   const page = await context.newPage();
   // Browser-side errors (a failed WebSocket says why only here) end up in the test output.
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`[browser console] ${m.text()}`);
   });
-  await page.goto(`${stack.origin}/`);
+  await page.goto(`${live.stack.origin}/`);
   await waitForStatus(page, 'connected');
   await waitForText(page, /[#$] $/m); // the prompt
   return { context, page };
@@ -50,10 +38,10 @@ async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
 /** Polls the broker's resource gauges (no event exists for "all released") until all are zero. */
 async function gaugesReturnToZero(ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0) {
+  while (!live.stack.broker.gauges.allZero() || live.stack.broker.sessions.size > 0) {
     if (Date.now() > deadline)
       assert.fail(
-        `gauges did not return to zero: ${JSON.stringify(stack.broker.gauges.snapshot())}, sessions ${stack.broker.sessions.size}`,
+        `gauges did not return to zero: ${JSON.stringify(live.stack.broker.gauges.snapshot())}, sessions ${live.stack.broker.sessions.size}`,
       );
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -127,7 +115,7 @@ test("printf '中文' renders as two double-width cells, also when stdout is spl
     ]);
 
     // Every stdout frame now carries at most one byte: each 3-byte character arrives in 3 frames.
-    stack.sim.setFaults({ splitStdoutEvery: 1 });
+    live.stack.sim.setFaults({ splitStdoutEvery: 1 });
     try {
       await typeInTerminal(page, 'clear\r');
       await run(page, "printf 'split-%s:中文\\n' $((2+3))", /split-5:中文/);
@@ -141,7 +129,7 @@ test("printf '中文' renders as two double-width cells, also when stdout is spl
       ]);
       assert.doesNotMatch(await bufferText(page), /\uFFFD/, 'no replacement characters anywhere');
     } finally {
-      stack.sim.setFaults({});
+      live.stack.sim.setFaults({});
     }
   } finally {
     await context.close();
@@ -203,15 +191,15 @@ test('removing the element ends the session: the socket closes, the shell ends, 
   const { context, page } = await openDemo();
   try {
     await run(page, 'echo alive-$((3*3))', /^alive-9$/m);
-    assert.equal(stack.broker.sessions.size, 1);
-    assert.ok(!stack.broker.gauges.allZero());
-    const processesBefore = stack.sim.stats().processes.length;
+    assert.equal(live.stack.broker.sessions.size, 1);
+    assert.ok(!live.stack.broker.gauges.allZero());
+    const processesBefore = live.stack.sim.stats().processes.length;
     assert.ok(processesBefore >= 1, 'the shell runs in kube-sim');
     await page.evaluate(() => document.querySelector('pod-shell')!.remove());
     await gaugesReturnToZero();
     const deadline = Date.now() + 10_000;
-    while (stack.sim.stats().processes.length > 0 || stack.sim.stats().openExecStreams > 0) {
-      if (Date.now() > deadline) assert.fail(`kube-sim still runs ${JSON.stringify(stack.sim.stats().processes)}`);
+    while (live.stack.sim.stats().processes.length > 0 || live.stack.sim.stats().openExecStreams > 0) {
+      if (Date.now() > deadline) assert.fail(`kube-sim still runs ${JSON.stringify(live.stack.sim.stats().processes)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     // The page itself stays usable: no errors, and no close event (the host removed it on purpose).

@@ -13,6 +13,9 @@ import {
   type Broker,
   type Tenant,
 } from '@pod-shell/broker';
+import { after, before } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { ELEMENT_ROOT } from './static-files.js';
 
 /** The real thing, in-process: kube-sim (default fixtures) + the broker in DEMO_MODE serving the demo page. */
@@ -124,4 +127,36 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     await close();
     throw error;
   }
+}
+
+/** A live stack and a Chromium for a whole test file (started before its first test, closed after its last). */
+export interface LiveBrowser {
+  readonly stack: LiveStack;
+  readonly browser: Browser;
+}
+
+/** Registers the file's before/after hooks; read `.stack` and `.browser` inside tests. */
+export function useLiveBrowser(options: LiveStackOptions = {}): LiveBrowser {
+  let stack: LiveStack | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    stack = await startLiveStack(options);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is started in before()`);
+    return value;
+  };
+  return {
+    get stack() {
+      return started(stack, 'the live stack');
+    },
+    get browser() {
+      return started(browser, 'Chromium');
+    },
+  };
 }
