@@ -10,7 +10,6 @@
 import { mintToken } from '../dist/auth/token-mint.js';
 import { TestClient } from '../dist/test/client.js';
 import { TEST_ORIGIN, ADMIN_TOKEN, tenantDoc } from '../dist/test/harness.js';
-import { until } from '../dist/test/redis-harness.js';
 import { startReplicaCluster } from '../dist/test/replicas-cluster.js';
 import { machineInfo, numberArg } from './bench-support.mjs';
 
@@ -25,8 +24,6 @@ const c = await startReplicaCluster({
   extraTenants: [tenantDoc({ name: 'watch', issuer: 'https://watch.example', observers: true })],
 });
 const [A] = c.replicas;
-const readyz = `${A.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`;
-await until(async () => (await fetch(readyz)).status === 200, 10_000, 'ready');
 phase('broker, redis and kube-sim up');
 
 const metric = async (name) => {

@@ -11,7 +11,6 @@ import {
 } from '../server/replica-link-auth.js';
 import { TestClient, UpgradeRefused } from './client.js';
 import { TEST_ORIGIN, tenantDoc } from './harness.js';
-import { until } from './redis-harness.js';
 import { useReplicaCluster, type Replica } from './replicas-cluster.js';
 
 const LINK_SECRET = 'replica-link-test-secret-0123456789abcdef';
@@ -30,14 +29,10 @@ describe('observe a session held by another replica', () => {
     ],
   });
   let A: Replica, C: Replica;
-  const watchers: TestClient[] = [];
 
-  before(async () => {
+  // startReplicaCluster waits for every replica's /readyz.
+  before(() => {
     [A, , C] = cluster().replicas as [Replica, Replica, Replica];
-    for (const r of cluster().replicas) {
-      const readyz = `${r.url.replace('ws:', 'http:').replace('/v1/session', '')}/readyz`;
-      await until(async () => (await fetch(readyz)).status === 200, 10_000, `${r.id} ready`);
-    }
   });
 
   const observerToken = (sessionId: string, tenant = 'watch'): string =>
@@ -47,11 +42,8 @@ describe('observe a session held by another replica', () => {
       observe: sessionId,
       ttlSeconds: 600,
     });
-  async function watch(r: Replica, token: string): Promise<TestClient> {
-    const w = await TestClient.connect(r.url, { origin: TEST_ORIGIN, token, observe: true });
-    watchers.push(w);
-    return w;
-  }
+  const watch = (r: Replica, token: string): Promise<TestClient> =>
+    TestClient.connect(r.url, { origin: TEST_ORIGIN, token, observe: true });
 
   it('an observer on C sees what the owner on A types, cannot type itself; the owner gets the count; gauges 0 after', async () => {
     const owner = await connect(A, { tenant: 'watch' });
@@ -120,7 +112,6 @@ describe('observe a session held by another replica', () => {
     await assert.rejects(link(good, other), refused403);
     // The genuine link works (and is what C sends).
     const w = await link(good, token);
-    watchers.push(w);
     assert.equal((await w.waitForControl('hello')).observer, true);
     w.destroy();
     await owner.close();

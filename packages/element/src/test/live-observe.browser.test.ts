@@ -3,12 +3,10 @@
  * with `<pod-shell observe>` and an observer token watches the owner's shell read-only; the owner's
  * element reports the watcher count.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { mintToken } from '@pod-shell/broker';
-import { launchChromium } from './chromium.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import { useLiveBrowser } from './live-stack.js';
 import { EVENT_RECORDER } from './static-files.js';
 import {
   bufferText,
@@ -20,33 +18,22 @@ import {
   waitForText,
 } from './page-helpers.js';
 
-let browser: Browser;
-let stack: LiveStack;
-
-before(async () => {
-  stack = await startLiveStack({ observers: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const live = useLiveBrowser({ observers: true });
 
 test('a watcher page sees what the owner types, its typing goes nowhere, and the owner gets pod-shell-observers', async () => {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const context = await live.browser.newContext({ viewport: { width: 1000, height: 600 } });
   await context.addInitScript(EVENT_RECORDER);
   const owner = await context.newPage();
   const watcher = await context.newPage();
   try {
-    await owner.goto(`${stack.origin}/`);
+    await owner.goto(`${live.stack.origin}/`);
     await waitForStatus(owner, 'connected');
     const open = await waitForEvent(owner, 'pod-shell-open');
     await run(owner, 'echo "[before-$((6*7))]"', /^\[before-42\]$/m);
 
-    await watcher.goto(`${stack.origin}/?autoconnect=0`);
+    await watcher.goto(`${live.stack.origin}/?autoconnect=0`);
     const token = mintToken({
-      tenant: stack.tenant,
+      tenant: live.stack.tenant,
       sub: 'watcher',
       observe: String(open.detail['session']),
       ttlSeconds: 300,
@@ -59,7 +46,7 @@ test('a watcher page sees what the owner types, its typing goes nowhere, and the
     await typeInTerminal(watcher, 'echo from-watcher\r');
     await run(owner, 'echo "[live-$((5*5))]"', /^\[live-25\]$/m);
     await waitForText(watcher, /\[live-25\]/);
-    assert.equal(stack.broker.gauges.value('observers'), 1);
+    assert.equal(live.stack.broker.gauges.value('observers'), 1);
     assert.doesNotMatch(await bufferText(owner), /from-watcher/);
 
     // The watcher leaves: the owner is told 0; the owner ends the session: every gauge back to 0.
@@ -67,8 +54,8 @@ test('a watcher page sees what the owner types, its typing goes nowhere, and the
     assert.equal((await waitForEvent(owner, 'pod-shell-observers', 1)).detail['count'], 0);
     await owner.evaluate(() => document.querySelector('pod-shell')!.remove());
     const deadline = Date.now() + 10_000;
-    while (!stack.broker.gauges.allZero() || stack.broker.sessions.size > 0) {
-      if (Date.now() > deadline) assert.fail(`gauges: ${JSON.stringify(stack.broker.gauges.snapshotAll())}`);
+    while (!live.stack.broker.gauges.allZero() || live.stack.broker.sessions.size > 0) {
+      if (Date.now() > deadline) assert.fail(`gauges: ${JSON.stringify(live.stack.broker.gauges.snapshotAll())}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
