@@ -76,6 +76,31 @@ describe('observe a session held by another replica', () => {
     await cluster().waitAllIdle();
   });
 
+  it('a stalled observer on C is dropped (by its bound on A, through the link backing up) while the owner on A keeps streaming and echoing', async () => {
+    const owner = await connect(A, { tenant: 'watch' });
+    const hello = await owner.waitForControl('hello');
+    owner.stdin('stty -echoctl; PS1="PROMPT> "\r');
+    await owner.waitForText('PROMPT> ');
+    owner.autoAck();
+    const eve = await watch(C, observerToken(hello.session));
+    await eve.waitForControl('hello');
+    await owner.waitUntil(() => owner.controls.some((m) => m.type === 'observers' && m.count === 1), 'count 1');
+    eve.socket.pause(); // C's socket to the watcher backs up, C stops reading the link, A's socket to C backs up
+    owner.stdin('yes\r');
+    await owner.waitUntil(
+      () => owner.controls.some((m) => m.type === 'observers' && m.count === 0),
+      'the stalled observer to be dropped',
+      60_000,
+    );
+    owner.stdin('\x03');
+    await owner.waitUntil(() => /PROMPT> $/.test(owner.tail(64)), 'the prompt after Ctrl-C', 10_000);
+    owner.stdin('echo ok-$((1+1))\r');
+    await owner.waitForText('ok-2');
+    assert.equal((await cluster().gauges(A))['podshell_observers'], 0);
+    eve.destroy();
+    await owner.close();
+  });
+
   it('refused through C: another tenant naming the session, or a tenant without observers (4412)', async () => {
     const owner = await connect(A, { tenant: 'watch' });
     const hello = await owner.waitForControl('hello');
