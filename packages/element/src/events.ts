@@ -49,6 +49,12 @@ export interface PodShellResumeDetail {
   expiresAt: number;
 }
 
+/** `pod-shell-observers`: the number of read-only observers watching this session changed. */
+export interface PodShellObserversDetail {
+  /** Observers watching now (0 when the last one left). */
+  count: number;
+}
+
 /** `pod-shell-error`: a non-fatal refusal from the broker (for example a refresh with a bad token). */
 export interface PodShellErrorDetail {
   code: string;
@@ -101,6 +107,7 @@ export type PodShellExtendedEvent = CustomEvent<PodShellExtendedDetail>;
 export type PodShellCloseEvent = CustomEvent<PodShellCloseDetail>;
 export type PodShellErrorEvent = CustomEvent<PodShellErrorDetail>;
 export type PodShellResumeEvent = CustomEvent<PodShellResumeDetail>;
+export type PodShellObserversEvent = CustomEvent<PodShellObserversDetail>;
 
 /** Every event the element emits, by name. */
 export interface PodShellEventMap {
@@ -113,6 +120,7 @@ export interface PodShellEventMap {
   'pod-shell-transfer-progress': PodShellTransferProgressEvent;
   'pod-shell-transfer-end': PodShellTransferEndEvent;
   'pod-shell-resume': PodShellResumeEvent;
+  'pod-shell-observers': PodShellObserversEvent;
 }
 
 declare global {

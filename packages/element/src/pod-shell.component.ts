@@ -1,10 +1,11 @@
-import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { Terminal } from '@xterm/xterm';
 import {
   interpretStatus,
   CloseCode,
+  POD_SHELL_OBSERVE,
   POD_SHELL_RESUMABLE,
   resumeSubprotocol,
   type ClosingMessage,
@@ -50,6 +51,7 @@ const DEFAULT_FONT_FAMILY =
  * @event {CustomEvent<PodShellTransferStartDetail>} pod-shell-transfer-start - An upload (files dropped on the terminal, or `upload()`) or a download began: `id`, `direction`, `name`, `path`, `total`.
  * @event {CustomEvent<PodShellTransferProgressDetail>} pod-shell-transfer-progress - Bytes moved so far (`loaded`, `total`, `rate` in bytes/s), at most every 100 ms.
  * @event {CustomEvent<PodShellTransferEndDetail>} pod-shell-transfer-end - The transfer ended: `ok`, `cancelled`, `loaded`, the broker's `error` when it failed, an upload's `dir` and `names`.
+ * @event {CustomEvent<PodShellObserversDetail>} pod-shell-observers - The number of read-only observers watching this session changed: `detail.count`.
  * @event {CustomEvent<PodShellResumeDetail>} pod-shell-resume - The same session continues after a dropped connection or a page reload: `detail` has `session`, `offset`, `skipped` (output lost) and `expiresAt`.
  *
  * @csspart base - The element's inner box.
@@ -63,6 +65,7 @@ const DEFAULT_FONT_FAMILY =
  * @csspart progress-bar - The `<progress>` of the running transfer.
  * @csspart transfer-cancel - The Cancel button of the running transfer.
  * @csspart transfer-result - The outcome of the last transfer.
+ * @csspart observers - The "N watching" badge shown while read-only observers watch the session.
  *
  * @cssproperty --pod-shell-background - Terminal background color.
  * @cssproperty --pod-shell-foreground - Default text color.
@@ -144,6 +147,13 @@ export class PodShell extends LitElement {
    */
   @property({ attribute: 'no-resume', type: Boolean }) noResume = false;
 
+  /**
+   * Watch a live session read-only: `token` is then an observer token (claim `observe`, minted by your
+   * backend for one session). The element offers `pod-shell.observe.v1`, shows the session's recent
+   * output then live output, and sends nothing (no input, no resize, no acks); it never resumes.
+   */
+  @property({ type: Boolean, reflect: true }) observe = false;
+
   /** The connection state (read-only): `idle`, `connecting`, `connected`, `reconnecting` or `closed`. */
   @property({ reflect: true }) status: PodShellStatus = 'idle';
 
@@ -154,6 +164,8 @@ export class PodShell extends LitElement {
   @state() private background = '';
   /** Files are being dragged over the terminal (and upload is allowed). */
   @state() private dragging = false;
+  /** Read-only observers watching this session (from the broker's `observers` frames). */
+  @state() private watchers = 0;
 
   @query('.terminal-box') private container!: HTMLDivElement;
 
@@ -169,10 +181,10 @@ export class PodShell extends LitElement {
   });
   private readonly terminalController = new TerminalController(this, {
     onInput: (data) => {
-      if (this.status === 'connected') this.connection.sendStdin(data);
+      if (this.status === 'connected' && !this.observe) this.connection.sendStdin(data);
     },
     onBinaryInput: (bytes) => {
-      if (this.status === 'connected') this.connection.sendStdin(bytes);
+      if (this.status === 'connected' && !this.observe) this.connection.sendStdin(bytes);
     },
     onResize: (cols, rows) => this.sendSize(cols, rows),
   });
@@ -184,7 +196,7 @@ export class PodShell extends LitElement {
   });
   private readonly transfers = new TransferController(this);
   private readonly flow = new OutputAcks((bytes) => {
-    this.connection.sendControl({ type: 'ack', bytes });
+    if (!this.observe) this.connection.sendControl({ type: 'ack', bytes });
   });
 
   /** The token the broker last received (at connect or by refresh). */
@@ -271,6 +283,8 @@ export class PodShell extends LitElement {
    */
   refreshToken(token: string = this.token): void {
     if (token !== this.token) this.token = token;
+    // An observer cannot refresh (the broker refuses it): a new observer token is used by the next connect.
+    if (this.observe) return;
     if (this.status === 'connected' && token && token !== this.sessionToken) {
       this.sessionToken = token;
       this.connection.sendControl({ type: 'refresh', token });
@@ -369,6 +383,13 @@ export class PodShell extends LitElement {
       @drop=${(e: DragEvent) => this.onDrop(e)}
     >
       <div part="terminal" class="terminal-box"></div>
+      ${
+        this.watchers > 0 && this.status === 'connected'
+          ? html`<div part="observers" class="observers" role="status">
+              ${this.watchers === 1 ? '1 person watching' : `${this.watchers} people watching`}
+            </div>`
+          : nothing
+      }
       ${renderTransferLayer({
         view,
         dragging: this.dragging,
@@ -431,7 +452,9 @@ export class PodShell extends LitElement {
     this.connection.close(1000, 'reconnect');
     let extensions: string[] = [];
     this.resuming = undefined;
-    if (!this.noResume) {
+    this.watchers = 0;
+    if (this.observe) extensions = [POD_SHELL_OBSERVE];
+    else if (!this.noResume) {
       extensions = [POD_SHELL_RESUMABLE];
       if (resume === 'drop' && this.resumable !== undefined) {
         extensions.push(resumeSubprotocol(this.resumable.credential, this.outputOffset));
@@ -488,6 +511,8 @@ export class PodShell extends LitElement {
   /** The socket is open: the terminal's size goes first, before the shell can draw a prompt. */
   private handleOpen(): void {
     this.terminalController.fit();
+    // An observer sends nothing: the broker refuses every frame from it.
+    if (this.observe) return;
     const term = this.terminal;
     if (term) this.sendSize(term.cols, term.rows);
     // After the size (the broker's first frame from us): opt in to the broker's ack window.
@@ -495,6 +520,7 @@ export class PodShell extends LitElement {
   }
 
   private sendSize(cols: number, rows: number): void {
+    if (this.observe) return;
     const key = `${cols}x${rows}`;
     if (key === this.lastSentSize) return;
     if (this.connection.sendResize(cols, rows)) this.lastSentSize = key;
@@ -556,6 +582,10 @@ export class PodShell extends LitElement {
         return;
       case 'closing':
         this.closing = message;
+        return;
+      case 'observers':
+        this.watchers = typeof message.count === 'number' && message.count > 0 ? Math.floor(message.count) : 0;
+        this.dispatchEvent(podShellEvent('pod-shell-observers', { count: this.watchers }));
         return;
       case 'error': {
         const text = sanitizeStatusText(String(message.message ?? ''));

@@ -134,6 +134,21 @@ const styles: CSSResultGroup = [
       outline: 2px solid var(--pod-shell-focus-ring, #60a5fa);
       outline-offset: 2px;
     }
+
+    .observers {
+      position: absolute;
+      right: 8px;
+      bottom: 8px;
+      font:
+        12px/1.4 system-ui,
+        sans-serif;
+      color: var(--pod-shell-button-foreground, #18181b);
+      background: var(--pod-shell-button-background, #e4e4e7);
+      border-radius: 4px;
+      padding: 2px 8px;
+      opacity: 0.85;
+      pointer-events: none;
+    }
   `,
 ];
 

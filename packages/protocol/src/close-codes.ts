@@ -23,6 +23,8 @@ export const CloseCode = {
   ResumeRefused: 4410,
   /** The session was resumed from another connection (this one was superseded). */
   TakenOver: 4411,
+  /** An observer was refused: the session is not live here, or the tenant does not allow observers. */
+  ObserveRefused: 4412,
   /** Tenant session quota or connect rate exceeded. */
   TooMany: 4429,
   /** The client kept sending `refresh` frames over the per-session limit (REFRESH_PER_MINUTE). */
@@ -48,6 +50,7 @@ export const CLOSE_CODE_MESSAGES: Readonly<Record<number, string>> = {
   4409: 'The session was terminated by an operator.',
   4410: 'The session cannot be resumed: it has ended.',
   4411: 'The session was resumed from another window or device.',
+  4412: 'This session cannot be watched: it has ended, or watching is not allowed.',
   4429: 'Too many sessions: the quota or connection rate was exceeded.',
   4430: 'The terminal sent too many token refreshes and was disconnected.',
   4500: 'The Kubernetes API reported an error.',

@@ -1,5 +1,6 @@
 import { Channel } from './channels.js';
 import { decodeUtf8, encodeFrame } from './frames.js';
+import type { ObserversMessage } from './observe.js';
 
 /** The container a session is attached to. */
 export interface SessionTarget {
@@ -35,6 +36,8 @@ export interface HelloMessage {
   resumed?: boolean;
   /** Resume extension: output bytes after the client's offset that were no longer buffered (lost). */
   skipped?: number;
+  /** Observe extension: true for a read-only watcher (`pod-shell.observe.v1`); it may send nothing but a close. */
+  observer?: true;
 }
 
 /** `hello.files`: the tenant policy for this token's uploads and downloads (`/v1/files/upload`, `/v1/files/download`). */
@@ -90,7 +93,8 @@ export interface AckMessage {
   bytes: number;
 }
 
-export type ServerControlMessage = HelloMessage | ExpiringMessage | ClosingMessage | ExtendedMessage | ErrorMessage;
+export type ServerControlMessage =
+  HelloMessage | ExpiringMessage | ClosingMessage | ExtendedMessage | ErrorMessage | ObserversMessage;
 export type ClientControlMessage = RefreshMessage | FlowMessage | AckMessage;
 
 export const MAX_TOKEN_LENGTH = 8192;

@@ -7,3 +7,4 @@ export * from './resize.js';
 export * from './close-codes.js';
 export * from './text.js';
 export * from './resume.js';
+export * from './observe.js';

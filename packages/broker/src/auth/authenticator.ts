@@ -3,10 +3,16 @@ import { AuthError, ErrorCode } from '../errors.js';
 import type { TenantLookup } from '../tenants/tenant-registry.js';
 import { staticTenants } from '../tenants/tenant-registry.js';
 import type { Tenant } from '../tenants/tenant.js';
-import type { Authenticator, AuthorizedSession, UpgradeCredentials } from './authorized-session.js';
+import type { Authenticator, AuthorizedObserver, AuthorizedSession, UpgradeCredentials } from './authorized-session.js';
 import { claimedIssuer } from './auth-failure-limiter.js';
 import { verifyTenantAdminToken } from './tenant-admin-token.js';
-import { identifyToken, MAX_TOKEN_LENGTH, verifyIdentified, type VerifyOptions } from './jwt-verify.js';
+import {
+  identifyToken,
+  MAX_TOKEN_LENGTH,
+  verifyIdentified,
+  verifyObserverIdentified,
+  type VerifyOptions,
+} from './jwt-verify.js';
 import { checkOrigin } from './origin.js';
 import { authorizeTarget } from './target-policy.js';
 
@@ -62,18 +68,32 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return session;
   };
 
+  const presentToken = (credentials: UpgradeCredentials): string => {
+    const token = credentials.token;
+    if (token === null || token === '')
+      throw new AuthError(
+        ErrorCode.TOKEN_MISSING,
+        'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header',
+      );
+    return token;
+  };
+
   return {
     // Verification is synchronous today (keys are in memory); the interface is a promise so a key source
     // that does I/O can be added. A throw inside the executor becomes the rejection.
     authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession> {
       return new Promise((resolve) => {
-        const token = credentials.token;
-        if (token === null || token === '')
-          throw new AuthError(
-            ErrorCode.TOKEN_MISSING,
-            'no token: send it as the pod-shell.bearer.<jwt> subprotocol or an Authorization: Bearer header',
-          );
-        resolve(verifySession(token, credentials.origin));
+        resolve(verifySession(presentToken(credentials), credentials.origin));
+      });
+    },
+
+    authenticateObserver(credentials: UpgradeCredentials): Promise<AuthorizedObserver> {
+      return new Promise((resolve) => {
+        const token = presentToken(credentials);
+        const id = identifyToken(token, lookup);
+        checkOrigin(id.tenant, credentials.origin);
+        const v = verifyObserverIdentified(token, id, verifyOptions());
+        resolve({ tenant: v.tenant, subject: v.subject, sessionId: v.sessionId, tokenExpiresAt: v.validUntilMs });
       });
     },
 

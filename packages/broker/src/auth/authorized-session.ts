@@ -14,6 +14,17 @@ export interface AuthorizedSession {
   tokenExpiresAt: number;
 }
 
+/** The outcome of a successful observer authentication: who may watch which session of which tenant, until when. */
+export interface AuthorizedObserver {
+  tenant: Tenant;
+  /** The watcher (`sub`). */
+  subject: string;
+  /** The session named by the token's `observe` claim (not checked to exist: the session manager does that). */
+  sessionId: string;
+  /** Token `exp` in epoch ms, capped at `iat` + MAX_TOKEN_AGE_SECONDS: the observer is closed then. */
+  tokenExpiresAt: number;
+}
+
 /** What the upgrade handler copied out of the request, synchronously (uWS reuses the request object). */
 export interface UpgradeCredentials {
   /** From `pod-shell.bearer.<jwt>` or `Authorization: Bearer`; never from the URL. */
@@ -29,6 +40,11 @@ export interface Authenticator {
    * Throws AuthError (errors.ts) with a code that maps to 401/403.
    */
   authenticate(credentials: UpgradeCredentials): Promise<AuthorizedSession>;
+  /**
+   * Verifies an observer token (claim `observe` = a session id, no `target`; same keys, issuer,
+   * audience, lifetime rules as a session token) and the origin. Throws AuthError otherwise.
+   */
+  authenticateObserver(credentials: UpgradeCredentials): Promise<AuthorizedObserver>;
   /**
    * Verifies a refresh token for a live session: same tenant, subject and target. Returns the new
    * token expiry (epoch ms). Throws AuthError otherwise.

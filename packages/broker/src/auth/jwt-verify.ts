@@ -23,7 +23,12 @@ export const MAX_TOKEN_LENGTH = 8192;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 // The subject ends up in Impersonate-User and logs: printable ASCII, no surrounding spaces.
 const SUBJECT = /^[\x21-\x7e]([\x20-\x7e]{0,254}[\x21-\x7e])?$/;
-const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'target'] as const;
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp'] as const;
+/** A session id as the broker writes them (128 random bits, base64url): what an observer token's `observe` names. */
+const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** A session token names a `target` (it opens a shell); an observer token names a session (`observe`) and no target. */
+export type TokenKind = 'session' | 'observe';
 
 export interface TokenClaims {
   iss: string;
@@ -125,10 +130,18 @@ function mapJwtError(err: unknown): AuthError {
   return invalid('token is invalid', err);
 }
 
-function checkClaimShapes(payload: Record<string, unknown>, opts: VerifyOptions): void {
-  for (const claim of REQUIRED_CLAIMS) {
+function checkClaimShapes(payload: Record<string, unknown>, opts: VerifyOptions, kind: TokenKind): void {
+  for (const claim of [...REQUIRED_CLAIMS, kind === 'session' ? 'target' : 'observe']) {
     if (payload[claim] === undefined || payload[claim] === null)
       throw invalid(`token lacks the required claim "${claim}"`);
+  }
+  // One token, one use: an observer token never opens a shell, a session token never watches one.
+  if (kind === 'session' && payload['observe'] !== undefined)
+    throw invalid('an observer token (claim "observe") cannot open a shell');
+  if (kind === 'observe') {
+    if (payload['target'] !== undefined) throw invalid('an observer token must not carry a "target" claim');
+    if (typeof payload['observe'] !== 'string' || !SESSION_ID.test(payload['observe']))
+      throw invalid('token claim "observe" must be a session id');
   }
   for (const claim of ['iat', 'exp', 'nbf'] as const) {
     const v = payload[claim];
@@ -147,8 +160,13 @@ function checkClaimShapes(payload: Record<string, unknown>, opts: VerifyOptions)
     throw invalid('token was issued in the future (iat)');
 }
 
-/** Steps 3–5 for a token whose tenant and key were identified. */
-export function verifyIdentified(token: string, id: IdentifiedToken, opts: VerifyOptions): VerifiedToken {
+/** Steps 3–5 for a token whose tenant and key were identified: the verified payload and its end of validity. */
+function verifySigned(
+  token: string,
+  id: IdentifiedToken,
+  opts: VerifyOptions,
+  kind: TokenKind,
+): { payload: Record<string, unknown>; validUntilMs: number } {
   const tolerance = Math.min(Math.max(opts.clockToleranceSeconds, 0), 60);
   let payload: Record<string, unknown>;
   try {
@@ -166,13 +184,21 @@ export function verifyIdentified(token: string, id: IdentifiedToken, opts: Verif
     if (err instanceof AuthError) throw err;
     throw mapJwtError(err);
   }
-  checkClaimShapes(payload, { ...opts, clockToleranceSeconds: tolerance });
+  checkClaimShapes(payload, { ...opts, clockToleranceSeconds: tolerance }, kind);
   const iat = payload['iat'] as number;
   const exp = payload['exp'] as number;
   const nowSec = opts.nowMs / 1000;
   if (nowSec >= exp + tolerance) throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
   if (nowSec >= iat + opts.maxTokenAgeSeconds + tolerance)
     throw new AuthError(ErrorCode.TOKEN_EXPIRED, 'token is older than the maximum token age');
+  return { payload, validUntilMs: Math.min(exp, iat + opts.maxTokenAgeSeconds) * 1000 };
+}
+
+/** Steps 3–5 for a session token whose tenant and key were identified. */
+export function verifyIdentified(token: string, id: IdentifiedToken, opts: VerifyOptions): VerifiedToken {
+  const { payload, validUntilMs } = verifySigned(token, id, opts, 'session');
+  const iat = payload['iat'] as number;
+  const exp = payload['exp'] as number;
   const claims: TokenClaims = {
     iss: payload['iss'] as string,
     aud: payload['aud'] as string | string[],
@@ -183,7 +209,24 @@ export function verifyIdentified(token: string, id: IdentifiedToken, opts: Verif
   };
   if (typeof payload['nbf'] === 'number') claims.nbf = payload['nbf'];
   if (typeof payload['jti'] === 'string') claims.jti = payload['jti'];
-  return { ...id, claims, validUntilMs: Math.min(exp, iat + opts.maxTokenAgeSeconds) * 1000 };
+  return { ...id, claims, validUntilMs };
+}
+
+/** A verified observer token: who watches (`sub`) which session (`observe`), until when. */
+export interface VerifiedObserverToken extends IdentifiedToken {
+  subject: string;
+  sessionId: string;
+  validUntilMs: number;
+}
+
+/** Steps 3–5 for an observer token (claim `observe`, no `target`) whose tenant and key were identified. */
+export function verifyObserverIdentified(
+  token: string,
+  id: IdentifiedToken,
+  opts: VerifyOptions,
+): VerifiedObserverToken {
+  const { payload, validUntilMs } = verifySigned(token, id, opts, 'observe');
+  return { ...id, subject: payload['sub'] as string, sessionId: payload['observe'] as string, validUntilMs };
 }
 
 /** Identifies and verifies in one step. */

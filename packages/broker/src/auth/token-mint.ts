@@ -12,7 +12,10 @@ export const MAX_TTL_SECONDS = 24 * 3600;
 export interface MintOptions {
   tenant: Tenant;
   sub: string;
-  target: TokenTarget;
+  /** A session token's target; leave out for an observer token. */
+  target?: TokenTarget;
+  /** An observer token: the session id it may watch read-only (claim `observe`, no `target`). */
+  observe?: string;
   ttlSeconds: number;
   /** Epoch ms; default Date.now(). */
   now?: number;
@@ -44,7 +47,9 @@ export function signingKeyOf(tenant: Tenant, kid?: string): TenantKey {
  * in the header. For demos, tests and operators; production tokens come from the tenant's own backend.
  */
 export function mintToken(options: MintOptions): string {
-  const { tenant, sub, target } = options;
+  const { tenant, sub, target, observe } = options;
+  if ((target === undefined) === (observe === undefined))
+    throw new ConfigError('a token names either a target (a session token) or a session to observe, not both');
   if (
     !Number.isInteger(options.ttlSeconds) ||
     options.ttlSeconds < MIN_TTL_SECONDS ||
@@ -59,18 +64,20 @@ export function mintToken(options: MintOptions): string {
   if (!sign)
     throw new ConfigError(`tenant "${tenant.name}" key "${key.kid}" has no privateKey to sign with`, { tenants: true });
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
-  const claimTarget: TokenTarget = { namespace: target.namespace, pod: target.pod };
-  if (target.container !== undefined) claimTarget.container = target.container;
-  if (target.command !== undefined) claimTarget.command = [...target.command];
-  const payload = {
+  const payload: Record<string, unknown> = {
     iss: tenant.issuer,
     aud: tenant.audience,
     sub,
     iat,
     exp: iat + options.ttlSeconds,
     jti: options.jti ?? randomBytes(16).toString('base64url'),
-    target: claimTarget,
   };
+  if (target !== undefined) {
+    const claimTarget: TokenTarget = { namespace: target.namespace, pod: target.pod };
+    if (target.container !== undefined) claimTarget.container = target.container;
+    if (target.command !== undefined) claimTarget.command = [...target.command];
+    payload['target'] = claimTarget;
+  } else payload['observe'] = observe;
   return jwt.sign(payload, sign, { algorithm: key.alg as jwt.Algorithm, keyid: key.kid });
 }
 

@@ -14,6 +14,7 @@ export const TOKEN_USAGE = `Usage: pod-shell-broker token --tenant NAME --sub SU
                             [--container NAME] [--command ARGV] [--ttl 10m] [--kid KID]
                             [--tenants FILE] [--count N --out FILE]
        pod-shell-broker token --admin --tenant NAME --sub SUBJECT [--ttl 5m] [--kid KID] [--tenants FILE]
+       pod-shell-broker token --observe SESSION_ID --tenant NAME --sub WATCHER [--ttl 10m] [--kid KID] [--tenants FILE]
 
 Prints a token signed with the tenant's first key that holds a signing key (privateKey, or the HS
 secret), in the layout of docs/tokens.md.
@@ -25,6 +26,8 @@ secret), in the layout of docs/tokens.md.
   --kid KID        sign with this key instead of the first signing key
   --admin          a tenant admin token instead (aud "pod-shell-admin", scope "admin", no target,
                    at most 5m): it calls the tenant admin API on the public port (docs/admin-api.md)
+  --observe ID     an observer token instead: watch the live session ID read-only (claim "observe", no
+                   target; the tenant must set observers: true), see docs/tokens.md
   --count N        mint N tokens (1..${MAX_TOKEN_COUNT}), one per line, each with its own jti: one token per
                    session for load tests (docs/tokens.md). "{n}" in --sub becomes the token's 1-based
                    line number, so every session can have its own subject. Needs --out.
@@ -73,6 +76,43 @@ function parseCommand(raw: string): string[] {
  * `pod-shell-broker token …`: mints a token from the tenants file. Returns the exit code
  * (0 ok, 2 usage error, 1 anything else); the token alone goes to stdout, one line.
  */
+/** `token --observe ID`: an observer token for one live session (claim `observe`, no target). */
+function mintObserver(
+  values: { tenant?: string; sub?: string; ttl?: string; kid?: string; tenants?: string; observe?: string } & Record<
+    string,
+    unknown
+  >,
+  env: Record<string, string | undefined>,
+  io: CommandIo,
+): number {
+  for (const required of ['tenant', 'sub'] as const)
+    if (!values[required]) throw new UsageError(`--${required} is required`);
+  for (const targetFlag of ['namespace', 'pod', 'container', 'command', 'count'])
+    if (values[targetFlag] !== undefined)
+      throw new UsageError(`--observe tokens name no target: leave out --${targetFlag}`);
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(values.observe ?? ''))
+    throw new UsageError("--observe must be a session id (the owner's hello.session, 16..64 base64url characters)");
+  const file = values.tenants ?? env['TENANTS_FILE'];
+  if (!file) throw new UsageError('--tenants FILE or TENANTS_FILE must name the tenants file');
+  const ttlSeconds = parseTtl(values.ttl ?? '10m', '--ttl');
+  const tenant = loadTenantsFile(file).find((t) => t.name === values.tenant);
+  if (!tenant) throw new UsageError(`--tenant: no tenant named ${JSON.stringify(values.tenant)} in ${file}`);
+  if (tenant.observers !== true)
+    throw new UsageError(
+      `tenant ${JSON.stringify(tenant.name)} does not set observers: true: the broker would refuse this token`,
+    );
+  io.stdout(
+    mintToken({
+      tenant,
+      sub: values.sub!,
+      observe: values.observe!,
+      ttlSeconds,
+      ...(values.kid !== undefined ? { kid: values.kid } : {}),
+    }) + '\n',
+  );
+  return 0;
+}
+
 /** `token --admin`: a tenant admin token (auth/tenant-admin-token.ts). */
 function mintAdmin(
   values: {
@@ -135,6 +175,7 @@ function tokenCommand(argv: string[], env: Record<string, string | undefined>, i
         kid: { type: 'string' },
         tenants: { type: 'string' },
         admin: { type: 'boolean' },
+        observe: { type: 'string' },
         count: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -145,6 +186,7 @@ function tokenCommand(argv: string[], env: Record<string, string | undefined>, i
       return 0;
     }
     if (values.admin) return mintAdmin(values, env, io);
+    if (values.observe !== undefined) return mintObserver(values, env, io);
     for (const required of ['tenant', 'sub', 'namespace', 'pod'] as const) {
       if (!values[required]) throw new UsageError(`--${required} is required`);
     }

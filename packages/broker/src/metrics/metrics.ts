@@ -42,6 +42,8 @@ export interface BrokerMetrics {
   readonly replicaLinks: Gauge;
   readonly resumes: Counter<'outcome'>;
   readonly resumeReplayedBytes: Counter;
+  readonly observers: Gauge;
+  readonly observersDropped: Counter<'reason'>;
 }
 
 /** Names of the per-session resource gauges, in the order /debug/resources prints them. */
@@ -56,7 +58,7 @@ export type ResourceKind = (typeof RESOURCE_GAUGES)[number];
  * transfers (`/v1/files`) are not sessions either: each holds at most one exec at a time until it ended
  * and, for an upload, its partial files are removed. A session in its resume grace period (client gone,
  * shell kept) is counted too, and so is a client this replica relays to the replica holding its session
- * (replica-relay.ts): an idle broker holds none.
+ * (replica-relay.ts), and a read-only observer of a session (session/observers.ts): an idle broker holds none.
  */
 export const ENDING_GAUGES = [
   'sessionsConnecting',
@@ -64,6 +66,7 @@ export const ENDING_GAUGES = [
   'fileTransfers',
   'sessionsInGrace',
   'replicaLinks',
+  'observers',
 ] as const;
 /** Held for the broker's whole life (its store subscriptions): 0 only once it has stopped, or when it failed to start. */
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
@@ -235,6 +238,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
     resumeReplayedBytes: new Counter({
       name: 'podshell_resume_replayed_bytes_total',
       help: 'Output bytes replayed from session buffers to resuming clients.',
+      registers: r,
+    }),
+    observers: new Gauge({
+      name: 'podshell_observers',
+      help: 'Read-only observers attached to live sessions on this replica (observer tokens, pod-shell.observe.v1).',
+      registers: r,
+    }),
+    observersDropped: new Counter({
+      name: 'podshell_observers_dropped_total',
+      help: 'Observers the broker closed, by reason: slow (more unsent output than BACKPRESSURE_HIGH_BYTES plus the recent-output buffer), read_only (kept sending input).',
+      labelNames: ['reason'],
       registers: r,
     }),
     storeSubscriptions: new Gauge({

@@ -12,6 +12,15 @@ function mac(secret: string, replica: string, at: number, clientIp: string, resu
 }
 
 /**
+ * What a replica link for an observer MACs in place of a resume entry: the observer token itself, so a
+ * captured link header can only ever be replayed (within the skew) with the very token it carried,
+ * which grants nothing that token does not grant on its own.
+ */
+export function observeLinkEntry(token: string | null): string {
+  return `observe\n${token ?? ''}`;
+}
+
+/**
  * Signs a replica link. The MAC covers the relaying replica, the time, the client's address and the
  * resume subprotocol entry — whose credential works once, so a captured header cannot be replayed
  * for another resume, and cannot move the client address.

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { CloseCode, POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
-import type { AuthorizedSession } from '../auth/authorized-session.js';
+import { CloseCode, POD_SHELL_BEARER_PREFIX, POD_SHELL_OBSERVE, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
+import type { AuthorizedObserver, AuthorizedSession } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -185,16 +185,43 @@ export class ReplicaRelays {
     return url;
   }
 
-  /** Opens the replica link for this resume; resolves once the owner accepted the WebSocket upgrade. */
+  /**
+   * The link URL of the replica holding the session an observer token names. Throws OBSERVE_REFUSED
+   * (one message for every cause) when the session is unknown, of another tenant, its tenant does not
+   * allow observers, or its replica is gone.
+   */
+  async locateObserved(watcher: AuthorizedObserver): Promise<string> {
+    const { store, config, logger } = this.deps;
+    const record = await store.get(watcher.sessionId);
+    const refuse = (cause: string): never => {
+      logger.info('session.observe_refused', { session: watcher.sessionId, tenant: watcher.tenant.name, cause });
+      throw new PodShellError(
+        ErrorCode.OBSERVE_REFUSED,
+        'This session cannot be watched: it has ended, or watching it is not allowed.',
+      );
+    };
+    if (watcher.tenant.observers !== true) return refuse('tenant_disallows');
+    if (record === null || record.tenant !== watcher.tenant.name) return refuse('not_found');
+    if (record.replica === config.replicaId) return refuse('not_here');
+    const url = await store.replicaUrl!(record.replica);
+    if (url === null) return refuse('replica_gone');
+    return url;
+  }
+
+  /** Opens the replica link for this resume or observer; resolves once the owner accepted the WebSocket upgrade. */
   open(url: string, r: UpgradeRequest): Promise<ReplicaLink> {
     const { config } = this.deps;
     const clientIp = r.credentials.clientIp;
     const owner = new WebSocket(
       url + config.sessionPath,
-      [POD_SHELL_SUBPROTOCOL, POD_SHELL_BEARER_PREFIX + (r.credentials.token ?? ''), r.resumeEntry],
+      [
+        POD_SHELL_SUBPROTOCOL,
+        POD_SHELL_BEARER_PREFIX + (r.credentials.token ?? ''),
+        r.observe ? POD_SHELL_OBSERVE : r.resumeEntry,
+      ],
       {
         headers: {
-          [REPLICA_LINK_HEADER]: signReplicaLink(config.replicaLinkSecret!, config.replicaId, clientIp, r.resumeEntry),
+          [REPLICA_LINK_HEADER]: signReplicaLink(config.replicaLinkSecret!, config.replicaId, clientIp, r.linkEntry),
           [REPLICA_CLIENT_IP_HEADER]: clientIp,
         },
         ...(r.credentials.origin !== null ? { origin: r.credentials.origin } : {}),
@@ -209,7 +236,11 @@ export class ReplicaRelays {
         owner.on('error', () => {});
         owner.terminate();
         this.deps.logger.warn('relay.link_failed', { url, why });
-        reject(new PodShellError(ErrorCode.RESUME_REFUSED, OWNER_GONE.message));
+        reject(
+          r.observe
+            ? new PodShellError(ErrorCode.OBSERVE_REFUSED, 'The broker replica holding this session cannot be reached.')
+            : new PodShellError(ErrorCode.RESUME_REFUSED, OWNER_GONE.message),
+        );
       };
       owner.once('open', () => {
         owner.removeAllListeners();

@@ -25,7 +25,8 @@ export function inboundHardCapBytes(maxInboundFrameBytes: number): number {
 
 function onHandlerError(logger: Logger, ws: WebSocket<SocketData>, data: SocketData, err: unknown): void {
   logger.error('socket.handler_failed', { err });
-  if (data.session !== null) {
+  // An observer's failure ends the observer only, never the session it watches.
+  if (data.session !== null && data.observe === undefined) {
     data.session.fail(err);
   } else if (!data.closed) {
     try {
@@ -34,6 +35,12 @@ function onHandlerError(logger: Logger, ws: WebSocket<SocketData>, data: SocketD
       logger.error('socket.end_failed', { err: endErr });
     }
   }
+}
+
+/** The gauge a socket counts in from its `open` to its `close`. */
+function socketGauge(data: SocketData): 'replicaLinks' | 'observers' | 'clientSockets' {
+  if (data.relay !== undefined) return 'replicaLinks';
+  return data.observe !== undefined ? 'observers' : 'clientSockets';
 }
 
 /**
@@ -47,6 +54,8 @@ export function startClientSocket(ws: WebSocket<SocketData>, logger: Logger): vo
     ws.cork(() => {
       if (data.relay !== undefined) {
         data.relay.attach(ws);
+      } else if (data.observe !== undefined && data.session !== null) {
+        data.observe.observer = data.session.attachObserver(ws, data.observe.watcher);
       } else if (data.session !== null) {
         data.session.attachClient(ws, {
           resumeFrom: data.resumeFrom ?? null,
@@ -93,8 +102,9 @@ export function sessionSocketBehavior(
     open: (ws) => {
       const data = ws.getUserData();
       try {
-        // A relayed client belongs to no session here: it is counted as a replica link, not a client socket.
-        gauges.inc(data.relay !== undefined ? 'replicaLinks' : 'clientSockets');
+        // A relayed client belongs to no session here: it is counted as a replica link, not a client socket;
+        // an observer is counted as an observer (a session has one client socket and any number of observers).
+        gauges.inc(socketGauge(data));
         data.opening.ws = ws;
       } catch (err) {
         onHandlerError(logger, ws, data, err);
@@ -104,6 +114,7 @@ export function sessionSocketBehavior(
       const data = ws.getUserData();
       try {
         if (data.relay !== undefined) data.relay.fromClient(message, isBinary);
+        else if (data.observe !== undefined) data.observe.observer?.refuse();
         else data.session?.onClientMessage(message, isBinary);
       } catch (err) {
         onHandlerError(logger, ws, data, err);
@@ -113,7 +124,7 @@ export function sessionSocketBehavior(
       const data = ws.getUserData();
       try {
         if (data.relay !== undefined) data.relay.drain();
-        else data.session?.onClientDrain();
+        else if (data.observe === undefined) data.session?.onClientDrain();
       } catch (err) {
         onHandlerError(logger, ws, data, err);
       }
@@ -124,9 +135,10 @@ export function sessionSocketBehavior(
       data.closed = true;
       try {
         logger.debug('socket.closed', { code, message: arrayBufferToText(message), session: data.session?.id ?? null });
-        gauges.dec(data.relay !== undefined ? 'replicaLinks' : 'clientSockets');
+        gauges.dec(socketGauge(data));
         data.relay?.clientClosed(code);
-        data.session?.onClientClosed(code, arrayBufferToText(message));
+        if (data.observe !== undefined) data.observe.observer?.socketGone();
+        else data.session?.onClientClosed(code, arrayBufferToText(message));
       } catch (err) {
         logger.error('socket.close_failed', { err });
       }

@@ -1,12 +1,13 @@
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { CloseCode, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
-import type { Authenticator } from '../auth/authorized-session.js';
+import type { AuthorizedObserver, Authenticator } from '../auth/authorized-session.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import { AuthError, ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/metrics.js';
 import type { CloseInfo } from '../session/closing.js';
+import type { Observer } from '../session/observers.js';
 import { closeInfoFor, type Session } from '../session/session.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { openingSlot, upgradeThenStart, type OpeningSlot } from './async-upgrade.js';
@@ -31,6 +32,8 @@ export interface SocketData {
   resumeFrom?: number;
   /** Set when this socket is relayed to the replica holding its session (resume through another replica). */
   relay?: ReplicaLink;
+  /** Set when this socket watches `session` read-only (observer token); `observer` once it is attached. */
+  observe?: { watcher: AuthorizedObserver; observer: Observer | null };
 }
 
 export interface UpgradeDeps {
@@ -86,7 +89,8 @@ function upgradeAndStart(
     // A relayed client that never opened drops its link: the owner's session waits in grace.
     () => {
       data.relay?.clientClosed(1006);
-      if (data.resumeFrom === undefined) data.session?.dispose(CLIENT_GONE);
+      // An observer that never opened leaves the session it wanted to watch alone.
+      if (data.resumeFrom === undefined && data.observe === undefined) data.session?.dispose(CLIENT_GONE);
     },
   );
 }
@@ -182,6 +186,40 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     try {
+      if (r.observe) {
+        // A read-only watcher: an observer token, no shell of its own; the session must be live here.
+        if (r.resume !== null || r.badResume || r.resumable)
+          throw new PodShellError(ErrorCode.BAD_REQUEST, 'an observer cannot resume or be resumable');
+        const watcher = await deps.authenticator.authenticateObserver(r.credentials);
+        if (isAborted(res)) return;
+        if (deps.isDraining())
+          throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
+        // Held by another replica: relay the watcher to it (a link is never relayed again).
+        if (deps.sessions.get(watcher.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
+          const url = await deps.relays.locateObserved(watcher);
+          if (isAborted(res)) return;
+          const relay = await deps.relays.open(url, r);
+          if (isAborted(res)) {
+            relay.clientClosed(1006);
+            return;
+          }
+          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
+          markDone(res);
+          upgradeAndStart(res, data, r, context, logger);
+          return;
+        }
+        const watched = deps.sessions.claimObserver(watcher);
+        const data: SocketData = {
+          session: watched,
+          failure: null,
+          closed: false,
+          opening: openingSlot(),
+          observe: { watcher, observer: null },
+        };
+        markDone(res);
+        upgradeAndStart(res, data, r, context, logger);
+        return;
+      }
       const auth = await deps.authenticator.authenticate(r.credentials);
       if (isAborted(res)) return;
       if (deps.isDraining())
@@ -228,13 +266,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     } catch (err) {
       if (isAborted(res)) return;
       const e = toPodShellError(err);
-      // A refused resume counts as a failed authentication: guessing credentials is throttled like guessing tokens.
-      if (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED)
-        authFailures.failed(ip, claimed);
-      if (
-        (e.closeCode === CloseCode.Unauthorized || e.code === ErrorCode.RESUME_REFUSED || r.resume !== null) &&
-        !deps.isDraining()
-      )
+      // A refused resume or observe counts as a failed authentication: guessing is throttled like guessing tokens.
+      const refusedClaim = e.code === ErrorCode.RESUME_REFUSED || e.code === ErrorCode.OBSERVE_REFUSED;
+      if (e.closeCode === CloseCode.Unauthorized || refusedClaim) authFailures.failed(ip, claimed);
+      if ((e.closeCode === CloseCode.Unauthorized || refusedClaim || r.resume !== null) && !deps.isDraining())
         refuseInBand(res, e, r, context);
       else refuse(res, e, r);
       return;
@@ -293,12 +328,12 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       }
       if (r.replicaLink !== '') {
         // A replica link: only another replica holding REPLICA_LINK_SECRET may send one, and only for a
-        // resume; then (and only then) the client address it forwards is the one used for limits and logs.
+        // resume or an observer; then (and only then) the client address it forwards is the one used for limits and logs.
         const secret = config.replicaLinkSecret;
         const from =
-          secret === undefined || r.resume === null
+          secret === undefined || (r.resume === null && !r.observe)
             ? null
-            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.resumeEntry);
+            : verifyReplicaLink(secret, r.replicaLink, r.linkedClientIp, r.linkEntry);
         if (from === null) {
           refuse(
             res,

@@ -1,13 +1,14 @@
 import {
   parseResumeSubprotocol,
   POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_OBSERVE,
   POD_SHELL_RESUMABLE,
   POD_SHELL_RESUME_PREFIX,
   POD_SHELL_SUBPROTOCOL,
   type ResumeRequest,
 } from '@pod-shell/protocol';
 import type { UpgradeCredentials } from '../auth/authorized-session.js';
-import { REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
+import { observeLinkEntry, REPLICA_CLIENT_IP_HEADER, REPLICA_LINK_HEADER } from './replica-link-auth.js';
 
 /** Everything the upgrade handler needs from the request, copied synchronously (uWS reuses `req`). */
 export interface UpgradeRequest {
@@ -20,10 +21,14 @@ export interface UpgradeRequest {
   resumable: boolean;
   /** A `pod-shell.resume.<credential>.<offset>` entry: this upgrade resumes a session instead of opening one. */
   resume: ResumeRequest | null;
+  /** The client offered `pod-shell.observe.v1`: it watches the session its observer token names, read-only. */
+  observe: boolean;
   /** A resume entry was offered but is malformed (refused with BAD_REQUEST, never treated as a new session). */
   badResume: boolean;
   /** The offered resume subprotocol entry as sent ('' when none): a replica link forwards it and MACs it. */
   resumeEntry: string;
+  /** What a replica link MACs for this upgrade: the resume entry, or for an observer its token (replica-link-auth.ts). */
+  linkEntry: string;
   /** The replica-link header ('' when absent): this upgrade claims to come from another replica. */
   replicaLink: string;
   /** The client address a replica link forwards (trusted only once the link's MAC checked out). */
@@ -59,6 +64,7 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
   }
   if (token === '') token = null;
   const origin = header('origin');
+  const observe = offered.includes(POD_SHELL_OBSERVE);
   return {
     credentials: {
       token,
@@ -70,8 +76,10 @@ export function readUpgradeRequest(header: HeaderGetter, remoteAddress: string, 
     offersProtocol: offered.includes(POD_SHELL_SUBPROTOCOL),
     resumable: resume !== null || offered.includes(POD_SHELL_RESUMABLE),
     resume,
+    observe,
     badResume: resumeEntry !== undefined && resume === null,
     resumeEntry: resumeEntry ?? '',
+    linkEntry: observe ? observeLinkEntry(token) : (resumeEntry ?? ''),
     replicaLink: header(REPLICA_LINK_HEADER),
     linkedClientIp: header(REPLICA_CLIENT_IP_HEADER),
     fromReplica: null,

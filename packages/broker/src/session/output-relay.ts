@@ -23,8 +23,10 @@ export interface OutputRelayParts {
   highWatermarkBytes: number;
   /** Ends the session (its dispose); the relay never ends anything itself. */
   end(info: CloseInfo): void;
-  /** A resumable session's replay buffer: every stdout/stderr frame is recorded there too (null otherwise). */
+  /** The session's recent-output buffer (resume replay, observers' first screen): every stdout/stderr frame is recorded there too (null otherwise). */
   buffer: OutputBuffer | null;
+  /** Read-only observers: every stdout/stderr and status frame the client gets is copied to them, never waited for. */
+  observers: { fanOut(frame: Uint8Array): void } | null;
 }
 
 /**
@@ -111,9 +113,11 @@ export class OutputRelay {
         this.parts.window.sent(action.payloadBytes);
         this.parts.buffer?.record(data, action.payloadBytes);
         this.sendToClient(data);
+        this.parts.observers?.fanOut(data);
         return;
       case 'status': {
         this.sendToClient(data);
+        this.parts.observers?.fanOut(data);
         const o = action.outcome;
         if (o.kind === 'success')
           this.parts.end({ code: CloseCode.Exited, reason: 'exited', message: 'The command exited.', exitCode: 0 });

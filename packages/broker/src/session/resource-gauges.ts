@@ -19,6 +19,7 @@ export class ResourceGauges {
     fileTransfers: 0,
     sessionsInGrace: 0,
     replicaLinks: 0,
+    observers: 0,
   };
 
   constructor(private readonly metrics: BrokerMetrics) {}

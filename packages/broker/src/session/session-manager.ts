@@ -1,5 +1,5 @@
 import type { ResumeRequest } from '@pod-shell/protocol';
-import type { AuthorizedSession } from '../auth/authorized-session.js';
+import type { AuthorizedObserver, AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError } from '../errors.js';
 import type { ControlCommand } from '../store/session-store.js';
 import { closeInfoFor, Session } from './session.js';
@@ -99,6 +99,33 @@ export class SessionManager {
     } catch (err) {
       this.ctx.logger.warn('session.resume_restore_failed', { session: session.id, err });
     }
+  }
+
+  /**
+   * The session a verified observer token names, if it may be watched: live on this replica (started,
+   * not ended), of the token's tenant, and that tenant allows observers. Every refusal is the same
+   * OBSERVE_REFUSED to the client (no oracle for which sessions exist); the log has the cause.
+   */
+  claimObserver(watcher: AuthorizedObserver): Session {
+    const session = this.sessions.get(watcher.sessionId);
+    let cause: string | null = null;
+    if (watcher.tenant.observers !== true) cause = 'tenant_disallows';
+    else if (session === undefined) cause = 'not_here';
+    else if (session.auth.tenant.name !== watcher.tenant.name) cause = 'other_tenant';
+    else if (!session.observable) cause = 'not_live';
+    if (cause !== null || session === undefined) {
+      this.ctx.logger.info('session.observe_refused', {
+        session: watcher.sessionId,
+        tenant: watcher.tenant.name,
+        observer: watcher.subject,
+        cause,
+      });
+      throw new PodShellError(
+        ErrorCode.OBSERVE_REFUSED,
+        'This session cannot be watched: it has ended, or watching it is not allowed.',
+      );
+    }
+    return session;
   }
 
   get(id: string): Session | undefined {

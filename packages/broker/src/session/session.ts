@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { Channel, CloseCode, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
-import type { AuthorizedSession } from '../auth/authorized-session.js';
+import type { AuthorizedObserver, AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
 import { wrapCommandForPidTracking } from '../kube/shell-reaper.js';
 import { resolveIdentity } from '../tenants/identity.js';
 import { ClientInput } from './client-input.js';
 import { ClientLink } from './client-link.js';
-import { closeInfoFor, sanitizeMessage, type CloseInfo } from './closing.js';
+import { closeFrameReason, closeInfoFor, closingFrame, sanitizeMessage, type CloseInfo } from './closing.js';
 import { ClientWindow } from './client-window.js';
 import { FlowControl } from './flow-control.js';
 import { endOrphanedShell } from './orphaned-shell.js';
 import { chooseTarget } from '../kube/debug-fallback.js';
 import type { DebugContainer } from '../kube/debug-container.js';
+import { OutputBuffer } from './output-buffer.js';
+import { ObserverSet, type Observer, type ObserverSocket } from './observers.js';
 import { OutputRelay } from './output-relay.js';
 import { RefreshLimiter } from './refresh-limiter.js';
 import { ResizeLimiter } from './resize-limiter.js';
@@ -85,6 +87,10 @@ export class Session {
   private readonly resume: SessionResume | null;
   /** Unhooks the current client socket from its handlers (a resume that takes over this session). */
   private detachClient: (() => void) | null = null;
+  /** The recent output: the resume buffer, or (a tenant allowing observers) one kept for observers' first screen. */
+  private readonly recent: OutputBuffer | null;
+  /** Read-only watchers (observer tokens); null when the tenant does not allow them. */
+  private readonly observers: ObserverSet | null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -96,6 +102,22 @@ export class Session {
     this.resume =
       options.resumable && limits.resumeGraceSeconds > 0
         ? new SessionResume(ctx.gauges, limits.resumeGraceSeconds * 1000, limits.resumeBufferBytes)
+        : null;
+    this.recent =
+      this.resume?.buffer ?? (auth.tenant.observers === true ? new OutputBuffer(limits.resumeBufferBytes) : null);
+    this.observers =
+      auth.tenant.observers === true
+        ? new ObserverSet({
+            metrics: ctx.metrics,
+            logger: ctx.logger,
+            sessionId: this.id,
+            boundBytes: ctx.config.backpressureHighBytes + limits.resumeBufferBytes,
+            changed: (count) => {
+              if (this.disposed) return;
+              this.client.sendControl({ type: 'observers', count });
+              this.storeEntry.updateObservers(count);
+            },
+          })
         : null;
     this.execCommand = auth.tenant.endOrphanedShells ? wrapCommandForPidTracking(auth.command, this.id) : auth.command;
     this.timers = new SessionTimers(ctx.gauges, (err) => this.fail(err));
@@ -143,7 +165,8 @@ export class Session {
       traffic: this.traffic,
       highWatermarkBytes: ctx.config.backpressureHighBytes,
       end: (info) => this.dispose(info),
-      buffer: this.resume?.buffer ?? null,
+      buffer: this.recent,
+      observers: this.observers,
     });
     this.input = new ClientInput({
       upstream: this.upstream,
@@ -404,7 +427,55 @@ export class Session {
       skipped: replay.skipped,
     });
     this.output.replay(replay.frames);
+    if (this.observerCount > 0) this.client.sendControl({ type: 'observers', count: this.observerCount });
     if (!this.disposed) this.flow.clear('grace');
+  }
+
+  // ---- observers ---------------------------------------------------------------------------
+
+  /** Whether a watcher may attach: the tenant allows observers, the session started and has not ended. */
+  get observable(): boolean {
+    return this.observers !== null && this.started && !this.disposed;
+  }
+
+  /** Watchers attached now. */
+  get observerCount(): number {
+    return this.observers?.count ?? 0;
+  }
+
+  /**
+   * A watcher's socket (authorized by the manager's `claimObserver`): `hello` with `observer: true`, the
+   * recent output, then live output. Null when the session ended meanwhile (the socket is told why).
+   */
+  attachObserver(ws: ObserverSocket, watcher: AuthorizedObserver): Observer | null {
+    if (!this.observable || this.observers === null) {
+      const info =
+        this.closeInfo ?? closeInfoFor(new PodShellError(ErrorCode.OBSERVE_REFUSED, 'This session cannot be watched.'));
+      ws.cork(() => {
+        ws.send(closingFrame(info), true);
+        ws.end(info.code, closeFrameReason(info));
+      });
+      return null;
+    }
+    const recent = this.recent?.since(this.recent.start);
+    return this.observers.attach(
+      ws,
+      watcher,
+      {
+        type: 'hello',
+        session: this.id,
+        expiresAt: this.expiresAt,
+        idleTimeoutMs: this.deadlines.idleTimeoutMs,
+        target: {
+          namespace: this.auth.namespace,
+          pod: this.auth.pod,
+          container: this.debug?.name ?? this.auth.container ?? '',
+        },
+        observer: true,
+        offset: recent?.from ?? 0,
+      },
+      recent?.frames ?? [],
+    );
   }
 
   // ---- relay events (only while the session is live) ----------------------------------------
@@ -572,14 +643,16 @@ export class Session {
     }
     this.output.stop();
     this.resume?.dispose();
+    this.recent?.clear();
     // 4. release the store entry
     void this.storeEntry.release(false);
     // 5. gauges, metrics and audit
     if (wasStarted) this.accounting.ended(info, this.startedAt, this.traffic);
     else this.accounting.rejected(info);
     this.leaveConnecting();
-    // 6. closing frame, then close the client if still open
+    // 6. closing frame, then close the client if still open; observers end with the session
     this.client.sendClosing(info);
+    this.observers?.endAll(info);
     this.ctx.onDisposed(this.id);
     // A debug container's shell needs no hang-up exec: it was created with stdinOnce and ends when the attach does.
     if (wasStarted && info.reason !== 'exited' && this.upstream.isOpen && this.debug === undefined)
@@ -613,6 +686,7 @@ export class Session {
               outputEnd: this.resume.buffer.end,
               bufferedBytes: this.resume.buffer.heldBytes,
             },
+      observers: this.observers === null ? null : this.observers.list(),
       resources: {
         clientSocket: this.client.isOpen,
         upstreamSocket: this.upstream.isCounted,

@@ -45,6 +45,14 @@ export class StoreEntry {
     });
   }
 
+  /** The observer count changed: kept with the session's entry for listings (best effort). */
+  updateObservers(count: number): void {
+    if (!this.held) return;
+    this.store.setObservers(this.tenant, this.sessionId, count).catch((err: unknown) => {
+      this.logger.warn('session.store_update_failed', { session: this.sessionId, err });
+    });
+  }
+
   /** A refresh: asks the store for a later expiry (capped by a stored limit; refused after a kill). Throws STORE_UNAVAILABLE. */
   async extend(wantedExpiresAt: number): Promise<ExtendResult> {
     if (!this.held) return { ok: false, reason: 'gone' };

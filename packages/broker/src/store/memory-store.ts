@@ -138,6 +138,12 @@ export class MemoryStore implements SessionStore {
     return Promise.resolve();
   }
 
+  setObservers(tenant: string, sessionId: string, count: number): Promise<void> {
+    const rec = this.byTenant.get(tenant)?.get(sessionId);
+    if (rec !== undefined) rec.observers = count;
+    return Promise.resolve();
+  }
+
   limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
     const rec = this.byTenant.get(tenant)?.get(sessionId);
     if (rec === undefined) return Promise.resolve(null);

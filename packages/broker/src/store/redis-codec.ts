@@ -16,8 +16,10 @@ export function encodeRecord(r: SessionRecord): Record<string, string> {
 export function decodeRecord(h: Record<string, string>): SessionRecord | null {
   if (!h['id'] || !h['tenant']) return null;
   const limit = h['limitAt'] !== undefined ? { limitAt: Number(h['limitAt']) } : {};
+  const observers = h['observers'] !== undefined ? { observers: Number(h['observers']) } : {};
   return {
     ...limit,
+    ...observers,
     id: h['id'],
     tenant: h['tenant'],
     subject: h['subject'] ?? '',

@@ -17,6 +17,7 @@ import {
   RELEASE_LUA,
   UNLOCK_LUA,
   TAKE_RESUME_LUA,
+  SET_OBSERVERS_LUA,
   UPDATE_EXPIRY_LUA,
 } from './redis-scripts.js';
 
@@ -33,6 +34,7 @@ export interface ScriptCommands {
   ): Promise<unknown[]>;
   psRelease(tenant: string, id: string): Promise<number>;
   psUpdateExpiry(tenant: string, id: string, exp: number, grace: number): Promise<number>;
+  psSetObservers(tenant: string, id: string, count: number): Promise<number>;
   psLimitExpiry(tenant: string, id: string, limitAt: number, grace: number): Promise<0 | [string, string]>;
   psExtendExpiry(tenant: string, id: string, wanted: number, grace: number): Promise<[string, string?]>;
   psLockCreate(tenant: string, id: string, json: string): Promise<number>;
@@ -55,6 +57,7 @@ export function defineScripts(r: Redis): ScriptedRedis {
   r.defineCommand('psAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
   r.defineCommand('psRelease', { numberOfKeys: 0, lua: RELEASE_LUA });
   r.defineCommand('psUpdateExpiry', { numberOfKeys: 0, lua: UPDATE_EXPIRY_LUA });
+  r.defineCommand('psSetObservers', { numberOfKeys: 0, lua: SET_OBSERVERS_LUA });
   r.defineCommand('psLimitExpiry', { numberOfKeys: 0, lua: LIMIT_EXPIRY_LUA });
   r.defineCommand('psExtendExpiry', { numberOfKeys: 0, lua: EXTEND_EXPIRY_LUA });
   r.defineCommand('psLockCreate', { numberOfKeys: 0, lua: LOCK_CREATE_LUA });

@@ -202,6 +202,14 @@ remove_session(ARGV[1], ARGV[2])
 return 1
 `;
 
+/** setObservers: ARGV tenant, id, count. Only on a live session (never recreates a released hash). */
+export const SET_OBSERVERS_LUA = `${PRELUDE}
+local h = k_session(ARGV[1], ARGV[2])
+if redis.call('EXISTS', h) == 0 then return 0 end
+redis.call('HSET', h, 'observers', ARGV[3])
+return 1
+`;
+
 /**
  * updateExpiry: ARGV tenant, id, expiresAt, graceMs. Never moves the expiry past a stored operator
  * limit. Returns the stored expiry when the session exists, else 0.

@@ -224,6 +224,11 @@ export class RedisStore implements SessionStore {
     }
   }
 
+  /** The holder's observer count, for listings (admin API); a failure only leaves the listing stale. */
+  async setObservers(tenant: string, sessionId: string, count: number): Promise<void> {
+    await orUnavailable('set observers', () => this.redis.psSetObservers(tenant, sessionId, count));
+  }
+
   /** An operator's shortening (admin API): the limit is stored with the session, so every replica's refresh honours it. */
   limitExpiry(tenant: string, sessionId: string, limitAt: number): Promise<SessionRecord | null> {
     return orUnavailable('limit expiry', async () => {

@@ -25,6 +25,8 @@ export interface SessionRecord {
    * moves `expiresAt` past it, whichever replica holds the session (issue 8 item 1).
    */
   limitAt?: number;
+  /** Read-only observers watching it now (absent until the first one attached; kept by its holder). */
+  observers?: number;
 }
 
 /** What a refresh may do to a live session's expiry, decided atomically by the store. */
@@ -120,6 +122,8 @@ export interface SessionStore {
   release(tenant: string, sessionId: string): Promise<void>;
   /** Updates the stored expiry (the holder re-stating its own deadline; never past a stored limit). */
   updateExpiry(tenant: string, sessionId: string, expiresAt: number): Promise<void>;
+  /** Records how many observers watch a live session (for listings); nothing when the session is gone. */
+  setObservers(tenant: string, sessionId: string, count: number): Promise<void>;
   /**
    * An operator's shortening: records the limit (the earlier of the old and new one) and moves the
    * expiry down to it. Returns the updated record, or null when the session is not live.

@@ -71,6 +71,8 @@ export interface Tenant {
   defaultCommand?: string[];
   /** The debug-container fallback for images without a shell (off unless enabled). Always set by the loader. */
   debugContainers?: DebugContainerPolicy;
+  /** Whether observer tokens (claim `observe`) may watch this tenant's live sessions, read-only (off unless set). Always set by the loader. */
+  observers?: boolean;
   /** Upload and download through `/v1/files` (docs/tenants.md "fileTransfer"). Always set by the loader. */
   fileTransfer?: FileTransferPolicy;
 }

@@ -45,6 +45,7 @@ const TENANT_FIELDS = [
   'endOrphanedShells',
   'debugContainers',
   'fileTransfer',
+  'observers',
 ];
 
 /**
@@ -171,6 +172,7 @@ function loadTenant(raw: unknown, index: number, file: string, baseDir: string):
     endOrphanedShells: f.bool('endOrphanedShells', true),
     debugContainers: loadDebugPolicy(f.object('debugContainers')),
     fileTransfer: loadFileTransferPolicy(f.object('fileTransfer')),
+    observers: f.bool('observers', false),
   };
   const kubeContext = f.optionalString('kubeContext', { maxLength: 253 });
   if (kubeContext !== undefined) tenant.kubeContext = kubeContext;

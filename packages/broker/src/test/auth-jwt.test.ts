@@ -44,6 +44,38 @@ describe('JWT verification', () => {
     assert.equal(s.tokenExpiresAt, (NOW + 600) * 1000);
   });
 
+  test('observer tokens: `observe` names a session and no target; neither kind of token passes as the other', async () => {
+    const auth = authenticator();
+    const creds = (token: string) => ({ token, origin: ORIGIN, clientIp: '127.0.0.1' });
+    const sessionId = 'q1Vd0n3m7Qy2cS0J8o1x9A';
+    const { target: _target, ...noTarget } = claims();
+    const watcher = await auth.authenticateObserver(creds(rsaToken({ ...noTarget, observe: sessionId })));
+    assert.deepEqual(
+      { tenant: watcher.tenant.name, subject: watcher.subject, sessionId: watcher.sessionId },
+      { tenant: 'acme', subject: 'alice', sessionId },
+    );
+    assert.equal(watcher.tokenExpiresAt, (NOW + 600) * 1000);
+    // A token carrying both claims is neither: no shell, no watching.
+    const both = rsaToken(claims({ observe: sessionId }));
+    await expectCode(auth.authenticate(creds(both)), ErrorCode.TOKEN_INVALID);
+    await expectCode(auth.authenticateObserver(creds(both)), ErrorCode.TOKEN_INVALID);
+    // A session token cannot watch; an observer token cannot open a shell.
+    await expectCode(auth.authenticateObserver(creds(rsaToken(claims()))), ErrorCode.TOKEN_INVALID);
+    await expectCode(auth.authenticate(creds(rsaToken({ ...noTarget, observe: sessionId }))), ErrorCode.TOKEN_INVALID);
+    // `observe` must look like a session id; the origin is checked as for any upgrade.
+    await expectCode(
+      auth.authenticateObserver(creds(rsaToken({ ...noTarget, observe: '../../x' }))),
+      ErrorCode.TOKEN_INVALID,
+    );
+    await expectCode(
+      auth.authenticateObserver({
+        ...creds(rsaToken({ ...noTarget, observe: sessionId })),
+        origin: 'https://evil.example',
+      }),
+      ErrorCode.ORIGIN_FORBIDDEN,
+    );
+  });
+
   test('no token → TOKEN_MISSING (401)', async () => {
     const err = await expectCode(
       authenticator().authenticate({ token: null, origin: ORIGIN, clientIp: 'x' }),

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 
 /**
- * docs/security.md maps each of the 26 threats (19 from the reference list, 20–25 file transfer, 26 resume
- * credentials) to the tests that prove its defence. This keeps the
+ * docs/security.md maps each of the 27 threats (19 from the reference list, 20–25 file transfer, 26 resume
+ * credentials, 27 observer tokens) to the tests that prove its defence. This keeps the
  * map honest: every row is there, and every test it names (unless marked *(pending)*) exists — its
  * file is in the repo and contains each literal part of the test name.
  */
@@ -67,10 +67,10 @@ function fragments(name: string): string[] {
 describe('docs/security.md', () => {
   const rows = threatRows(readFileSync(DOC, 'utf8'));
 
-  test('has one row for each threat 1..26, each with a status', () => {
+  test('has one row for each threat 1..27, each with a status', () => {
     assert.deepEqual(
       rows.map((r) => r.threat),
-      Array.from({ length: 26 }, (_, i) => i + 1),
+      Array.from({ length: 27 }, (_, i) => i + 1),
     );
     for (const r of rows) {
       assert.match(r.cells[4] ?? '', /^(proved|pending)/, `threat ${r.threat}: status`);

@@ -32,6 +32,10 @@ describe('failed-authentication limits', () => {
         authenticated++;
         return real.authenticate(c);
       },
+      authenticateObserver: (c) => {
+        authenticated++;
+        return real.authenticateObserver(c);
+      },
       claimedTenant: (t) => real.claimedTenant(t),
       verifyTenantAdmin: (t) => real.verifyTenantAdmin(t),
       verifyRefresh: (c, t) => real.verifyRefresh(c, t),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,46 @@ describe('token minting', () => {
     const noFile = await run(['--tenant', 'demo', '--sub', 'a', '--namespace', 'default', '--pod', 'p']);
     assert.equal(noFile.code, 2);
     assert.match(noFile.err, /TENANTS_FILE/);
+  });
+
+  test('runTokenCommand --observe: an observer token (observe claim, no target) for a tenant that allows observers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pod-shell-observe-token-'));
+    try {
+      const file = join(dir, 'tenants.yaml');
+      writeFileSync(file, readFileSync(DEMO, 'utf8').replace('    limits:\n', '    observers: true\n    limits:\n'));
+      const id = 'q1Vd0n3m7Qy2cS0J8o1x9A';
+      const r = await run(['--observe', id, '--tenant', 'demo', '--sub', 'watcher', '--ttl', '2m'], {
+        TENANTS_FILE: file,
+      });
+      assert.equal(r.code, 0, r.err);
+      const p = payloadOf(r.out.trim());
+      assert.equal(p['observe'], id);
+      assert.equal(p['target'], undefined);
+      assert.equal((p['exp'] as number) - (p['iat'] as number), 120);
+      const w = await createAuthenticator({ tenants: loadTenantsFile(file), config }).authenticateObserver({
+        token: r.out.trim(),
+        origin: null,
+        clientIp: 'x',
+      });
+      assert.deepEqual([w.subject, w.sessionId], ['watcher', id]);
+      const refused: [string[], Record<string, string>, RegExp][] = [
+        [['--observe', id, '--tenant', 'demo', '--sub', 'w'], { TENANTS_FILE: DEMO }, /does not set observers: true/],
+        [
+          ['--observe', id, '--tenant', 'demo', '--sub', 'w', '--pod', 'demo'],
+          { TENANTS_FILE: file },
+          /name no target/,
+        ],
+        [['--observe', '../x', '--tenant', 'demo', '--sub', 'w'], { TENANTS_FILE: file }, /must be a session id/],
+      ];
+      for (const [argv, env, pattern] of refused) {
+        const bad = await run(argv, env);
+        assert.equal(bad.code, 2, bad.err);
+        assert.equal(bad.out, '');
+        assert.match(bad.err, pattern);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('end to end in a child process (the CLI when built, else the command module)', async () => {

@@ -7,6 +7,7 @@ import {
   encodeFrame,
   parseServerControl,
   POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_OBSERVE,
   POD_SHELL_RESUMABLE,
   POD_SHELL_SUBPROTOCOL,
   resumeSubprotocol,
@@ -33,6 +34,8 @@ export interface ConnectOptions {
   resumable?: boolean;
   /** Resume a session: the credential from its last `hello` and the output offset received. */
   resume?: { credential: string; offset: number };
+  /** Offer `pod-shell.observe.v1`: watch the session an observer token names, read-only. */
+  observe?: boolean;
 }
 
 export interface CloseEvent {
@@ -104,6 +107,7 @@ export class TestClient {
       ...(options.token !== undefined && !options.authorizationHeader ? [POD_SHELL_BEARER_PREFIX + options.token] : []),
       ...(options.resumable === true ? [POD_SHELL_RESUMABLE] : []),
       ...(options.resume !== undefined ? [resumeSubprotocol(options.resume.credential, options.resume.offset)] : []),
+      ...(options.observe === true ? [POD_SHELL_OBSERVE] : []),
     ];
     const headers: Record<string, string> = { ...options.headers };
     if (options.authorizationHeader && options.token !== undefined)

@@ -93,6 +93,7 @@ describe('/debug/resources', () => {
       fileTransfers: 0,
       sessionsInGrace: 0,
       replicaLinks: 0,
+      observers: 0,
       storeSubscriptions: 0,
       sessionsActive: 1,
       leakSuspected: 0,

@@ -95,6 +95,20 @@ describe('RedisStore against a private redis-server', () => {
     await closeAll();
   });
 
+  it("setObservers: the holder's observer count is listed with the session, and never recreates a released one", async () => {
+    const s = await store('observe-a');
+    const rec = sessionRecord('observe-t', 'observe-a');
+    assert.ok((await s.acquire(request(rec))).ok);
+    assert.equal((await s.get(rec.id))?.observers, undefined);
+    await s.setObservers('observe-t', rec.id, 2);
+    assert.equal((await s.get(rec.id))?.observers, 2);
+    assert.equal((await s.list({ tenant: 'observe-t' })).find((r) => r.id === rec.id)?.observers, 2);
+    await s.release('observe-t', rec.id);
+    await s.setObservers('observe-t', rec.id, 0);
+    assert.equal(await s.get(rec.id), null);
+    await closeAll();
+  });
+
   it('acts only on well-formed control messages', () => {
     assert.deepEqual(parseControlCommand('{"kind":"kill","sessionId":"abc","message":"m"}'), {
       kind: 'kill',

@@ -23,6 +23,7 @@ describe('refresh rate limit', () => {
     // Counts the signature checks a refresh costs.
     const counting: Authenticator = {
       authenticate: (c) => real.authenticate(c),
+      authenticateObserver: (c) => real.authenticateObserver(c),
       claimedTenant: (t) => real.claimedTenant(t),
       verifyTenantAdmin: (t) => real.verifyTenantAdmin(t),
       verifyRefresh: (current, token) => {

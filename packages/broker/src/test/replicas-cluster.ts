@@ -60,6 +60,7 @@ const GAUGES = [
   'podshell_connects_in_flight',
   'podshell_sessions_in_grace',
   'podshell_replica_links',
+  'podshell_observers',
 ];
 
 function spawnReplica(id: string, env: Record<string, string>): Promise<Replica> {

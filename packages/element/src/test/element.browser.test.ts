@@ -10,6 +10,7 @@ import {
   Channel,
   CLOSE_CODE_MESSAGES,
   POD_SHELL_BEARER_PREFIX,
+  POD_SHELL_OBSERVE,
   POD_SHELL_RESUMABLE,
   POD_SHELL_SUBPROTOCOL,
   resumeSubprotocol,
@@ -575,6 +576,64 @@ test('a dropped connection: "Reconnecting…", then a resume offering exactly th
     const close = await waitForEvent(page, 'pod-shell-close');
     assert.equal(close.detail['code'], 4410);
     assert.equal(await page.getAttribute('pod-shell', 'status'), 'closed');
+  } finally {
+    await context.close();
+  }
+});
+
+test('observe: offers pod-shell.observe.v1 (no resume), shows the output, and sends nothing: no size, no ack, no typed input', async () => {
+  const { context, page, conn } = await openPage(
+    `<div id="box"><pod-shell observe token="${TOKEN}"></pod-shell></div>`,
+  );
+  try {
+    assert.deepEqual(conn.protocols, [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${TOKEN}`, POD_SHELL_OBSERVE]);
+    conn.sendControl({
+      type: 'hello',
+      session: 's-test',
+      expiresAt: Date.now() + 3600_000,
+      idleTimeoutMs: 0,
+      target: { namespace: 'default', pod: 'demo', container: 'shell' },
+      observer: true,
+      offset: 0,
+    });
+    await waitForEvent(page, 'pod-shell-open');
+    conn.sendData('recent screen\r\n');
+    await waitForText(page, /recent screen/);
+    await typeInTerminal(page, 'typed by the watcher');
+    // A frame after the typing has been rendered: everything the element would have sent by now is on the wire.
+    conn.sendData('live output\r\n');
+    await waitForText(page, /live output/);
+    const before = await gridSize(page);
+    await page.evaluate(() => {
+      document.getElementById('box')!.style.width = '500px';
+    });
+    await page.waitForFunction(
+      (cols) =>
+        (document.querySelector('pod-shell') as unknown as { terminal: { cols: number } }).terminal.cols !== cols,
+      before.cols,
+    );
+    conn.sendData('after resize\r\n');
+    await waitForText(page, /after resize/);
+    assert.deepEqual(conn.frames, [], 'an observer sends nothing');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the owner is told how many watch: pod-shell-observers events and a "watching" badge while the count is above 0', async () => {
+  const { context, page, conn } = await openPage();
+  try {
+    conn.hello();
+    await waitForEvent(page, 'pod-shell-open');
+    const badge = page.locator('pod-shell [part="observers"]');
+    assert.equal(await badge.count(), 0);
+    conn.sendControl({ type: 'observers', count: 2 });
+    assert.equal((await waitForEvent(page, 'pod-shell-observers')).detail['count'], 2);
+    await badge.waitFor({ state: 'visible' });
+    assert.match(await badge.innerText(), /2 people watching/);
+    conn.sendControl({ type: 'observers', count: 0 });
+    assert.equal((await waitForEvent(page, 'pod-shell-observers', 1)).detail['count'], 0);
+    await badge.waitFor({ state: 'detached' });
   } finally {
     await context.close();
   }

@@ -55,6 +55,8 @@ export interface LiveStackOptions {
    * session at once, as the gauge checks expect; the resume tests set it).
    */
   resumeGraceSeconds?: number;
+  /** Sets the demo tenant's `observers: true` (read-only watchers with observer tokens). */
+  observers?: boolean;
 }
 
 export async function startLiveStack(options: LiveStackOptions = {}): Promise<LiveStack> {
@@ -71,13 +73,15 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     const origin = `http://127.0.0.1:${port}`;
     // The demo tenant, allowed only on this test's origin.
     const example = readFileSync(join(ELEMENT_ROOT, '..', '..', 'examples', 'tenants.demo.yaml'), 'utf8');
-    const tenantsYaml = example
+    let tenantsYaml = example
       .replace('- http://localhost:8080', `- ${origin}`)
       .replace('- http://127.0.0.1:8080', `- ${origin}`)
       .replace(
         '      connectsPerMinute: 120\n',
         `      connectsPerMinute: 120\n      resumeGraceSeconds: ${options.resumeGraceSeconds ?? 0}\n`,
       );
+    if (options.observers === true)
+      tenantsYaml = tenantsYaml.replace('    limits:\n', '    observers: true\n    limits:\n');
     if (!tenantsYaml.includes(origin) || !tenantsYaml.includes('resumeGraceSeconds'))
       throw new Error('examples/tenants.demo.yaml no longer lists the demo origins and limits this test rewrites');
     const tenantsFile = join(dir, 'tenants.yaml');

@@ -16,7 +16,7 @@ export async function readBundle(): Promise<Buffer> {
 
 /** Page script that records every pod-shell event, in order, as `window.__events` (read by page-helpers). */
 export const EVENT_RECORDER = `window.__events = [];
-for (const name of ['pod-shell-open', 'pod-shell-expiring', 'pod-shell-extended', 'pod-shell-close', 'pod-shell-error', 'pod-shell-transfer-start', 'pod-shell-transfer-progress', 'pod-shell-transfer-end', 'pod-shell-resume']) {
+for (const name of ['pod-shell-open', 'pod-shell-expiring', 'pod-shell-extended', 'pod-shell-close', 'pod-shell-error', 'pod-shell-transfer-start', 'pod-shell-transfer-progress', 'pod-shell-transfer-end', 'pod-shell-resume', 'pod-shell-observers']) {
   document.addEventListener(name, (e) => window.__events.push({ type: e.type, detail: e.detail, at: Date.now() }), true);
 }`;
 
