@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Channel, CloseCode, encodeFrame, encodeResize, type TerminalSize } from '@pod-shell/protocol';
+import {
+  Channel,
+  CloseCode,
+  encodeFrame,
+  encodeResize,
+  type HelloMessage,
+  type TerminalSize,
+} from '@pod-shell/protocol';
 import type { AuthorizedObserver, AuthorizedSession } from '../auth/authorized-session.js';
 import { ErrorCode, PodShellError, toPodShellError } from '../errors.js';
 import { impersonationHeaders } from '../kube/exec-request.js';
@@ -300,26 +307,8 @@ export class Session {
     );
     this.ctx.gauges.inc('resizeHandlers');
     this.client.sendControl({
-      type: 'hello',
-      session: this.id,
-      expiresAt: this.expiresAt,
-      idleTimeoutMs: this.deadlines.idleTimeoutMs,
-      target: {
-        namespace: this.auth.namespace,
-        pod: this.auth.pod,
-        container: this.debug?.name ?? this.auth.container ?? '',
-      },
+      ...this.helloBase(),
       files: transferCapabilities(this.auth),
-      ...(this.debug === undefined
-        ? {}
-        : {
-            debugContainer: {
-              name: this.debug.name,
-              image: this.debug.image,
-              targetContainer: this.debug.target,
-              reused: this.debug.reused,
-            },
-          }),
       ...(this.resume === null
         ? {}
         : {
@@ -411,7 +400,23 @@ export class Session {
       replayedBytes: replay.bytes,
       skippedBytes: replay.skipped,
     });
+    // The same session as before the drop: the same target, debug container and file capabilities.
     this.client.sendControl({
+      ...this.helloBase(),
+      files: transferCapabilities(this.auth),
+      resume: { credential: resume.credential(this.id), graceMs: resume.graceMs },
+      offset: replay.from,
+      resumed: true,
+      skipped: replay.skipped,
+    });
+    this.output.replay(replay.frames);
+    if (this.observerCount > 0) this.client.sendControl({ type: 'observers', count: this.observerCount });
+    if (!this.disposed) this.flow.clear('grace');
+  }
+
+  /** What every `hello` of this session says, whoever it goes to (the client, a resumed client, an observer). */
+  private helloBase(): HelloMessage {
+    return {
       type: 'hello',
       session: this.id,
       expiresAt: this.expiresAt,
@@ -421,14 +426,17 @@ export class Session {
         pod: this.auth.pod,
         container: this.debug?.name ?? this.auth.container ?? '',
       },
-      resume: { credential: resume.credential(this.id), graceMs: resume.graceMs },
-      offset: replay.from,
-      resumed: true,
-      skipped: replay.skipped,
-    });
-    this.output.replay(replay.frames);
-    if (this.observerCount > 0) this.client.sendControl({ type: 'observers', count: this.observerCount });
-    if (!this.disposed) this.flow.clear('grace');
+      ...(this.debug === undefined
+        ? {}
+        : {
+            debugContainer: {
+              name: this.debug.name,
+              image: this.debug.image,
+              targetContainer: this.debug.target,
+              reused: this.debug.reused,
+            },
+          }),
+    };
   }
 
   // ---- observers ---------------------------------------------------------------------------
@@ -462,15 +470,7 @@ export class Session {
       ws,
       watcher,
       {
-        type: 'hello',
-        session: this.id,
-        expiresAt: this.expiresAt,
-        idleTimeoutMs: this.deadlines.idleTimeoutMs,
-        target: {
-          namespace: this.auth.namespace,
-          pod: this.auth.pod,
-          container: this.debug?.name ?? this.auth.container ?? '',
-        },
+        ...this.helloBase(),
         observer: true,
         offset: recent?.from ?? 0,
       },

@@ -73,6 +73,10 @@ describe('resume after a dropped connection', () => {
     assert.equal(again.offset, offset);
     assert.equal(again.skipped, 0);
     assert.notEqual(again.resume?.credential, hello.resume.credential, 'the credential is rotated');
+    // The same session as before the drop: target and file capabilities unchanged (the element rebuilds its
+    // actions from this hello).
+    assert.deepEqual([again.target, again.files], [hello.target, hello.files]);
+    assert.ok(again.files !== undefined);
     assert.equal(inGrace(), 0);
     // The replay may have arrived with hello, before acking was switched on: acknowledge it first.
     b.ack(b.stdoutBytes);
