@@ -456,9 +456,17 @@ export class Session {
    * recent output, then live output. Null when the session ended meanwhile (the socket is told why).
    */
   attachObserver(ws: ObserverSocket, watcher: AuthorizedObserver): Observer | null {
-    if (!this.observable || this.observers === null) {
+    // The cap is checked again here: watchers claimed at the same time all passed claimObserver's check.
+    const full = this.observerCount >= this.auth.tenant.limits.maxObserversPerSession;
+    if (!this.observable || this.observers === null || full) {
       const info =
-        this.closeInfo ?? closeInfoFor(new PodShellError(ErrorCode.OBSERVE_REFUSED, 'This session cannot be watched.'));
+        (full ? undefined : this.closeInfo) ??
+        closeInfoFor(
+          new PodShellError(
+            ErrorCode.OBSERVE_REFUSED,
+            full ? 'This session has as many watchers as its tenant allows.' : 'This session cannot be watched.',
+          ),
+        );
       ws.cork(() => {
         ws.send(closingFrame(info), true);
         ws.end(info.code, closeFrameReason(info));

@@ -42,6 +42,8 @@ export interface TenantLimits {
   resumeGraceSeconds: number;
   /** The most recent output a resumable session keeps for replay (bytes of stdout/stderr payload). */
   resumeBufferBytes: number;
+  /** The most watchers (observer connections) one session may have at once, on its holder replica. */
+  maxObserversPerSession: number;
 }
 
 export interface Tenant {

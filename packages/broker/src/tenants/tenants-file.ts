@@ -23,6 +23,7 @@ export const LIMIT_RULES: Record<keyof TenantLimits, { def: number; min: number;
   connectsPerMinute: { def: 60, min: 1, max: 1_000_000 },
   resumeGraceSeconds: { def: 60, min: 0, max: 3600 },
   resumeBufferBytes: { def: 256 * 1024, min: 4096, max: 16 * 1024 * 1024 },
+  maxObserversPerSession: { def: 5, min: 1, max: 1000 },
 };
 
 const TENANT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

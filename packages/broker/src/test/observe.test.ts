@@ -18,6 +18,12 @@ describe('observers: watch a live session read-only', () => {
     tenants: [
       tenantDoc({ name: 'other', issuer: 'https://other.example', observers: true }),
       tenantDoc({ name: 'closed', issuer: 'https://closed.example' }),
+      tenantDoc({
+        name: 'capped',
+        issuer: 'https://capped.example',
+        observers: true,
+        limits: { maxObserversPerSession: 2 },
+      }),
     ],
   });
 
@@ -199,6 +205,31 @@ describe('observers: watch a live session read-only', () => {
       assert.equal(c.control('closing')?.exitCode, 3);
       assert.ok(c.status !== null, 'the status frame reached it');
     }
+    await h.waitIdle();
+    assert.equal(h.broker.gauges.value('observers'), 0);
+  });
+
+  test("a session takes at most its tenant's maxObserversPerSession watchers; one more is refused with 4412, and a freed place can be taken again", async () => {
+    const h = harness();
+    const owner = await h.connect({ tenant: 'capped' });
+    const hello = await owner.waitForControl('hello');
+    const token = observerToken(h, hello.session, 'capped');
+    const first = [await watch(h, token), await watch(h, token)];
+    await Promise.all(first.map((w) => w.waitForControl('hello')));
+    const third = await watch(h, token);
+    const close = await third.waitForClose();
+    assert.equal(close.code, 4412);
+    assert.match(
+      third.control('closing')?.message ?? '',
+      /as many watchers as its tenant allows|the most its tenant allows/,
+    );
+    assert.equal(third.control('hello'), undefined, 'no output for the refused watcher');
+    await owner.waitUntil(() => lastCount(owner) === 2, 'the owner told 2 watchers');
+    await first[0]!.close();
+    const again = await watch(h, token);
+    await again.waitForControl('hello');
+    await Promise.all([first[1]!.close(), again.close()]);
+    await owner.close();
     await h.waitIdle();
     assert.equal(h.broker.gauges.value('observers'), 0);
   });

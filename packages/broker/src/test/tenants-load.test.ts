@@ -124,6 +124,7 @@ describe('tenants file: fields', () => {
       connectsPerMinute: LIMIT_RULES.connectsPerMinute.def,
       resumeGraceSeconds: LIMIT_RULES.resumeGraceSeconds.def,
       resumeBufferBytes: LIMIT_RULES.resumeBufferBytes.def,
+      maxObserversPerSession: LIMIT_RULES.maxObserversPerSession.def,
     });
     assert.equal(t.endOrphanedShells, true);
     assert.equal(t.allowMissingOrigin, false);
