@@ -113,7 +113,11 @@ export class SessionManager {
     else if (session === undefined) cause = 'not_here';
     else if (session.auth.tenant.name !== watcher.tenant.name) cause = 'other_tenant';
     else if (!session.observable) cause = 'not_live';
-    if (cause === null && session !== undefined && session.observerCount >= session.auth.tenant.limits.maxObserversPerSession) {
+    if (
+      cause === null &&
+      session !== undefined &&
+      session.observerCount >= session.auth.tenant.limits.maxObserversPerSession
+    ) {
       // Only a valid watcher of this very tenant gets this far: it may learn why.
       this.ctx.logger.info('session.observe_refused', {
         session: watcher.sessionId,
