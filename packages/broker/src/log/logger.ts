@@ -16,8 +16,19 @@ import { REDACTED, redact, redactDeep } from './redact.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export { redact } from './redact.js';
 
-/** Audit events: who did what to which session (the three session events, file transfers and every admin action). Never filtered by level, never dropped. */
-const AUDIT_EVENTS = new Set(['session.start', 'session.end', 'session.rejected', 'file.start', 'file.end']);
+/**
+ * Audit events: who did what to which session (the three session events, file transfers, who watched a
+ * session and until when, and every admin action). Never filtered by level, never dropped.
+ */
+const AUDIT_EVENTS = new Set([
+  'session.start',
+  'session.end',
+  'session.rejected',
+  'file.start',
+  'file.end',
+  'session.observer_attached',
+  'session.observer_left',
+]);
 
 export function isAuditEvent(event: string): boolean {
   return AUDIT_EVENTS.has(event) || (event.startsWith('admin.') && event !== 'admin.failed');

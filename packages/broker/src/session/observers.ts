@@ -191,6 +191,7 @@ export class ObserverSet {
   countDropped(reason: 'slow' | 'read_only'): void {
     this.deps.metrics.observersDropped.inc({ reason });
     this.deps.logger.info('session.observer_dropped', { session: this.deps.sessionId, reason });
+    // The watcher's own session.observer_left (an audit line) follows when its socket closes.
   }
 
   /** From an observer that left (once). */

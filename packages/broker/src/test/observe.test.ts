@@ -4,6 +4,7 @@ import { CloseCode, type ServerControlMessage } from '@pod-shell/protocol';
 import { mintToken } from '../auth/token-mint.js';
 import { ErrorCode } from '../errors.js';
 import { TestClient, UpgradeRefused } from './client.js';
+import { isAuditEvent } from '../log/logger.js';
 import { TEST_ORIGIN, tenantDoc, useHarness, type Harness } from './harness.js';
 
 /** Bytes of unsent output past which an observer is dropped: BACKPRESSURE_HIGH_BYTES + the tenant's resumeBufferBytes. */
@@ -71,6 +72,18 @@ describe('observers: watch a live session read-only', () => {
 
     await eve.close();
     await owner.waitUntil(() => lastCount(owner) === 0, 'the owner told 0 watchers');
+    // Who watched, and until when, is in the audit trail (never filtered by level, never dropped).
+    const watched = h.logs.filter(
+      (l) => l['session'] === hello.session && String(l['event']).startsWith('session.observer'),
+    );
+    assert.deepEqual(
+      watched.map((l) => [l['event'], l['observer']]),
+      [
+        ['session.observer_attached', 'bob'],
+        ['session.observer_left', 'bob'],
+      ],
+    );
+    assert.ok(watched.every((l) => isAuditEvent(String(l['event']))));
     assert.deepEqual(counts(owner), [1, 0]);
     await owner.close();
     await h.waitIdle();
