@@ -159,6 +159,37 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
 
   const { authFailures } = deps;
 
+  /**
+   * The replica links, when the session `sessionId` is not held here and this upgrade may be relayed to
+   * the replica that holds it; null otherwise. A link itself is never relayed again (no loops): the
+   * owner answers it, or refuses.
+   */
+  function relaysFor(sessionId: string, r: UpgradeRequest): ReplicaRelays | null {
+    if (deps.sessions.get(sessionId) !== undefined || r.fromReplica !== null || deps.relays?.enabled !== true)
+      return null;
+    return deps.relays;
+  }
+
+  /** Pipes this client to the replica that `locate` names; the socket carries the relay, no session. */
+  async function relayToOwner(
+    res: HttpResponse,
+    r: UpgradeRequest,
+    context: us_socket_context_t,
+    relays: ReplicaRelays,
+    locate: () => Promise<string>,
+  ): Promise<void> {
+    const url = await locate();
+    if (isAborted(res)) return;
+    const relay = await relays.open(url, r);
+    if (isAborted(res)) {
+      relay.clientClosed(1006);
+      return;
+    }
+    const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
+    markDone(res);
+    upgradeAndStart(res, data, r, context, logger);
+  }
+
   async function proceed(
     res: HttpResponse,
     r: UpgradeRequest,
@@ -194,18 +225,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         if (isAborted(res)) return;
         if (deps.isDraining())
           throw new PodShellError(ErrorCode.DRAINING, 'The broker is shutting down; reconnect to another replica.');
-        // Held by another replica: relay the watcher to it (a link is never relayed again).
-        if (deps.sessions.get(watcher.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
-          const url = await deps.relays.locateObserved(watcher);
-          if (isAborted(res)) return;
-          const relay = await deps.relays.open(url, r);
-          if (isAborted(res)) {
-            relay.clientClosed(1006);
-            return;
-          }
-          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
-          markDone(res);
-          upgradeAndStart(res, data, r, context, logger);
+        // Held by another replica: relay the watcher to it.
+        const relays = relaysFor(watcher.sessionId, r);
+        if (relays !== null) {
+          await relayToOwner(res, r, context, relays, () => relays.locateObserved(watcher));
           return;
         }
         const watched = deps.sessions.claimObserver(watcher);
@@ -230,19 +253,11 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           'malformed resume subprotocol: expected pod-shell.resume.<credential>.<offset>',
         );
       if (r.resume !== null) {
-        // Held by another replica: relay to it over an authenticated replica link. A link itself is
-        // never relayed again (no loops): the owner answers it, or refuses.
-        if (deps.sessions.get(r.resume.sessionId) === undefined && r.fromReplica === null && deps.relays?.enabled) {
-          const url = await deps.relays.locate(auth, r.resume.sessionId);
-          if (isAborted(res)) return;
-          const relay = await deps.relays.open(url, r);
-          if (isAborted(res)) {
-            relay.clientClosed(1006);
-            return;
-          }
-          const data: SocketData = { session: null, failure: null, closed: false, opening: openingSlot(), relay };
-          markDone(res);
-          upgradeAndStart(res, data, r, context, logger);
+        // Held by another replica: relay to it over an authenticated replica link.
+        const relays = relaysFor(r.resume.sessionId, r);
+        if (relays !== null) {
+          const { sessionId } = r.resume;
+          await relayToOwner(res, r, context, relays, () => relays.locate(auth, sessionId));
           return;
         }
         session = await deps.sessions.claimResume(auth, r.resume);
