@@ -134,9 +134,7 @@ const live = await metric('podshell_sessions_active');
 const after = { rss: await metric('process_resident_memory_bytes'), heap: await metric('nodejs_heap_size_used_bytes') };
 for (const ws of sockets) ws.close();
 
-broker.child.kill('SIGTERM');
-await broker.exited;
-broker.cleanup();
+await broker.stop();
 await sim.close();
 
 const f = (x, d = 2) => Number(x.toFixed(d));

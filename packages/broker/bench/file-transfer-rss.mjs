@@ -138,8 +138,6 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-  broker.child.kill('SIGTERM');
-  await broker.exited;
-  broker.cleanup();
+  await broker.stop();
   await sim.close();
 }

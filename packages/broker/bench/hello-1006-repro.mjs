@@ -74,9 +74,7 @@ try {
         if (problem !== null) failures.push({ run, session: n, what: problem });
       }
     } finally {
-      broker.child.kill('SIGTERM');
-      await broker.exited;
-      broker.cleanup();
+      await broker.stop();
     }
     if (run % 20 === 0) process.stderr.write(`${run}/${runs} runs, ${failures.length} failures\n`);
   }

@@ -104,9 +104,7 @@ const after = await memory();
 const live = JSON.parse(await admin('/debug/resources'));
 const snap1 = snapshot ? summarize(await admin('/debug/heapsnapshot')) : null;
 for (const ws of sockets) ws.close();
-broker.child.kill('SIGTERM');
-await broker.exited;
-broker.cleanup();
+await broker.stop();
 await sim.close();
 
 const perSession = Object.fromEntries(

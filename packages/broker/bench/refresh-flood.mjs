@@ -160,9 +160,7 @@ for (let i = 0; i < 2; i++) {
 }
 const refused = await metric('podshell_refreshes_refused_total');
 
-broker.child.kill('SIGTERM');
-await broker.exited;
-broker.cleanup();
+await broker.stop();
 await sim.close();
 
 const f = (x) => Number(x.toFixed(3));

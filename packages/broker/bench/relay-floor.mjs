@@ -217,8 +217,6 @@ try {
   );
 } finally {
   floor.send('close');
-  broker.child.kill('SIGTERM');
-  await broker.exited;
-  broker.cleanup();
+  await broker.stop();
   await sim.close();
 }

@@ -69,8 +69,6 @@ try {
     console.log(`  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   console.log(`profile written to ${out} (open it in Chrome DevTools > Performance)`);
 } finally {
-  broker.child.kill('SIGTERM');
-  await broker.exited;
-  broker.cleanup();
+  await broker.stop();
   await sim.close();
 }

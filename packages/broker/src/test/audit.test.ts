@@ -115,9 +115,7 @@ describe('audit is never dropped', () => {
         const dropped = await waitForLog(b, (l) => l['event'] === 'log.dropped', 'log.dropped');
         assert.ok((dropped['lines'] as number) > 0);
       } finally {
-        b.child.kill('SIGTERM');
-        await b.exited;
-        b.cleanup();
+        await b.stop();
       }
     },
   );
@@ -155,9 +153,7 @@ describe('audit is never dropped', () => {
         const id = await exitingSession(b);
         await waitForLog(b, (l) => l['event'] === 'session.end' && l['session'] === id, 'session.end');
       } finally {
-        b.child.kill('SIGTERM');
-        await b.exited;
-        b.cleanup();
+        await b.stop();
       }
     },
   );
@@ -194,9 +190,7 @@ describe('audit is never dropped', () => {
         );
         assert.ok(b.logs.some((l) => l['event'] === 'broker.listening'));
       } finally {
-        b.child.kill('SIGTERM');
-        await b.exited;
-        b.cleanup();
+        await b.stop();
         rmSync(dir, { recursive: true, force: true });
       }
     },

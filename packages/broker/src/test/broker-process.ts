@@ -45,6 +45,8 @@ export interface BrokerProcess {
   /** Resolves with the exit code (and signal) when the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   cleanup(): void;
+  /** SIGTERM (unless it already exited), waits for the exit, removes its files; resolves with the exit. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** `kubeconfig`: what the broker authenticates with (default: the simulator's admin kubeconfig). */
@@ -121,6 +123,7 @@ export async function spawnBroker(
     });
     void exited.then((e) => reject(new Error(`broker exited early (${JSON.stringify(e)}): ${stderr}`)));
   });
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   return {
     child,
     ...ports,
@@ -128,6 +131,12 @@ export async function spawnBroker(
     stderr: () => stderr,
     stderrMatches,
     exited,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const exit = await exited;
+      cleanup();
+      return exit;
+    },
   };
 }

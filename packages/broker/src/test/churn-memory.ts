@@ -38,9 +38,7 @@ export async function startChurnBroker(
     process: proc,
     tenant,
     stop: async () => {
-      proc.child.kill('SIGTERM');
-      await proc.exited;
-      proc.cleanup();
+      await proc.stop();
     },
   };
 }

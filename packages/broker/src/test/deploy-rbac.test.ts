@@ -71,9 +71,7 @@ async function openShell(
     client,
     stop: async () => {
       await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`), 30_000);
-      b.child.kill('SIGTERM');
-      assert.deepEqual(await b.exited, { code: 0, signal: null });
-      b.cleanup();
+      assert.deepEqual(await b.stop(), { code: 0, signal: null });
       await sim.close();
     },
   };

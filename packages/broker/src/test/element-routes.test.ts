@@ -25,11 +25,7 @@ describe('the element bundle on every broker', () => {
   });
   after(async () => {
     // When the broker failed to start, kube-sim must still close, or the file never exits.
-    if (b !== undefined) {
-      b.child.kill('SIGTERM');
-      await b.exited;
-      b.cleanup();
-    }
+    await b?.stop();
     await sim?.close();
   });
 

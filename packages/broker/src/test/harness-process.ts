@@ -60,9 +60,7 @@ export async function startProcessHarness(options: HarnessOptions): Promise<Harn
         ).count,
       waitIdle: (timeoutMs) => pollIdle(resources, timeoutMs),
       close: async () => {
-        b.child.kill('SIGTERM');
-        const exit = await b.exited;
-        b.cleanup();
+        const exit = await b.stop();
         await sim.close();
         if (exit.code !== 0) throw new Error(`the broker exited with ${JSON.stringify(exit)} after SIGTERM`);
       },

@@ -137,9 +137,7 @@ describe('pprof endpoints of the real broker process', () => {
         assert.match(metrics, new RegExp(`^${g} 0$`, 'm'), `${g} back to 0`);
       }
     } finally {
-      if (b.child.exitCode === null) b.child.kill('SIGTERM');
-      await b.exited;
-      b.cleanup();
+      await b.stop();
     }
   });
 
@@ -202,9 +200,7 @@ describe('pprof endpoints of the real broker process', () => {
       );
       await pollIdle(() => processResources(`http://127.0.0.1:${b.adminPort}`), 30_000);
     } finally {
-      if (b.child.exitCode === null) b.child.kill('SIGTERM');
-      await b.exited;
-      b.cleanup();
+      await b.stop();
     }
   });
 
@@ -215,9 +211,7 @@ describe('pprof endpoints of the real broker process', () => {
       assert.equal(res.status, 409);
       assert.match(await res.text(), /PPROF_HEAP_INTERVAL_BYTES=0/);
     } finally {
-      b.child.kill('SIGTERM');
-      await b.exited;
-      b.cleanup();
+      await b.stop();
     }
   });
 });
