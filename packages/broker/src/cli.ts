@@ -7,6 +7,7 @@ import { createDemoRoutes } from './demo/demo-routes.js';
 import { registerDebugRoutes } from './debug/debug-routes.js';
 import { startHeapSampling } from './debug/pprof-profiles.js';
 import { PodShellError } from './errors.js';
+import { applyHeapGrowingPercent } from './server/heap-growth.js';
 import { LogOutput } from './log/log-output.js';
 import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -33,6 +34,7 @@ function flushThenExit(code: number): void {
 
 async function serve(): Promise<number> {
   const config = loadConfig(process.env);
+  applyHeapGrowingPercent(config.heapGrowingPercent);
   const metrics = createMetrics();
   // Before anything allocates: the heap profile only sees allocations made while sampling runs.
   startHeapSampling(config.pprofHeapIntervalBytes);

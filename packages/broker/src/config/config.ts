@@ -80,6 +80,8 @@ export interface BrokerConfig {
   readonly memoryTrimAfterSessions: number;
   /** MEMORY_TRIM_SETTLE_MS: how long the live session count must hold still before that post-peak GC. */
   readonly memoryTrimSettleMs: number;
+  /** HEAP_GROWING_PERCENT: V8's old generation may grow this far (percent) past what its last full GC kept (0 = V8's own factor); see server/heap-growth.ts. */
+  readonly heapGrowingPercent: number;
   /** LOG_LEVEL: debug, info, warn or error. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     leakWindowSeconds: int(env, 'LEAK_WINDOW_SECONDS', 60, 1, 86400),
     memoryTrimAfterSessions: int(env, 'MEMORY_TRIM_AFTER_SESSIONS', 500, 0, 10_000_000),
     memoryTrimSettleMs: int(env, 'MEMORY_TRIM_SETTLE_MS', 3000, 100, 600_000),
+    heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 100, 0, 400),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
     pprofHeapIntervalBytes: int(env, 'PPROF_HEAP_INTERVAL_BYTES', 524288, 0, 67108864),
