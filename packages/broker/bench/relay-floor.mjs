@@ -6,8 +6,12 @@
 // /proc/<pid>/stat across the flood; kube-sim's CPU over the same floods is shown for scale.
 // --perf DIR: also samples each relay process with `perf record` (Linux perf, root or
 // perf_event_paranoid <= 1) across each flood and prints where its CPU went, user and kernel, by symbol.
+// --cautious-v8: both relays run with V8 in its cautious heap-growing mode (dist/test/v8-conservative-heap.js,
+// the mode V8's memory reducer puts an idle process in), so the broker meets the repeated full
+// collections of docs/benchmarks.md every run; compare --broker-env HEAP_GROWING_PERCENT=0 (V8's own
+// factor) with the shipped default (100).
 // Usage (after `npm run build`): node packages/broker/bench/relay-floor.mjs [--bytes 300000000] [--runs 3]
-//   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--broker-env K=V ...]
+//   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--cautious-v8] [--trace-broker-gc] [--broker-env K=V ...]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -41,19 +45,29 @@ const floorBallastMb = numberArg('--floor-ballast-mb', 0);
 const headCmd = (n) => ['head', '-c', String(n), '/dev/zero'];
 const doc = tenantDoc({ allowedCommands: [headCmd(bytes), headCmd(WARMUP_BYTES)], endOrphanedShells: false });
 const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml', baseDir: '/' })[0];
-// --trace-broker-gc: the broker runs with --trace-gc, and each flood prints why V8 ran its mark-compacts.
+// --trace-broker-gc: the broker runs with --trace-gc and --trace-incremental-marking, and each flood
+// prints what started V8's markings and why it ran its mark-compacts.
 const traceGc = process.argv.includes('--trace-broker-gc');
+const CAUTIOUS_V8 = fileURLToPath(new URL('../dist/test/v8-conservative-heap.js', import.meta.url));
+const cautious = process.argv.includes('--cautious-v8');
+const brokerEnv = envArgs('--broker-env');
+const brokerImports = [
+  ...(cautious ? [CAUTIOUS_V8] : []),
+  ...(traceGc
+    ? [
+        'data:text/javascript,' +
+          encodeURIComponent(
+            "import{setFlagsFromString}from'node:v8';setFlagsFromString('--trace-gc --trace-incremental-marking');",
+          ),
+      ]
+    : []),
+];
 const broker = await spawnBroker(
   sim,
   {
     KEEPALIVE_SECONDS: '60',
-    ...(traceGc
-      ? {
-          NODE_OPTIONS:
-            "--import=data:text/javascript,import{setFlagsFromString}from'node:v8';setFlagsFromString('--trace-gc');",
-        }
-      : {}),
-    ...envArgs('--broker-env'),
+    ...(brokerImports.length > 0 ? { NODE_OPTIONS: brokerImports.map((i) => `--import=${i}`).join(' ') } : {}),
+    ...brokerEnv,
   },
   [doc],
 );
@@ -61,6 +75,9 @@ const gcReasons = new Map();
 if (traceGc)
   broker.child.stdout.on('data', (d) => {
     for (const line of d.toString().split('\n')) {
+      const start = /\[IncrementalMarking\] Start \(([^)]*)\)/.exec(line);
+      if (start)
+        gcReasons.set(`marking started: ${start[1]}`, (gcReasons.get(`marking started: ${start[1]}`) ?? 0) + 1);
       const m = /Mark-Compact.*?current mu = [\d.]+\) (.*?);?\s*$/.exec(line);
       if (m) gcReasons.set(m[1], (gcReasons.get(m[1]) ?? 0) + 1);
       if (m && gcReasons.size + [...gcReasons.values()].reduce((a, b) => a + b, 0) <= 4)
@@ -72,6 +89,7 @@ const floor = fork(
   [JSON.stringify(sim), String(floorBallastMb)],
   {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: cautious ? [`--import=${CAUTIOUS_V8}`] : [],
   },
 );
 const floorPort = (await new Promise((resolve) => floor.once('message', resolve))).port;
@@ -164,7 +182,9 @@ const flood = async (kind, n = bytes) => {
   const simCpu = cpuOf(simPid) - s0;
   const gc1 = kind === 'broker' ? await brokerGcs() : await floorGcs();
   if (traceGc && kind === 'broker') {
-    console.log(`  broker mark-compacts by reason: ${JSON.stringify(Object.fromEntries(gcReasons))}`);
+    console.log(
+      `  broker markings started and mark-compacts, by reason: ${JSON.stringify(Object.fromEntries(gcReasons))}`,
+    );
     gcReasons.clear();
   }
   const gcs =
@@ -188,7 +208,9 @@ try {
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))
-      .join(' ')}; ${runs} × ${bytes / 1e6} MB each way`,
+      .join(
+        ' ',
+      )}; ${runs} × ${bytes / 1e6} MB each way; broker HEAP_GROWING_PERCENT ${brokerEnv.HEAP_GROWING_PERCENT ?? '100 (default)'}${cautious ? '; V8 in its cautious heap-growing mode' : ''}`,
   );
   // One unmeasured flood each first: the broker's first flood also pays for compiling its relay path
   // and for collecting its start-up garbage (measured: 3.33 CPU-s/GB against about 2 afterwards).
