@@ -11,12 +11,14 @@
 // collections of docs/benchmarks.md every run; compare --broker-env HEAP_GROWING_PERCENT=0 (V8's own
 // factor) with the shipped default (100).
 // Usage (after `npm run build`): node packages/broker/bench/relay-floor.mjs [--bytes 300000000] [--runs 3]
-//   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--cautious-v8] [--trace-broker-gc] [--broker-env K=V ...]
+//   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--cautious-v8] [--resumable] [--trace-broker-gc]
+//   [--broker-env K=V ...]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { POD_SHELL_RESUMABLE } from '@pod-shell/protocol';
 import { execQuery, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
@@ -51,6 +53,9 @@ const traceGc = process.argv.includes('--trace-broker-gc');
 const CAUTIOUS_V8 = fileURLToPath(new URL('../dist/test/v8-conservative-heap.js', import.meta.url));
 const cautious = process.argv.includes('--cautious-v8');
 const brokerEnv = envArgs('--broker-env');
+// --resumable: the broker's client offers pod-shell.resumable.v1, as the element does by default, so
+// the broker also records every output frame in the session's resume buffer.
+const resumable = process.argv.includes('--resumable');
 const brokerImports = [
   ...(cautious ? [CAUTIOUS_V8] : []),
   ...(traceGc
@@ -163,6 +168,7 @@ const flood = async (kind, n = bytes) => {
           url: `ws://127.0.0.1:${broker.port}/v1/session`,
           protocols: [
             'pod-shell.v1',
+            ...(resumable ? [POD_SHELL_RESUMABLE] : []),
             `pod-shell.bearer.${mintToken({ tenant, sub: 'bench', target: { namespace: 'default', pod: 'demo', command: headCmd(n) }, ttlSeconds: 3600 })}`,
           ],
           wsOptions: { origin: TEST_ORIGIN },
@@ -210,7 +216,7 @@ try {
       .map((x) => x.toFixed(2))
       .join(
         ' ',
-      )}; ${runs} × ${bytes / 1e6} MB each way; broker HEAP_GROWING_PERCENT ${brokerEnv.HEAP_GROWING_PERCENT ?? '100 (default)'}${cautious ? '; V8 in its cautious heap-growing mode' : ''}`,
+      )}; ${runs} × ${bytes / 1e6} MB each way; broker HEAP_GROWING_PERCENT ${brokerEnv.HEAP_GROWING_PERCENT ?? '100 (default)'}${cautious ? '; V8 in its cautious heap-growing mode' : ''}${resumable ? '; resumable sessions' : ''}`,
   );
   // One unmeasured flood each first: the broker's first flood also pays for compiling its relay path
   // and for collecting its start-up garbage (measured: 3.33 CPU-s/GB against about 2 afterwards).
