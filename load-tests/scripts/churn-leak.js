@@ -35,14 +35,23 @@ const tokens = readTokens(
   Math.min(SESSIONS, VUS),
 );
 
-/** The gauges a session owns something in: each must be 0 once every session ended (docs/operations.md). */
+/**
+ * The gauges a session owns something in: each must be 0 once every session ended (docs/operations.md).
+ * The broker's IDLE_ZERO_GAUGES, repeated here because k6 cannot import it (scripts.test.ts compares them).
+ */
 export const SESSION_GAUGES = [
   'podshell_sessions_active',
+  'podshell_connects_in_flight',
   'podshell_client_sockets',
   'podshell_upstream_sockets',
   'podshell_resize_handlers',
   'podshell_session_timers',
-  'podshell_connects_in_flight',
+  'podshell_sessions_connecting',
+  'podshell_shell_cleanups_in_flight',
+  'podshell_file_transfers_in_flight',
+  'podshell_sessions_in_grace',
+  'podshell_replica_links',
+  'podshell_observers',
 ];
 
 // Memory after the churn (issue 11, docs/operations.md "Memory after a peak"). Both heap figures are

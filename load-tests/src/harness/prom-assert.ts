@@ -1,14 +1,9 @@
 import type { PrometheusServer } from './prometheus.js';
 
+import { IDLE_ZERO_GAUGES } from '../../../packages/broker/dist/metrics/metrics.js';
+
 /** The broker gauges a session holds something in (docs/operations.md); all must read 0 once it ended. */
-export const SESSION_GAUGES = [
-  'podshell_sessions_active',
-  'podshell_client_sockets',
-  'podshell_upstream_sockets',
-  'podshell_resize_handlers',
-  'podshell_session_timers',
-  'podshell_connects_in_flight',
-];
+export const SESSION_GAUGES = IDLE_ZERO_GAUGES;
 
 export interface PromExpectations {
   /** When the load began and ended (epoch ms). */

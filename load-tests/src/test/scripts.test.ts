@@ -7,6 +7,7 @@ import { Channel, DEFAULT_SESSION_PATH, POD_SHELL_SUBPROTOCOL, CloseCode } from 
 import { k6Modules } from '../runner/k6-modules.js';
 import { checkImports } from '../runner/loader.js';
 import { SCRIPTS } from '../harness/stack.js';
+import { IDLE_ZERO_GAUGES } from '../../../packages/broker/dist/metrics/metrics.js';
 
 /**
  * The scripts must stay valid k6 scripts (operators run them with the real k6): no Node-only API,
@@ -87,5 +88,11 @@ describe('k6 scripts', () => {
     const close = objectLiteral(/export const CloseCode = (\{[^}]*\})/.exec(lib)![1]!);
     assert.equal(close['Expired'], CloseCode.Expired);
     assert.equal(close['Exited'], CloseCode.Exited);
+  });
+
+  test("churn-leak.js's SESSION_GAUGES are the broker's IDLE_ZERO_GAUGES (a gauge added to the broker is asserted by the load test too)", () => {
+    const src = readFileSync(join(SCRIPTS, 'churn-leak.js'), 'utf8');
+    const list = /export const SESSION_GAUGES = (\[[^\]]*\])/.exec(src)![1]!;
+    assert.deepEqual([...(vm.runInNewContext(list) as string[])], [...IDLE_ZERO_GAUGES]);
   });
 });

@@ -6,7 +6,7 @@ export type { Authenticator, AuthorizedSession, UpgradeCredentials } from './aut
 export { createTenantRegistry } from './tenants/tenant-registry.js';
 export type { Tenant } from './tenants/tenant.js';
 export { mintToken } from './auth/token-mint.js';
-export { createMetrics, type BrokerMetrics } from './metrics/metrics.js';
+export { createMetrics, IDLE_ZERO_GAUGES, type BrokerMetrics } from './metrics/metrics.js';
 export { createLogger, type Logger } from './log/logger.js';
 export { MemoryStore } from './store/memory-store.js';
 export { createStore } from './store/create-store.js';

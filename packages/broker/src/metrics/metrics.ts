@@ -72,6 +72,36 @@ export const ENDING_GAUGES = [
 export const BROKER_GAUGES = ['storeSubscriptions'] as const;
 export type GaugeKind = ResourceKind | (typeof ENDING_GAUGES)[number] | (typeof BROKER_GAUGES)[number];
 
+/** The Prometheus names of the gauges that count what sessions hold (and of the live sessions themselves). */
+export const GAUGE_NAMES: Readonly<Record<GaugeKind | 'sessionsActive' | 'connectsInFlight', string>> = Object.freeze({
+  sessionsActive: 'podshell_sessions_active',
+  connectsInFlight: 'podshell_connects_in_flight',
+  clientSockets: 'podshell_client_sockets',
+  upstreamSockets: 'podshell_upstream_sockets',
+  resizeHandlers: 'podshell_resize_handlers',
+  sessionTimers: 'podshell_session_timers',
+  sessionsConnecting: 'podshell_sessions_connecting',
+  shellCleanups: 'podshell_shell_cleanups_in_flight',
+  fileTransfers: 'podshell_file_transfers_in_flight',
+  sessionsInGrace: 'podshell_sessions_in_grace',
+  replicaLinks: 'podshell_replica_links',
+  observers: 'podshell_observers',
+  storeSubscriptions: 'podshell_store_subscriptions',
+});
+
+/**
+ * The gauges that are 0 on a broker holding no session: live and connecting sessions, every
+ * per-session resource and every ending (cleanups, transfers, grace, relays, observers). What a load
+ * test asserts after its run ("a closed session leaves nothing behind"); the store subscriptions are
+ * not in it (held for the broker's whole life).
+ */
+export const IDLE_ZERO_GAUGES: readonly string[] = Object.freeze([
+  GAUGE_NAMES.sessionsActive,
+  GAUGE_NAMES.connectsInFlight,
+  ...RESOURCE_GAUGES.map((k) => GAUGE_NAMES[k]),
+  ...ENDING_GAUGES.map((k) => GAUGE_NAMES[k]),
+]);
+
 /** Creates a fresh registry with all broker metrics (one per broker instance, so tests can run several). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
   const registry = new Registry();
@@ -82,7 +112,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
   return {
     registry,
     sessionsActive: new Gauge({
-      name: 'podshell_sessions_active',
+      name: GAUGE_NAMES.sessionsActive,
       help: 'Sessions currently open on this replica.',
       registers: r,
     }),
@@ -110,7 +140,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     connectsInFlight: new Gauge({
-      name: 'podshell_connects_in_flight',
+      name: GAUGE_NAMES.connectsInFlight,
       help: 'Upgrades being authenticated or connecting upstream.',
       registers: r,
     }),
@@ -148,22 +178,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     clientSockets: new Gauge({
-      name: 'podshell_client_sockets',
+      name: GAUGE_NAMES.clientSockets,
       help: 'Open client WebSockets owned by sessions or being authenticated.',
       registers: r,
     }),
     upstreamSockets: new Gauge({
-      name: 'podshell_upstream_sockets',
+      name: GAUGE_NAMES.upstreamSockets,
       help: 'Open upstream exec WebSockets to the Kubernetes API.',
       registers: r,
     }),
     resizeHandlers: new Gauge({
-      name: 'podshell_resize_handlers',
+      name: GAUGE_NAMES.resizeHandlers,
       help: 'Registered resize handlers (one per TTY session).',
       registers: r,
     }),
     sessionTimers: new Gauge({
-      name: 'podshell_session_timers',
+      name: GAUGE_NAMES.sessionTimers,
       help: 'Armed timers owned by sessions (expiry, expiring warning, idle, keepalive).',
       registers: r,
     }),
@@ -200,12 +230,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     sessionsConnecting: new Gauge({
-      name: 'podshell_sessions_connecting',
+      name: GAUGE_NAMES.sessionsConnecting,
       help: 'Sessions created by an upgrade that have neither started (hello sent) nor been disposed.',
       registers: r,
     }),
     shellCleanups: new Gauge({
-      name: 'podshell_shell_cleanups_in_flight',
+      name: GAUGE_NAMES.shellCleanups,
       help: 'Orphaned-shell cleanup execs still running (after their session ended, or for a reaped replica).',
       registers: r,
     }),
@@ -220,12 +250,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     sessionsInGrace: new Gauge({
-      name: 'podshell_sessions_in_grace',
+      name: GAUGE_NAMES.sessionsInGrace,
       help: 'Resumable sessions whose client connection dropped: the shell and its output buffer are kept for the tenant grace period.',
       registers: r,
     }),
     replicaLinks: new Gauge({
-      name: 'podshell_replica_links',
+      name: GAUGE_NAMES.replicaLinks,
       help: 'Client connections this replica relays to the replica holding their session (a resume that reached another replica).',
       registers: r,
     }),
@@ -241,7 +271,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     observers: new Gauge({
-      name: 'podshell_observers',
+      name: GAUGE_NAMES.observers,
       help: 'Read-only observers attached to live sessions on this replica (observer tokens, pod-shell.observe.v1).',
       registers: r,
     }),
@@ -252,12 +282,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Broke
       registers: r,
     }),
     storeSubscriptions: new Gauge({
-      name: 'podshell_store_subscriptions',
+      name: GAUGE_NAMES.storeSubscriptions,
       help: 'Store subscriptions held by this broker (control channel, reaped sessions); 0 once it stopped or failed to start.',
       registers: r,
     }),
     fileTransfers: new Gauge({
-      name: 'podshell_file_transfers_in_flight',
+      name: GAUGE_NAMES.fileTransfers,
       help: 'File transfers (/v1/files uploads and downloads) running, their cleanup included.',
       registers: r,
     }),

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { mintToken } from '../auth/token-mint.js';
 import { loadTenantsFile } from '../tenants/tenants-file.js';
 import type { Tenant } from '../tenants/tenant.js';
+import { IDLE_ZERO_GAUGES } from '../metrics/metrics.js';
 import { TestClient, type ConnectOptions } from './client.js';
 import { ADMIN_TOKEN, TEST_ORIGIN, simFixture, tenantDoc } from './harness.js';
 import { sessionKeys, startRedis, until, type RedisProcess } from './redis-harness.js';
@@ -51,17 +52,8 @@ export interface ReplicaCluster {
 
 export const HEARTBEAT_SECONDS = 1;
 const MAIN = fileURLToPath(new URL('./replicas-broker-main.js', import.meta.url));
-const GAUGES = [
-  'podshell_sessions_active',
-  'podshell_client_sockets',
-  'podshell_upstream_sockets',
-  'podshell_resize_handlers',
-  'podshell_session_timers',
-  'podshell_connects_in_flight',
-  'podshell_sessions_in_grace',
-  'podshell_replica_links',
-  'podshell_observers',
-];
+/** What waitAllIdle requires to be 0 on every replica (the tests also read some of them on the way). */
+const GAUGES = IDLE_ZERO_GAUGES;
 
 function spawnReplica(id: string, env: Record<string, string>): Promise<Replica> {
   const child = spawn(process.execPath, [MAIN], {
