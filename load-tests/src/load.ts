@@ -21,23 +21,29 @@ const { values, positionals } = parseArgs({
     leak: { type: 'boolean' },
     store: { type: 'string', default: 'redis' },
     env: { type: 'string', short: 'e', multiple: true },
+    'broker-env': { type: 'string', multiple: true },
   },
 });
 const script = positionals[0] as ScriptName;
 if (!SCRIPTS.includes(script)) {
   process.stderr.write(
-    `usage: npm run load -- <${SCRIPTS.join('|')}> [--sessions N] [--leak] [--store redis|memory] [-e KEY=VALUE]…\n`,
+    `usage: npm run load -- <${SCRIPTS.join('|')}> [--sessions N] [--leak] [--store redis|memory] [-e KEY=VALUE]… [--broker-env KEY=VALUE]…\n`,
   );
   process.exit(2);
 }
-const extraEnv = Object.fromEntries(
-  (values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-);
+/** `KEY=VALUE` arguments as an object: `-e` for the k6 script (as k6's own -e), `--broker-env` for the broker. */
+const pairs = (list: string[] | undefined): Record<string, string> =>
+  Object.fromEntries((list ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv = pairs(values.env);
 const r = await loadRun({
   script,
   sessions: Number(values.sessions ?? DEFAULT_SESSIONS[script]),
   extraEnv,
-  stack: { leak: values.leak === true, store: values.store === 'memory' ? 'memory' : 'redis' },
+  stack: {
+    leak: values.leak === true,
+    store: values.store === 'memory' ? 'memory' : 'redis',
+    env: pairs(values['broker-env']),
+  },
   echo: true,
 });
 process.stdout.write(

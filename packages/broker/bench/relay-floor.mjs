@@ -10,6 +10,8 @@
 // the mode V8's memory reducer puts an idle process in), so the broker meets the repeated full
 // collections of docs/benchmarks.md every run; compare --broker-env HEAP_GROWING_PERCENT=0 (V8's own
 // factor) with the shipped default (100).
+// With PODSHELL_TEST_BROKER_LAUNCHER=deploy/image/test-launcher.sh the broker runs in the image (its CPU
+// then from its process_cpu_seconds_total); the floor stays a host process.
 // Usage (after `npm run build`): node packages/broker/bench/relay-floor.mjs [--bytes 300000000] [--runs 3]
 //   [--warmup-bytes 20000000] [--perf DIR] [--floor-ballast-mb N] [--cautious-v8] [--resumable] [--trace-broker-gc]
 //   [--broker-env K=V ...]
@@ -22,7 +24,7 @@ import { POD_SHELL_RESUMABLE } from '@pod-shell/protocol';
 import { execQuery, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
-import { spawnBroker } from '../dist/test/broker-process.js';
+import { brokerLauncher, spawnBroker } from '../dist/test/broker-process.js';
 import { ADMIN_TOKEN, tenantDoc, TEST_ORIGIN } from '../dist/test/harness.js';
 import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
 
@@ -100,11 +102,22 @@ const floor = fork(
 const floorPort = (await new Promise((resolve) => floor.once('message', resolve))).port;
 const simPid = sim.pid;
 
-/** The broker's garbage collections so far, by kind (minor, major, incremental, weakcb), from its /metrics. */
-const brokerGcs = async () => {
-  const text = await (
+const brokerMetrics = async () =>
+  (
     await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   ).text();
+// PODSHELL_TEST_BROKER_LAUNCHER (e.g. deploy/image/test-launcher.sh: the broker in the image, Node 24):
+// the child is the launcher, not the broker, so the broker's CPU comes from its own
+// process_cpu_seconds_total instead of /proc.
+const launched = brokerLauncher() !== undefined;
+if (launched && perfDir !== null)
+  throw new Error('--perf needs the broker as a host process (no PODSHELL_TEST_BROKER_LAUNCHER)');
+const brokerCpu = async () =>
+  launched ? Number(/^process_cpu_seconds_total (\S+)$/m.exec(await brokerMetrics())[1]) : cpuOf(broker.child.pid);
+
+/** The broker's garbage collections so far, by kind (minor, major, incremental, weakcb), from its /metrics. */
+const brokerGcs = async () => {
+  const text = await brokerMetrics();
   const out = {};
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_count\{kind="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
   return out;
@@ -180,10 +193,11 @@ const flood = async (kind, n = bytes) => {
         };
   const perf = perfDir === null || n !== bytes ? null : await startPerf(pid, `${perfDir}/${kind}-${++perfRuns}.data`);
   const gc0 = kind === 'broker' ? await brokerGcs() : await floorGcs();
-  const c0 = cpuOf(pid);
+  const cpuNow = kind === 'broker' ? brokerCpu : async () => cpuOf(pid);
+  const c0 = await cpuNow();
   const s0 = cpuOf(simPid);
   const r = await measureThroughput(target);
-  const cpu = cpuOf(pid) - c0;
+  const cpu = (await cpuNow()) - c0;
   if (perf !== null) await perf.stop();
   const simCpu = cpuOf(simPid) - s0;
   const gc1 = kind === 'broker' ? await brokerGcs() : await floorGcs();
