@@ -25,6 +25,7 @@ import { execQuery, measureThroughput } from '../../kube-sim/bench/lib.mjs';
 import { mintToken } from '../dist/auth/token-mint.js';
 import { parseTenants } from '../dist/tenants/tenants-file.js';
 import { brokerLauncher, spawnBroker } from '../dist/test/broker-process.js';
+import { CAUTIOUS_V8_IMPORT } from '../dist/test/v8-conservative-heap.js';
 import { ADMIN_TOKEN, tenantDoc, TEST_ORIGIN } from '../dist/test/harness.js';
 import { envArgs, numberArg, startSimChild } from './bench-support.mjs';
 
@@ -52,14 +53,13 @@ const tenant = parseTenants(stringify({ tenants: [doc] }), { file: 'bench.yaml',
 // --trace-broker-gc: the broker runs with --trace-gc and --trace-incremental-marking, and each flood
 // prints what started V8's markings and why it ran its mark-compacts.
 const traceGc = process.argv.includes('--trace-broker-gc');
-const CAUTIOUS_V8 = fileURLToPath(new URL('../dist/test/v8-conservative-heap.js', import.meta.url));
 const cautious = process.argv.includes('--cautious-v8');
 const brokerEnv = envArgs('--broker-env');
 // --resumable: the broker's client offers pod-shell.resumable.v1, as the element does by default, so
 // the broker also records every output frame in the session's resume buffer.
 const resumable = process.argv.includes('--resumable');
 const brokerImports = [
-  ...(cautious ? [CAUTIOUS_V8] : []),
+  ...(cautious ? [CAUTIOUS_V8_IMPORT] : []),
   ...(traceGc
     ? [
         'data:text/javascript,' +
@@ -96,7 +96,7 @@ const floor = fork(
   [JSON.stringify(sim), String(floorBallastMb)],
   {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: cautious ? [`--import=${CAUTIOUS_V8}`] : [],
+    execArgv: cautious ? [`--import=${CAUTIOUS_V8_IMPORT}`] : [],
   },
 );
 const floorPort = (await new Promise((resolve) => floor.once('message', resolve))).port;

@@ -82,6 +82,8 @@ export interface BrokerConfig {
   readonly memoryTrimSettleMs: number;
   /** HEAP_GROWING_PERCENT: V8's old generation may grow this far (percent) past what its last full GC kept (0 = V8's own factor); see server/heap-growth.ts. */
   readonly heapGrowingPercent: number;
+  /** SEMI_SPACE_GROWTH_FACTOR: how V8 grows its young generation (1 = never past its first size; 0 = V8's own, 2); see server/heap-growth.ts. */
+  readonly semiSpaceGrowthFactor: number;
   /** LOG_LEVEL: debug, info, warn or error. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DEMO_MODE: serve the demo page and its token endpoint (never in production). */
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     memoryTrimAfterSessions: int(env, 'MEMORY_TRIM_AFTER_SESSIONS', 500, 0, 10_000_000),
     memoryTrimSettleMs: int(env, 'MEMORY_TRIM_SETTLE_MS', 3000, 100, 600_000),
     heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 100, 0, 400),
+    semiSpaceGrowthFactor: int(env, 'SEMI_SPACE_GROWTH_FACTOR', 1, 0, 4),
     logLevel: logLevel as BrokerConfig['logLevel'],
     demoMode: bool(env, 'DEMO_MODE', false),
     pprofHeapIntervalBytes: int(env, 'PPROF_HEAP_INTERVAL_BYTES', 524288, 0, 67108864),
