@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import { OutputBuffer } from './output-buffer.js';
 
 const frame = (text: string): Buffer => Buffer.concat([Buffer.from([1]), Buffer.from(text)]);
@@ -94,4 +94,21 @@ test('a ring that grows after an eviction moved its data off its start keeps eve
   const out = Buffer.concat(b.since(0).frames.map((f) => f.subarray(1)));
   assert.ok(out.equals(Buffer.concat([Buffer.alloc(1000, 0x62), Buffer.alloc(7000, 0x63)])));
   assert.equal(b.start, 3000);
+});
+
+test('recording allocates no Buffer once the ring has its size (a relay flood must not feed the collector)', () => {
+  // A new Buffer per recorded frame lived long enough to be promoted and counted against V8's old
+  // generation: a resumable flood ran 5–6 full collections per 150 MB (docs/benchmarks.md).
+  const b = new OutputBuffer(64 * 1024);
+  const frames = Array.from({ length: 200 }, (_, i) => frame(String(i % 10).repeat(1000 + (i % 7) * 300)));
+  for (const f of frames.slice(0, 100)) b.record(f, f.length - 1); // the ring reaches its capacity
+  const spies = (['allocUnsafe', 'alloc', 'from', 'concat'] as const).map((m) => mock.method(Buffer, m));
+  try {
+    for (const f of frames.slice(100)) b.record(f, f.length - 1);
+  } finally {
+    mock.restoreAll();
+  }
+  const calls = spies.reduce((n, s) => n + s.mock.callCount(), 0);
+  assert.equal(calls, 0, 'Buffers allocated while recording 100 frames');
+  assert.equal(b.heldBytes <= 64 * 1024, true);
 });
