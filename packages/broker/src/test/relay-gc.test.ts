@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { WebSocket } from 'ws';
 import { startKubeSim, type KubeSim } from '@pod-shell/kube-sim';
-import { Channel } from '@pod-shell/protocol';
+import { Channel, POD_SHELL_BEARER_PREFIX, POD_SHELL_SUBPROTOCOL } from '@pod-shell/protocol';
 import { mintToken } from '../auth/token-mint.js';
 import { parseTenants } from '../tenants/tenants-file.js';
 import { brokerLauncher, spawnBroker, type BrokerProcess } from './broker-process.js';
@@ -77,7 +77,7 @@ describe('relay garbage collection under a flood', () => {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(
         `ws://127.0.0.1:${broker.port}/v1/session`,
-        ['pod-shell.v1', `pod-shell.bearer.${token}`],
+        [POD_SHELL_SUBPROTOCOL, `${POD_SHELL_BEARER_PREFIX}${token}`],
         {
           origin: TEST_ORIGIN,
         },

@@ -52,8 +52,6 @@ export interface ReplicaCluster {
 
 export const HEARTBEAT_SECONDS = 1;
 const MAIN = fileURLToPath(new URL('./replicas-broker-main.js', import.meta.url));
-/** What waitAllIdle requires to be 0 on every replica (the tests also read some of them on the way). */
-const GAUGES = IDLE_ZERO_GAUGES;
 
 function spawnReplica(id: string, env: Record<string, string>): Promise<Replica> {
   const child = spawn(process.execPath, [MAIN], {
@@ -169,7 +167,7 @@ export async function startReplicaCluster(
       const res = await fetch(`${r.adminUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       const text = await res.text();
       const out: Record<string, number> = {};
-      for (const name of GAUGES) {
+      for (const name of IDLE_ZERO_GAUGES) {
         const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
         out[name] = m ? Number(m[1]) : NaN;
       }
